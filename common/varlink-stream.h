@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Varlink framing: NUL-terminated JSON messages over an AF_UNIX stream, fds passed with SCM_RIGHTS. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VARLINK_MESSAGE_MAX (16U * 1024U * 1024U)  /* bytes of one message, NUL included */
+#define VARLINK_FDS_MAX 253U                        /* fds with one message: the kernel's SCM_MAX_FD */
+
+typedef struct VarlinkFdBatch VarlinkFdBatch;
+typedef struct VarlinkOutput VarlinkOutput;
+
+typedef struct VarlinkStream {
+        int fd;
+        bool allow_fds_in;
+
+        char *in;               /* bytes received, not yet taken as messages: in[in_start..in_end) */
+        size_t in_alloc, in_start, in_end, in_scanned;
+        uint64_t in_offset;     /* stream offset of in[0] */
+        VarlinkFdBatch *fd_batches;  /* fds received, each at the stream offset of its message */
+        bool eof;
+
+        VarlinkOutput *out_head, *out_tail;
+        size_t out_bytes, out_max;
+} VarlinkStream;
+
+/* One received message; the fds belong to the caller once it is returned. */
+typedef struct VarlinkMessage {
+        json_object *json;
+        int *fds;
+        size_t n_fds;
+} VarlinkMessage;
+
+void varlink_stream_init(VarlinkStream *s, int fd, size_t out_max);
+void varlink_stream_done(VarlinkStream *s);
+
+/* Reads what the socket has, without blocking. 1: read something or hit EOF; 0: nothing there;
+ * -EPROTO: fds in the middle of a message or truncated; -EMSGSIZE: a message too long. */
+int varlink_stream_read(VarlinkStream *s);
+
+/* Takes the next complete message out of the input. 1: *ret filled; 0: none complete yet;
+ * -EBADMSG: not JSON, or not a JSON object; -EPROTO: fd confusion; -EMSGSIZE: too long. */
+int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret);
+
+/* Counts complete messages already buffered (up to limit), to apply back-pressure. */
+size_t varlink_stream_count_complete(VarlinkStream *s, size_t limit);
+
+/* Queues a message; takes the fds in every case. -ENOBUFS when the output limit is exceeded. */
+int varlink_stream_enqueue(VarlinkStream *s, json_object *json, int *fds, size_t n_fds);
+
+/* Writes what it can without blocking. 1: all written; 0: more left; -EPIPE etc. on failure. */
+int varlink_stream_flush(VarlinkStream *s);
+
+static inline bool varlink_stream_has_output(const VarlinkStream *s) {
+        return s->out_head != NULL;
+}
+
+void varlink_message_done(VarlinkMessage *m);

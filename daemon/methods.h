@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The io.privmemd varlink interface: its methods, bound to the manager. */
+#pragma once
+
+#include "varlink-server.h"
+
+extern const VarlinkInterface io_privmemd_interface;
