@@ -16,6 +16,7 @@ typedef struct Watcher Watcher;
 typedef struct ManagerOptions {
         const char *socket_path;
         const char *config_path;        /* NULL: the default file, its drop-ins, or the built-in pool */
+        const char *runtime_dir;        /* lease files live in its leases/ */
 } ManagerOptions;
 
 typedef struct Manager {
@@ -33,6 +34,10 @@ typedef struct Manager {
         sd_event_source *collect;       /* frees retired pools once unused */
         Metrics metrics;
         bool socket_created;            /* we made the socket file, so we remove it */
+        bool socket_activated;          /* the service manager passed the socket */
+        char *leases_dir;
+        sd_event_source *status_timer;
+        char last_status[256];
 } Manager;
 
 int manager_new(Manager **ret, const ManagerOptions *options);
@@ -43,6 +48,8 @@ int manager_run(Manager *m);
 /* The pool of that name that takes acquires (not a retired one). */
 Pool *manager_find_pool(Manager *m, const char *name);
 int manager_reload(Manager *m, char **ret_error);
+/* A retired pool standing in for one a recovered lease names but the configuration lost. */
+Pool *manager_add_stand_in_pool(Manager *m, const char *name, uint64_t page_size);
 void manager_collect_pools(Manager *m);
 Lease *manager_find_lease(Manager *m, const char *id);
 void manager_add_lease(Manager *m, Lease *l);

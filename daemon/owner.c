@@ -11,8 +11,19 @@
 #include "macro.h"
 #include "owner.h"
 
+static const char *const owner_kinds[] = {
+        [OWNER_PROCESS] = "process", [OWNER_CONNECTION] = "connection", [OWNER_UNKNOWN] = "unknown",
+};
+
 const char *owner_kind_to_string(OwnerKind k) {
-        return k == OWNER_CONNECTION ? "connection" : "process";
+        return owner_kinds[k];
+}
+
+int owner_kind_from_string(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(owner_kinds); i++)
+                if (streq(s, owner_kinds[i]))
+                        return (int) i;
+        return -EINVAL;
 }
 
 static void read_comm(pid_t pid, char comm[static 16]) {
@@ -105,6 +116,10 @@ int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid) {
         }
         *ret = o;
         return 0;
+}
+
+int owner_from_stored_pidfd(Owner *ret, int pidfd) {
+        return owner_set_process(ret, pidfd);
 }
 
 void owner_from_connection(Owner *ret, VarlinkConnection *conn) {

@@ -4,6 +4,7 @@
  * their sum never passes the pool's limit. */
 #include "build.h"
 #include "events.h"
+#include "fdstore.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -18,12 +19,15 @@ void ready_memfd_free(ReadyMemfd *m) {
         free(m);
 }
 
+/* A new class, in the pool's list ordered by size. */
 static SizeClass *size_class_new(Pool *p, uint64_t size, unsigned target) {
-        SizeClass *c = calloc(1, sizeof(*c));
+        SizeClass *c = calloc(1, sizeof(*c)), **pos = &p->classes;
         if (!c)
                 return NULL;
-        *c = (SizeClass) { .pool = p, .size = size, .target = target, .next = p->classes };
-        p->classes = c;
+        while (*pos && (*pos)->size < size)
+                pos = &(*pos)->next;
+        *c = (SizeClass) { .pool = p, .size = size, .target = target, .next = *pos };
+        *pos = c;
         return c;
 }
 
@@ -37,8 +41,8 @@ int pool_new(Pool **ret, Manager *m, const PoolConfig *config) {
                 free(p);
                 return -ENOMEM;
         }
-        for (size_t i = config->n_sizes; i > 0; i--)
-                if (!size_class_new(p, config->sizes[i - 1].size, config->sizes[i - 1].target)) {
+        for (size_t i = 0; i < config->n_sizes; i++)
+                if (!size_class_new(p, config->sizes[i].size, config->sizes[i].target)) {
                         pool_free(p);
                         return -ENOMEM;
                 }
@@ -120,6 +124,7 @@ ReadyMemfd *size_class_take(SizeClass *c) {
                 c->n_ready--;
                 c->pool->bytes_ready -= m->size;
                 c->pool->at_target = false;
+                (void) fdstore_remove(FDSTORE_READY_PREFIX, c->pool->config->name, m->id);
         }
         return m;
 }
@@ -133,6 +138,14 @@ static Waiter *size_class_pop_waiter(SizeClass *c) {
         return w;
 }
 
+/* Into the ready list (the caller sees to the fd store). */
+void size_class_add_ready(SizeClass *c, ReadyMemfd *m) {
+        m->next = c->ready;
+        c->ready = m;
+        c->n_ready++;
+        c->pool->bytes_ready += m->size;
+}
+
 /* A built memfd: to the first waiter, else into the ready list, else (over target) freed. */
 void size_class_ready(SizeClass *c, ReadyMemfd *m) {
         Waiter *w = size_class_pop_waiter(c);
@@ -140,10 +153,8 @@ void size_class_ready(SizeClass *c, ReadyMemfd *m) {
         if (w) {
                 w->serve(w, m, 0);
         } else if (c->n_ready < size_class_target(c)) {
-                m->next = c->ready;
-                c->ready = m;
-                c->n_ready++;
-                c->pool->bytes_ready += m->size;
+                size_class_add_ready(c, m);
+                (void) fdstore_push(m->fd, FDSTORE_READY_PREFIX, c->pool->config->name, m->id);
         } else {
                 ready_memfd_free(m);
                 size_class_forget_if_unused(c);

@@ -81,6 +81,7 @@ ReadyMemfd *size_class_take(SizeClass *c);
 int size_class_wait(SizeClass *c, Waiter *w);
 void size_class_cancel_wait(SizeClass *c, Waiter *w);
 void size_class_forget_if_unused(SizeClass *c);
+void size_class_add_ready(SizeClass *c, ReadyMemfd *m);
 
 bool pool_has_waiters(const Pool *p);
 unsigned size_class_target(const SizeClass *c);   /* 0 while the pool is drained */
