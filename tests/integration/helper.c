@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,10 +83,13 @@ void test_require_root(void) {
 }
 
 pid_t test_fork(int (*fn)(void *arg), void *arg) {
+        pid_t parent = getpid();
         fflush(NULL);
         pid_t pid = fork();
         check(pid >= 0, "fork: %m");
         if (pid == 0) {
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(127);     /* dies with the test: no child outlives a failure */
                 alarm(0);
                 signal(SIGTERM, SIG_DFL);
                 signal(SIGINT, SIG_DFL);
@@ -110,4 +115,10 @@ void test_sleep_ms(unsigned ms) {
         struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000 };
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
+}
+
+void test_become(uid_t uid, gid_t gid) {
+        check(setgroups(0, NULL) == 0, "setgroups: %m");
+        check(setresgid(gid, gid, gid) == 0, "setresgid %u: %m", (unsigned) gid);
+        check(setresuid(uid, uid, uid) == 0, "setresuid %u: %m", (unsigned) uid);
 }

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/types.h>
 
 #include "privmem/privmem.h"
@@ -80,9 +82,23 @@ int test_wait(pid_t pid);
 /* Runs fn at the end of the test, in the main process, also after a failure or a signal. */
 void test_on_cleanup(void (*fn)(void));
 
+/* In a forked child: drops every group and becomes uid:gid for good. */
+void test_become(uid_t uid, gid_t gid);
+#define NOBODY 65534
+
 uint64_t test_now_ms(void);
 void test_sleep_ms(unsigned ms);
 
 static inline bool str_eq(const char *a, const char *b) {
         return a && b && __builtin_strcmp(a, b) == 0;
+}
+
+static inline bool fcntl_is_open(int fd) {
+        return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* What a VMM does after it got its memory: runs until killed. */
+static inline _Noreturn void test_pause_forever(void) {
+        for (;;)
+                pause();
 }

@@ -95,28 +95,26 @@ void memfd_wait_invalidated(int fd, uint64_t size, unsigned timeout_ms) {
         }
 }
 
-void fd_send(int sock, int fd) {
-        char byte = 'F';
+void fd_send(int sock, int fd, const char *text) {
         union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u = {};
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct iovec iov = { .iov_base = (char *) text, .iov_len = strlen(text) + 1 };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        check(sendmsg(sock, &mh, MSG_NOSIGNAL) == 1, "sendmsg fd %d: %m", fd);
+        check(sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t) iov.iov_len, "sendmsg fd %d: %m", fd);
 }
 
-int fd_receive(int sock) {
-        char byte;
+int fd_receive(int sock, char *text, size_t size) {
         union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u = {};
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct iovec iov = { .iov_base = text, .iov_len = size };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
         ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-        check(n == 1, "recvmsg: %zd bytes: %m", n);
+        check(n > 0 && text[n - 1] == 0, "recvmsg: %zd bytes: %m", n);
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        check(c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)), "recvmsg: no fd came");
+        check(c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)), "recvmsg: no fd came with '%s'", text);
         int fd;
         memcpy(&fd, CMSG_DATA(c), sizeof(int));
         return fd;

@@ -2,6 +2,7 @@
 /* What a lent memfd must look like, before and after its lease ends; fds between processes. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -16,6 +17,7 @@ void memfd_check_filled(int fd, uint64_t size, uint32_t seed);
 void memfd_wait_invalidated(int fd, uint64_t size, unsigned timeout_ms);
 ino_t memfd_inode(int fd);
 
-/* fd passing over an AF_UNIX socketpair, for memfds acquired in children. */
-void fd_send(int sock, int fd);
-int fd_receive(int sock);
+/* fd passing over a SOCK_SEQPACKET socketpair, with a string (a lease id), for memfds acquired in
+ * children. */
+void fd_send(int sock, int fd, const char *text);
+int fd_receive(int sock, char *text, size_t size);

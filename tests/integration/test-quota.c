@@ -1,2 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Per-uid quotas of bytes and of leases get QuotaExceeded (-EDQUOT) naming the numbers. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "helper.h"
-int main(void) { test_init("quota", 10); test_skip("not written yet"); }
+
+static const char config[] =
+        "[pool bytes]\n"
+        "sizes = 4M:3\n"
+        "limit = 64M\n"
+        "quota_per_uid = 8M\n"
+        "users = *\n"
+        "\n"
+        "[pool count]\n"
+        "sizes = 2M:2\n"
+        "limit = 64M\n"
+        "leases_per_uid = 1\n"
+        "users = *\n";
+
+static void check_message(privmem *p, const char *part) {
+        const char *m = privmem_last_error_message(p);
+        check(m && strstr(m, part), "message '%s' does not say '%s'", m ?: "(none)", part);
+}
+
+static void test_bytes(privmem *p) {
+        privmem_lease *l1 = NULL, *l2 = NULL;
+        int fd1, fd2, fd3;
+
+        check_ok(p, privmem_acquire(p, "bytes", 4 * MiB, NULL, &fd1, &l1), "first 4M within an 8M quota");
+        check_ok(p, privmem_acquire(p, "bytes", 4 * MiB, NULL, &fd2, &l2), "second 4M within an 8M quota");
+        check_errno(p, privmem_acquire(p, "bytes", 4 * MiB, NULL, &fd3, NULL), -EDQUOT, "third 4M over an 8M quota");
+        check(str_eq(privmem_last_error_name(p), "io.privmemd.QuotaExceeded"), "error %s", privmem_last_error_name(p));
+        check_message(p, "limit 8388608, used 8388608, requested 4194304");
+        check_message(p, "'bytes'");
+
+        check_ok(p, privmem_release(p, privmem_lease_id(l1)), "Release");
+        check_ok(p, privmem_acquire(p, "bytes", 4 * MiB, NULL, &fd3, NULL), "4M again after a Release");
+        privmem_lease_free(l1);
+        privmem_lease_free(l2);
+        close(fd1);
+        close(fd2);
+        close(fd3);
+}
+
+static void test_leases(privmem *p) {
+        int fd1, fd2;
+        check_ok(p, privmem_acquire(p, "count", 2 * MiB, NULL, &fd1, NULL), "first lease of 1 allowed");
+        check_errno(p, privmem_acquire(p, "count", 2 * MiB, NULL, &fd2, NULL), -EDQUOT, "second lease of 1 allowed");
+        check_message(p, "quota of leases");
+        check_message(p, "limit 1, used 1, requested 1");
+        close(fd1);
+}
+
+static int client(void *arg) {
+        const TestDaemon *d = arg;
+        test_become(NOBODY, NOBODY);
+        privmem *p = test_connect(d);
+        test_bytes(p);
+        test_leases(p);
+        privmem_disconnect(p);
+        return 0;
+}
+
+int main(void) {
+        test_init("quota", 60);
+        test_require_root();
+        TestDaemon *d = test_daemon_start(config);
+        int status = test_wait(test_fork(client, d));
+        check(status == 0, "the client run as uid %d failed with status %d", NOBODY, status);
+        test_daemon_stop(d);
+        return 0;
+}
