@@ -268,6 +268,10 @@ int varlink_connection_peer_pidfd(const VarlinkConnection *conn) {
         return conn->peer_pidfd;
 }
 
+int varlink_connection_fd(const VarlinkConnection *conn) {
+        return conn->stream.fd;
+}
+
 void *varlink_connection_get_userdata(const VarlinkConnection *conn) {
         return conn->userdata;
 }

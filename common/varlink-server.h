@@ -87,6 +87,7 @@ VarlinkConnection *varlink_call_connection(const VarlinkCall *c);
 
 const struct ucred *varlink_connection_peer(const VarlinkConnection *conn);
 int varlink_connection_peer_pidfd(const VarlinkConnection *conn);  /* -1 where the kernel lacks it */
+int varlink_connection_fd(const VarlinkConnection *conn);          /* for getsockopt(), no I/O */
 void *varlink_connection_get_userdata(const VarlinkConnection *conn);
 void varlink_connection_set_userdata(VarlinkConnection *conn, void *userdata);
 

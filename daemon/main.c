@@ -13,16 +13,19 @@ static void help(void) {
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --socket=PATH       Listen on PATH (default: %s)\n"
+               "     --config=FILE       Read the pools from FILE only (default: %s/privmemd.conf,\n"
+               "                         its privmemd.conf.d/*.conf, or a built-in pool without them)\n"
                "     --log-level=LEVEL   debug, info, notice, warning, err (default: info)\n",
-               PRIVMEMD_SOCKET_DEFAULT);
+               PRIVMEMD_SOCKET_DEFAULT, PRIVMEMD_CONFIG_DIR);
 }
 
 static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
-        enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_LOG_LEVEL };
+        enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_CONFIG, ARG_LOG_LEVEL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "socket", required_argument, NULL, ARG_SOCKET },
+                { "config", required_argument, NULL, ARG_CONFIG },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {}
         };
@@ -38,6 +41,9 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                         return 0;
                 case ARG_SOCKET:
                         o->socket_path = optarg;
+                        break;
+                case ARG_CONFIG:
+                        o->config_path = optarg;
                         break;
                 case ARG_LOG_LEVEL:
                         level = log_level_from_string(optarg);

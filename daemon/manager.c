@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The manager: owns the event loop, the varlink server and everything privmemd keeps. */
+/* The manager: owns the event loop, the varlink server, the pools, the leases and the workers. */
 #include <signal.h>
+#include <sys/stat.h>
 
+#include "lease.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "methods.h"
+#include "pool.h"
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
@@ -28,21 +31,17 @@ static int manager_add_signals(Manager *m) {
         return r;
 }
 
-int manager_new(Manager **ret, const ManagerOptions *options) {
-        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(*m));
-        int r;
+/* Leases owned by a connection end with it; all others outlive it. */
+static void manager_on_disconnect(VarlinkConnection *conn, void *userdata) {
+        Manager *m = userdata;
+        for (Lease *l = m->leases, *next; l; l = next) {
+                next = l->next;
+                if (l->state == LEASE_ACTIVE && l->owner.kind == OWNER_CONNECTION && l->owner.conn == conn)
+                        lease_invalidate(l, "its connection closed");
+        }
+}
 
-        if (!m)
-                return -ENOMEM;
-        m->options = *options;
-        r = sd_event_default(&m->event);
-        if (r < 0)
-                return r;
-        r = manager_add_signals(m);
-        if (r < 0)
-                return r;
-        sd_event_now(m->event, CLOCK_MONOTONIC, &m->start_usec);
-
+static int manager_new_server(Manager *m) {
         static const VarlinkServerInfo info = {
                 .vendor = "privmemd",
                 .product = "privmemd",
@@ -50,10 +49,50 @@ int manager_new(Manager **ret, const ManagerOptions *options) {
                 .url = "https://github.com/privmemd/privmemd",
                 .system_error = "io.privmemd.SystemError",
         };
-        r = varlink_server_new(&m->server, m->event, &info);
+        int r = varlink_server_new(&m->server, m->event, &info);
         if (r < 0)
                 return r;
-        r = varlink_server_add_interface(m->server, &io_privmemd_interface, m);
+        varlink_server_set_disconnect_handler(m->server, manager_on_disconnect, m);
+        return varlink_server_add_interface(m->server, &io_privmemd_interface, m);
+}
+
+static int manager_new_pools(Manager *m) {
+        m->pools = calloc(m->config.n_pools, sizeof(Pool *));
+        if (!m->pools)
+                return -ENOMEM;
+        for (; m->n_pools < m->config.n_pools; m->n_pools++) {
+                int r = pool_new(&m->pools[m->n_pools], m, &m->config.pools[m->n_pools]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int manager_new(Manager **ret, const ManagerOptions *options) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(*m));
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->options = *options;
+        r = config_load(&m->config, options->config_path, &error);
+        if (r < 0)
+                return error ? log_error_errno(r, "Bad configuration: %s", error) : r;
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        r = manager_add_signals(m);
+        if (r < 0)
+                return r;
+        sd_event_now(m->event, CLOCK_MONOTONIC, &m->start_usec);
+        r = workers_new(&m->workers, m->event, m->config.workers ?: (unsigned) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L));
+        if (r < 0)
+                return r;
+        r = manager_new_server(m);
+        if (r < 0)
+                return r;
+        r = manager_new_pools(m);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(m);
@@ -63,20 +102,87 @@ int manager_new(Manager **ret, const ManagerOptions *options) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-        varlink_server_free(m->server);
+        m->server = varlink_server_free(m->server);  /* cancels waiting calls first */
+        m->workers = workers_free(m->workers);        /* no job runs from here on */
+        while (m->leases)
+                lease_free(m->leases);
+        for (size_t i = 0; i < m->n_pools; i++)
+                pool_free(m->pools[i]);
+        free(m->pools);
+        if (m->socket_created)
+                (void) unlink(m->options.socket_path);
+        config_done(&m->config);
         sd_event_unref(m->event);
         free(m);
         return NULL;
 }
 
+/* The socket's directory, when we make the socket ourselves: /run/privmemd by default. */
+static int manager_make_socket_dir(Manager *m) {
+        _cleanup_free_ char *dir = strdup(m->options.socket_path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+
+        if (!dir)
+                return -ENOMEM;
+        if (!slash || slash == dir)
+                return 0;
+        *slash = 0;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
 int manager_start(Manager *m) {
-        int r = varlink_server_listen_path(m->server, m->options.socket_path);
+        int r = manager_make_socket_dir(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the directory of %s: %m", m->options.socket_path);
+        r = varlink_server_listen_path(m->server, m->options.socket_path);
         if (r < 0)
                 return log_error_errno(r, "Failed to listen on %s: %m", m->options.socket_path);
-        log_info("Listening on %s.", m->options.socket_path);
+        m->socket_created = true;
+        for (size_t i = 0; i < m->n_pools; i++)
+                pool_refill(m->pools[i]);
+        log_info("Listening on %s, %zu pool(s), %u worker(s).", m->options.socket_path, m->n_pools,
+                 workers_count(m->workers));
         return 0;
 }
 
 int manager_run(Manager *m) {
         return sd_event_loop(m->event);
+}
+
+Pool *manager_find_pool(Manager *m, const char *name) {
+        for (size_t i = 0; i < m->n_pools; i++)
+                if (streq(m->pools[i]->config->name, name))
+                        return m->pools[i];
+        return NULL;
+}
+
+Lease *manager_find_lease(Manager *m, const char *id) {
+        for (Lease *l = m->leases; l; l = l->next)
+                if (streq(l->id, id))
+                        return l;
+        return NULL;
+}
+
+void manager_add_lease(Manager *m, Lease *l) {
+        l->prev = NULL;
+        l->next = m->leases;
+        if (m->leases)
+                m->leases->prev = l;
+        m->leases = l;
+        m->n_leases++;
+}
+
+void manager_remove_lease(Manager *m, Lease *l) {
+        if (!l->prev && m->leases != l)
+                return;  /* never added */
+        if (l->prev)
+                l->prev->next = l->next;
+        else
+                m->leases = l->next;
+        if (l->next)
+                l->next->prev = l->prev;
+        l->prev = l->next = NULL;
+        m->n_leases--;
 }

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The manager: owns the event loop, the varlink server and everything privmemd keeps. */
+/* The manager: owns the event loop, the varlink server, the pools, the leases and the workers. */
 #pragma once
 
 #include <systemd/sd-event.h>
 
+#include "config.h"
 #include "varlink-server.h"
+#include "workers.h"
+
+typedef struct Pool Pool;
+typedef struct Lease Lease;
 
 typedef struct ManagerOptions {
         const char *socket_path;
+        const char *config_path;        /* NULL: the default file, its drop-ins, or the built-in pool */
 } ManagerOptions;
 
 typedef struct Manager {
@@ -15,12 +21,24 @@ typedef struct Manager {
         VarlinkServer *server;
         ManagerOptions options;
         uint64_t start_usec;
+        Config config;
+        Pool **pools;
+        size_t n_pools;
+        Workers *workers;
+        Lease *leases;
+        unsigned n_leases;
+        bool socket_created;            /* we made the socket file, so we remove it */
 } Manager;
 
 int manager_new(Manager **ret, const ManagerOptions *options);
 Manager *manager_free(Manager *m);
 int manager_start(Manager *m);
 int manager_run(Manager *m);
+
+Pool *manager_find_pool(Manager *m, const char *name);
+Lease *manager_find_lease(Manager *m, const char *id);
+void manager_add_lease(Manager *m, Lease *l);
+void manager_remove_lease(Manager *m, Lease *l);
 
 static inline void manager_freep(Manager **m) {
         manager_free(*m);

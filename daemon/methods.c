@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The io.privmemd varlink interface: its methods, bound to the manager. */
+/* The io.privmemd varlink interface: its method table, and the methods that only read or release. */
+#include "access.h"
+#include "describe.h"
+#include "errors.h"
+#include "lease.h"
 #include "macro.h"
 #include "manager.h"
 #include "methods.h"
@@ -7,29 +11,123 @@
 
 extern const char io_privmemd_varlink[];
 
+static uint64_t manager_now(Manager *m) {
+        uint64_t now;
+        sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        return now;
+}
+
+/* Replies {key: value}; value is consumed. */
+static int reply_with(VarlinkCall *c, const char *key, json_object *value) {
+        json_object *reply = json_object_new_object();
+        if (!reply || !value) {
+                json_object_put(reply);
+                json_object_put(value);
+                return -ENOMEM;
+        }
+        json_object_object_add(reply, key, value);
+        return varlink_call_reply(c, reply);
+}
+
 static int method_get_status(VarlinkCall *c, json_object *params, void *userdata) {
         Manager *m = userdata;
-        uint64_t now;
         int r = varlink_dispatch(c, params, NULL, NULL);
         if (r < 0)
                 return r;
 
-        sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        json_object *status = json_object_new_object(), *reply = json_object_new_object();
-        if (!status || !reply) {
-                json_object_put(status);
-                json_object_put(reply);
+        json_object *status = json_object_new_object();
+        if (!status)
                 return -ENOMEM;
-        }
         json_object_object_add(status, "version", json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(status, "uptime", json_object_new_double((double) (now - m->start_usec) / 1e6));
-        json_object_object_add(status, "connections", json_object_new_int(varlink_server_n_connections(m->server)));
-        json_object_object_add(reply, "status", status);
-        return varlink_call_reply(c, reply);
+        json_object_object_add(status, "uptime", json_object_new_double((double) (manager_now(m) - m->start_usec) / 1e6));
+        json_object_object_add(status, "connections", json_object_new_int((int) varlink_server_n_connections(m->server)));
+        json_object_object_add(status, "pools", json_object_new_int((int) m->n_pools));
+        json_object_object_add(status, "leases", json_object_new_int((int) m->n_leases));
+        return reply_with(c, "status", status);
+}
+
+/* The lease of that id, if the caller may see it; else answers NoSuchLease and returns NULL. */
+static Lease *lease_for_caller(VarlinkCall *c, Manager *m, const char *id) {
+        VarlinkConnection *conn = varlink_call_connection(c);
+        Lease *l = manager_find_lease(m, id);
+
+        if (l && (access_is_privileged(conn) || l->uid == varlink_connection_peer(conn)->uid))
+                return l;
+        reply_no_such_lease(c, id);
+        return NULL;
+}
+
+static const VarlinkField id_table[] = {
+        { "id", VARLINK_FIELD_STRING, 0, VARLINK_FIELD_MANDATORY },
+        {}
+};
+
+static int method_release(VarlinkCall *c, json_object *params, void *userdata) {
+        const char *id = NULL;
+        int r = varlink_dispatch(c, params, id_table, &id);
+        if (r < 0)
+                return r;
+        Lease *l = lease_for_caller(c, userdata, id);
+        if (!l)
+                return 0;
+        lease_invalidate(l, "released");
+        return varlink_call_reply(c, NULL);
+}
+
+static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata) {
+        const char *id = NULL;
+        int r = varlink_dispatch(c, params, id_table, &id);
+        if (r < 0)
+                return r;
+        Lease *l = lease_for_caller(c, userdata, id);
+        if (!l)
+                return 0;
+        return reply_with(c, "lease", describe_lease(l, manager_now(userdata)));
+}
+
+static int method_list_leases(VarlinkCall *c, json_object *params, void *userdata) {
+        static const VarlinkField table[] = {
+                { "pool", VARLINK_FIELD_STRING, 0 },
+                {}
+        };
+        Manager *m = userdata;
+        VarlinkConnection *conn = varlink_call_connection(c);
+        const char *pool = NULL;
+        int r = varlink_dispatch(c, params, table, &pool);
+        if (r < 0)
+                return r;
+        if (pool && !manager_find_pool(m, pool))
+                return reply_no_such_pool(c, pool);
+
+        bool all = access_is_privileged(conn);
+        uid_t uid = varlink_connection_peer(conn)->uid;
+        uint64_t now = manager_now(m);
+        json_object *leases = json_object_new_array();
+        for (Lease *l = m->leases; l && leases; l = l->next)
+                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool)))
+                        json_object_array_add(leases, describe_lease(l, now));
+        return reply_with(c, "leases", leases);
+}
+
+static int method_list_pools(VarlinkCall *c, json_object *params, void *userdata) {
+        Manager *m = userdata;
+        int r = varlink_dispatch(c, params, NULL, NULL);
+        if (r < 0)
+                return r;
+
+        json_object *pools = json_object_new_array();
+        for (size_t i = 0; i < m->n_pools && pools; i++)
+                json_object_array_add(pools, describe_pool(m->pools[i]));
+        return reply_with(c, "pools", pools);
 }
 
 static const VarlinkMethod methods[] = {
         { "GetStatus", method_get_status, 0 },
+        { "Acquire", method_acquire, VARLINK_METHOD_FDS_IN },
+        { "Release", method_release, 0 },
+        { "GetLease", method_get_lease, 0 },
+        { "ListLeases", method_list_leases, 0 },
+        { "ListPools", method_list_pools, 0 },
         {}
 };
 

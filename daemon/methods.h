@@ -5,3 +5,5 @@
 #include "varlink-server.h"
 
 extern const VarlinkInterface io_privmemd_interface;
+
+int method_acquire(VarlinkCall *c, json_object *params, void *userdata);

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A lease: one memfd lent to one owner, watched until the owner is gone, then punched.
+ * A punched lease whose file still has blocks is leaked: someone else holds the memfd and
+ * touched it again. It stays listed with the bytes it holds and is punched again later. */
+#include <sys/epoll.h>
+
+#include "lease.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "memfd-ops.h"
+
+#define RECHECK_FIRST_USEC (10ULL * 1000 * 1000)
+#define RECHECK_MAX_USEC (600ULL * 1000 * 1000)
+
+const char *lease_state_to_string(LeaseState s) {
+        static const char *const names[] = {
+                [LEASE_ACTIVE] = "active", [LEASE_INVALIDATING] = "invalidating", [LEASE_LEAKED] = "leaked",
+        };
+        return names[s];
+}
+
+static int lease_on_owner_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        lease_invalidate(userdata, "owner exited");
+        return 0;
+}
+
+static void lease_punch_run(Job *j);
+static void lease_punch_done(Job *j);
+
+/* Takes memfd and owner in every case. On failure the memfd was never lent and is just closed. */
+int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t uid, const char *tag) {
+        Manager *m = pool->manager;
+        Lease *l = calloc(1, sizeof(*l));
+        int r = -ENOMEM;
+
+        if (!l || (tag && !(l->tag = strdup(tag))))
+                goto fail;
+        *l = (Lease) {
+                .manager = m, .pool = pool, .size = memfd->size, .fd = -1, .state = LEASE_ACTIVE,
+                .owner = *owner, .uid = uid, .tag = l->tag,
+                .punch = { .run = lease_punch_run, .done = lease_punch_done, .urgent = true },
+        };
+        *owner = OWNER_INIT;
+        l->cls = pool_get_class(pool, l->size, true);
+        if (!l->cls)
+                goto fail;
+        if (l->owner.kind == OWNER_PROCESS) {
+                r = sd_event_add_io(m->event, &l->owner_watch, l->owner.pidfd, EPOLLIN, lease_on_owner_exit, l);
+                if (r < 0)
+                        goto fail;
+        }
+        l->fd = TAKE_FD(memfd->fd);
+        memcpy(l->id, memfd->id, sizeof(l->id));
+        ready_memfd_free(memfd);
+        sd_event_now(m->event, CLOCK_MONOTONIC, &l->acquired_usec);
+        l->cls->n_lent++;
+        pool_account_lend(pool, l->size);
+        manager_add_lease(m, l);
+        *ret = l;
+        return 0;
+
+fail:
+        ready_memfd_free(memfd);
+        owner_done(owner);
+        if (l) {
+                sd_event_source_disable_unref(l->owner_watch);
+                owner_done(&l->owner);
+                free(l->tag);
+                free(l);
+        }
+        return r;
+}
+
+static void lease_release_quota(Lease *l) {
+        UidUsage *u = pool_uid_usage(l->pool, l->uid, false);
+        if (u) {
+                u->bytes -= l->size;
+                u->leases--;
+        }
+}
+
+void lease_invalidate(Lease *l, const char *why) {
+        if (l->state != LEASE_ACTIVE)
+                return;
+        log_info("Lease %s (%s, %" PRIu64 " bytes, owner %s %d): invalidating, %s.", l->id, l->pool->config->name,
+                 l->size, owner_kind_to_string(l->owner.kind), (int) l->owner.pid, why);
+        l->state = LEASE_INVALIDATING;
+        l->owner_watch = sd_event_source_disable_unref(l->owner_watch);
+        owner_done(&l->owner);
+        lease_release_quota(l);
+        l->cls->n_lent--;
+        pool_account_return_start(l->pool, l->size);
+        workers_submit(l->manager->workers, &l->punch);
+}
+
+static void lease_punch_run(Job *j) {
+        Lease *l = (Lease *) ((char *) j - offsetof(Lease, punch));
+        j->result = memfd_ops_punch(l->fd, l->size, &l->held);
+}
+
+static int lease_on_recheck(sd_event_source *s, uint64_t usec, void *userdata) {
+        Lease *l = userdata;
+        l->recheck = sd_event_source_disable_unref(l->recheck);
+        workers_submit(l->manager->workers, &l->punch);
+        return 0;
+}
+
+static void lease_punch_done(Job *j) {
+        Lease *l = (Lease *) ((char *) j - offsetof(Lease, punch));
+        Pool *p = l->pool;
+        uint64_t size = l->size;
+
+        l->punches++;
+        if (j->result < 0)
+                l->held = l->size;
+        if (j->result >= 0 && l->held == 0) {
+                log_info("Lease %s: memory returned (%" PRIu64 " bytes).", l->id, size);
+                size_class_forget_if_unused(l->cls);
+                lease_free(l);
+                pool_account_returned(p, size);
+                return;
+        }
+        if (l->state != LEASE_LEAKED)
+                log_warning_errno(j->result, "Lease %s: %" PRIu64 " of %" PRIu64 " bytes still allocated after the punch%s: "
+                                  "another process holds the memfd. Keeping it as leaked.", l->id, l->held, l->size,
+                                  j->result < 0 ? " (failed: %m)" : "");
+        l->state = LEASE_LEAKED;
+        uint64_t delay = MIN(RECHECK_FIRST_USEC << MIN(l->punches - 1, 6U), RECHECK_MAX_USEC);
+        (void) sd_event_add_time_relative(l->manager->event, &l->recheck, CLOCK_MONOTONIC, delay, 0, lease_on_recheck, l);
+}
+
+void lease_free(Lease *l) {
+        if (!l)
+                return;
+        if (l->cls && l->state == LEASE_ACTIVE) {
+                l->cls->n_lent--;
+                lease_release_quota(l);
+        }
+        manager_remove_lease(l->manager, l);
+        sd_event_source_disable_unref(l->owner_watch);
+        sd_event_source_disable_unref(l->recheck);
+        owner_done(&l->owner);
+        safe_close(l->fd);
+        free(l->tag);
+        free(l);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Lease owners: a process held by its pidfd, or the connection that acquired the lease.
+ * A pidfd names one process for good: it cannot be confused with a later process that reuses
+ * the pid, and it turns readable when the process has exited. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/pidfd.h>
+#include <sys/syscall.h>
+
+#include "macro.h"
+#include "owner.h"
+
+const char *owner_kind_to_string(OwnerKind k) {
+        return k == OWNER_CONNECTION ? "connection" : "process";
+}
+
+static void read_comm(pid_t pid, char comm[static 16]) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int) pid);
+        FILE *f = fopen(path, "re");
+        comm[0] = 0;
+        if (!f)
+                return;
+        if (fgets(comm, 16, f))
+                comm[strcspn(comm, "\n")] = 0;
+        fclose(f);
+}
+
+/* Reads "Key:\t<number>" from a /proc file; the first number after the key. */
+static int proc_read_number(const char *path, const char *key, long *ret) {
+        char line[256];
+        size_t klen = strlen(key);
+        FILE *f = fopen(path, "re");
+        int r = -ENOENT;
+
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+                        r = sscanf(line + klen + 1, "%ld", ret) == 1 ? 0 : -EINVAL;
+                        break;
+                }
+        fclose(f);
+        return r;
+}
+
+static int pidfd_get_pid(int pidfd, pid_t *ret) {
+        char path[64];
+        long pid;
+
+        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+        int r = proc_read_number(path, "Pid", &pid);
+        if (r < 0)
+                return -EBADF;  /* no Pid: line: not a pidfd */
+        if (pid <= 0)
+                return -ESRCH;  /* -1: exited; 0: in another pid namespace */
+        *ret = (pid_t) pid;
+        return 0;
+}
+
+static int owner_set_process(Owner *ret, int pidfd) {
+        pid_t pid;
+        int r = pidfd_get_pid(pidfd, &pid);
+        if (r < 0) {
+                safe_close(pidfd);
+                return r;
+        }
+        *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = pidfd, .pid = pid };
+        read_comm(pid, ret->comm);
+        return 0;
+}
+
+int owner_from_peer(Owner *ret, VarlinkConnection *conn) {
+        int peer = varlink_connection_peer_pidfd(conn);
+        int fd;
+
+        if (peer >= 0)
+                fd = fcntl(peer, F_DUPFD_CLOEXEC, 3);
+        else  /* a kernel without SO_PEERPIDFD: the pid may have been reused since connect() */
+                fd = pidfd_open(varlink_connection_peer(conn)->pid, 0);
+        if (fd < 0)
+                return -errno;
+        return owner_set_process(ret, fd);
+}
+
+int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid) {
+        char path[64];
+        long uid;
+        Owner o;
+        int r = owner_set_process(&o, pidfd);
+        if (r < 0)
+                return r;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) o.pid);
+        r = proc_read_number(path, "Uid", &uid);
+        /* The pidfd still names a live process, so the uid read above was that process's. */
+        if (r >= 0 && pidfd_send_signal(o.pidfd, 0, NULL, 0) < 0)
+                r = -ESRCH;
+        if (r >= 0 && caller_uid != 0 && (uid_t) uid != caller_uid)
+                r = -EPERM;
+        if (r < 0) {
+                owner_done(&o);
+                return r == -ENOENT ? -ESRCH : r;
+        }
+        *ret = o;
+        return 0;
+}
+
+void owner_from_connection(Owner *ret, VarlinkConnection *conn) {
+        *ret = (Owner) { .kind = OWNER_CONNECTION, .pidfd = -1, .conn = conn,
+                         .pid = varlink_connection_peer(conn)->pid };
+        read_comm(ret->pid, ret->comm);
+}
+
+void owner_done(Owner *o) {
+        o->pidfd = safe_close(o->pidfd);
+        o->conn = NULL;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Lease owners: a process held by its pidfd, or the connection that acquired the lease. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "varlink-server.h"
+
+typedef enum OwnerKind {
+        OWNER_PROCESS,
+        OWNER_CONNECTION,
+} OwnerKind;
+
+typedef struct Owner {
+        OwnerKind kind;
+        int pidfd;                      /* OWNER_PROCESS */
+        pid_t pid;
+        char comm[16];
+        VarlinkConnection *conn;        /* OWNER_CONNECTION */
+} Owner;
+
+#define OWNER_INIT ((Owner) { .pidfd = -1 })
+
+const char *owner_kind_to_string(OwnerKind k);
+/* The process at the other end of the connection. */
+int owner_from_peer(Owner *ret, VarlinkConnection *conn);
+/* The process behind a pidfd a caller sent (taken). -EBADF: not a pidfd; -ESRCH: it has exited;
+ * -EPERM: it runs as another uid than caller_uid and the caller is not root. */
+int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid);
+void owner_from_connection(Owner *ret, VarlinkConnection *conn);
+void owner_done(Owner *o);

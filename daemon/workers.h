@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Worker threads for memory work (populate, punch), reporting back to the event loop. */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+typedef struct Job Job;
+typedef struct Workers Workers;
+
+/* run() happens on a worker thread and touches nothing but the job; done() on the event loop. */
+typedef void (*JobRunFunc)(Job *job);
+typedef void (*JobDoneFunc)(Job *job);
+
+struct Job {
+        Job *next;
+        JobRunFunc run;
+        JobDoneFunc done;
+        bool urgent;            /* someone waits for it: runs before background work */
+        bool queued;            /* in a queue, not yet taken by a worker */
+        int result;             /* what run() returned, for done() */
+};
+
+int workers_new(Workers **ret, sd_event *event, unsigned n_threads);
+/* Stops the threads after the job each is running; queued jobs are dropped and done() is not called. */
+Workers *workers_free(Workers *w);
+void workers_submit(Workers *w, Job *job);
+/* Moves a queued job ahead of background work. */
+void workers_promote(Workers *w, Job *job);
+unsigned workers_count(const Workers *w);
