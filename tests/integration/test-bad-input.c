@@ -28,10 +28,11 @@ static void test_sizes(privmem *p) {
         check_failure(p, privmem_acquire(p, "a", 0, NULL, &fd, NULL), -EINVAL, NULL, "size 0", "0 bytes");
         check_failure(p, privmem_acquire(p, "a", UINT64_MAX, NULL, &fd, NULL), -EINVAL, NULL,
                       "18446744073709551615", "2^64-1 bytes");
-        check_failure(p, privmem_acquire(p, "a", 128 * MiB, NULL, &fd, NULL), -ENOSPC, "io.privmemd.PoolExhausted",
-                      "limit 67108864", "128M from a pool of 64M");
-        check_failure(p, privmem_acquire(p, "a", UINT64_C(1) << 62, NULL, &fd, NULL), -ENOSPC, "io.privmemd.PoolExhausted",
-                      "4611686018427387904", "2^62 bytes");
+        /* quota_per_uid defaults to the limit, and is checked first */
+        check_failure(p, privmem_acquire(p, "a", 128 * MiB, NULL, &fd, NULL), -EDQUOT, "io.privmemd.QuotaExceeded",
+                      "limit 67108864, used 0, requested 134217728", "128M from a pool of 64M");
+        check_failure(p, privmem_acquire(p, "a", UINT64_C(1) << 62, NULL, &fd, NULL), -EDQUOT, "io.privmemd.QuotaExceeded",
+                      "requested 4611686018427387904", "2^62 bytes");
         check(fd == -1, "a failed Acquire wrote fd %d", fd);
 }
 

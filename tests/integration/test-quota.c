@@ -17,6 +17,11 @@ static const char config[] =
         "sizes = 2M:2\n"
         "limit = 64M\n"
         "leases_per_uid = 1\n"
+        "users = *\n"
+        "\n"
+        "[pool shared]\n"
+        "sizes = 4M:1\n"
+        "limit = 12M\n"
         "users = *\n";
 
 static void check_message(privmem *p, const char *part) {
@@ -53,12 +58,22 @@ static void test_leases(privmem *p) {
         close(fd1);
 }
 
+/* Within its own quota, but root holds 8M of the pool's 12M. */
+static void test_pool_limit(privmem *p) {
+        int fd;
+        check_errno(p, privmem_acquire(p, "shared", 8 * MiB, NULL, &fd, NULL), -ENOSPC, "8M with 8M of 12M lent");
+        check(str_eq(privmem_last_error_name(p), "io.privmemd.PoolExhausted"), "error %s", privmem_last_error_name(p));
+        check_message(p, "pool 'shared' exhausted: 8388608 bytes wanted");
+        check_message(p, "limit 12582912");
+}
+
 static int client(void *arg) {
         const TestDaemon *d = arg;
         test_become(NOBODY, NOBODY);
         privmem *p = test_connect(d);
         test_bytes(p);
         test_leases(p);
+        test_pool_limit(p);
         privmem_disconnect(p);
         return 0;
 }
@@ -67,8 +82,13 @@ int main(void) {
         test_init("quota", 60);
         test_require_root();
         TestDaemon *d = test_daemon_start(config);
+        privmem *root = test_connect(d);
+        int fd;
+        check_ok(root, privmem_acquire(root, "shared", 8 * MiB, NULL, &fd, NULL), "root takes 8M of 12M");
         int status = test_wait(test_fork(client, d));
         check(status == 0, "the client run as uid %d failed with status %d", NOBODY, status);
+        close(fd);
+        privmem_disconnect(root);
         test_daemon_stop(d);
         return 0;
 }
