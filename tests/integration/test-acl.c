@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Who may acquire from a pool, and who sees and ends which leases. */
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -39,6 +40,17 @@ static void test_acquire_acl(privmem *p) {
         close(fd);
 }
 
+/* A pidfd of another uid's process cannot be named as owner. */
+static void test_foreign_owner(privmem *p) {
+        struct privmem_acquire_options o = { .size = sizeof(o), .flags = PRIVMEM_ACQUIRE_OWNER_PIDFD };
+        int fd;
+
+        o.owner_pidfd = (int) syscall(SYS_pidfd_open, getppid(), 0);
+        check(o.owner_pidfd >= 0, "pidfd_open of root's process %d: %m", (int) getppid());
+        check_errno(p, privmem_acquire(p, "byuser", 2 * MiB, &o, &fd, NULL), -EACCES, "uid 65534 naming root's process as owner");
+        close(o.owner_pidfd);
+}
+
 /* Others than root see and end only their own leases. */
 static void test_lease_visibility(privmem *p, const char *root_lease) {
         privmem_lease_list *list = NULL;
@@ -59,6 +71,7 @@ static int client(void *arg) {
         test_become(NOBODY, NOBODY);
         privmem *p = test_connect(c->daemon);
         test_acquire_acl(p);
+        test_foreign_owner(p);
         test_lease_visibility(p, c->root_lease);
         privmem_disconnect(p);
         return 0;

@@ -82,13 +82,22 @@ static void test_bound_to_connection(const TestDaemon *d, privmem *observer) {
         close(fd);
 }
 
+/* A daemon that goes away: -ECONNRESET, then -ENOTCONN until the caller reconnects. */
+static void test_daemon_gone(TestDaemon *d, privmem *p) {
+        privmem_status *s = NULL;
+        test_daemon_stop(d);
+        check_errno(p, privmem_get_status(p, &s), -ECONNRESET, "GetStatus after privmemd stopped");
+        check(!privmem_last_error_name(p) && privmem_last_error_message(p), "no message after a hang-up");
+        check_errno(p, privmem_get_status(p, &s), -ENOTCONN, "GetStatus on a connection that failed");
+}
+
 int main(void) {
         test_init("connection", 60);
         TestDaemon *d = test_daemon_start(config);
         privmem *p = test_connect(d);
         test_live_owner_hangs_up(d, p);
         test_bound_to_connection(d, p);
+        test_daemon_gone(d, p);
         privmem_disconnect(p);
-        test_daemon_stop(d);
         return 0;
 }
