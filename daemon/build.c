@@ -23,6 +23,7 @@ struct Build {
         SizeClass *cls;
         ReadyMemfd *memfd;
         bool urgent;
+        uint64_t start_usec;
         int error;              /* the first chunk's failure */
         unsigned n_chunks, chunks_left;
         BuildChunk chunks[];
@@ -80,9 +81,13 @@ static void build_finish(Build *b) {
         }
         p->last_error = 0;
         p->failures = 0;
+        histogram_observe(&p->manager->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
         size_class_ready(c, TAKE_PTR(b->memfd));
         free(b);
         pool_refill(p);
+        pool_check_target(p);
+        if (p->retired)
+                manager_collect_pools(p->manager);
 }
 
 static void chunk_done(Job *j) {
@@ -103,7 +108,7 @@ static Build *build_new(SizeClass *c, bool urgent) {
 
         if (!b)
                 return NULL;
-        *b = (Build) { .cls = c, .urgent = urgent, .n_chunks = n, .chunks_left = n };
+        *b = (Build) { .cls = c, .urgent = urgent, .start_usec = now_usec(), .n_chunks = n, .chunks_left = n };
         for (unsigned i = 0; i < n; i++)
                 b->chunks[i] = (BuildChunk) {
                         .job = { .run = chunk_run, .done = chunk_done, .urgent = urgent },

@@ -2,8 +2,11 @@
 /* A lease: one memfd lent to one owner, watched until the owner is gone, then punched.
  * A punched lease whose file still has blocks is leaked: someone else holds the memfd and
  * touched it again. It stays listed with the bytes it holds and is punched again later. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 
+#include "events.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
@@ -18,6 +21,24 @@ const char *lease_state_to_string(LeaseState s) {
                 [LEASE_ACTIVE] = "active", [LEASE_INVALIDATING] = "invalidating", [LEASE_LEAKED] = "leaked",
         };
         return names[s];
+}
+
+/* "Lease ID (POOL, SIZE bytes, owner KIND PID COMM): what", with journal fields for each. */
+static _printf_(3, 4) void lease_log(const Lease *l, int level, const char *fmt, ...) {
+        char what[512], pool[96], lease[64], pid[48], size[48], uid[48];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        snprintf(pool, sizeof(pool), "PRIVMEM_POOL=%s", l->pool->config->name);
+        snprintf(lease, sizeof(lease), "PRIVMEM_LEASE=%s", l->id);
+        snprintf(pid, sizeof(pid), "PRIVMEM_OWNER_PID=%d", (int) l->owner.pid);
+        snprintf(size, sizeof(size), "PRIVMEM_SIZE=%" PRIu64, l->size);
+        snprintf(uid, sizeof(uid), "PRIVMEM_UID=%u", (unsigned) l->uid);
+        const char *const fields[] = { pool, lease, pid, size, uid, NULL };
+        log_fields(level, fields, "Lease %s (%s, %" PRIu64 " bytes, owner %s %d %s): %s.", l->id, l->pool->config->name,
+                   l->size, owner_kind_to_string(l->owner.kind), (int) l->owner.pid, l->owner.comm, what);
 }
 
 static int lease_on_owner_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -57,6 +78,8 @@ int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t ui
         l->cls->n_lent++;
         pool_account_lend(pool, l->size);
         manager_add_lease(m, l);
+        lease_log(l, LOG_INFO, "acquired");
+        events_lease(m, EVENT_LEASE_ACQUIRED, l, NULL);
         *ret = l;
         return 0;
 
@@ -83,9 +106,10 @@ static void lease_release_quota(Lease *l) {
 void lease_invalidate(Lease *l, const char *why) {
         if (l->state != LEASE_ACTIVE)
                 return;
-        log_info("Lease %s (%s, %" PRIu64 " bytes, owner %s %d): invalidating, %s.", l->id, l->pool->config->name,
-                 l->size, owner_kind_to_string(l->owner.kind), (int) l->owner.pid, why);
         l->state = LEASE_INVALIDATING;
+        l->manager->metrics.invalidations++;
+        lease_log(l, LOG_INFO, "invalidating: %s", why);
+        events_lease(l->manager, EVENT_LEASE_INVALIDATING, l, why);
         l->owner_watch = sd_event_source_disable_unref(l->owner_watch);
         owner_done(&l->owner);
         lease_release_quota(l);
@@ -115,17 +139,21 @@ static void lease_punch_done(Job *j) {
         if (j->result < 0)
                 l->held = l->size;
         if (j->result >= 0 && l->held == 0) {
-                log_info("Lease %s: memory returned (%" PRIu64 " bytes).", l->id, size);
+                lease_log(l, LOG_INFO, "memory returned");
+                events_lease(l->manager, EVENT_LEASE_RELEASED, l, NULL);
                 size_class_forget_if_unused(l->cls);
                 lease_free(l);
                 pool_account_returned(p, size);
                 return;
         }
-        if (l->state != LEASE_LEAKED)
-                log_warning_errno(j->result, "Lease %s: %" PRIu64 " of %" PRIu64 " bytes still allocated after the punch%s: "
-                                  "another process holds the memfd. Keeping it as leaked.", l->id, l->held, l->size,
-                                  j->result < 0 ? " (failed: %m)" : "");
-        l->state = LEASE_LEAKED;
+        if (l->state != LEASE_LEAKED) {
+                l->state = LEASE_LEAKED;
+                l->manager->metrics.leaks++;
+                lease_log(l, LOG_WARNING, "%" PRIu64 " bytes still allocated after the punch%s%s: another process "
+                          "holds the memfd; kept as leaked and punched again later", l->held,
+                          j->result < 0 ? ", which failed: " : "", j->result < 0 ? strerror(-j->result) : "");
+                events_lease(l->manager, EVENT_LEASE_LEAKED, l, "blocks came back after the punch");
+        }
         uint64_t delay = MIN(RECHECK_FIRST_USEC << MIN(l->punches - 1, 6U), RECHECK_MAX_USEC);
         (void) sd_event_add_time_relative(l->manager->event, &l->recheck, CLOCK_MONOTONIC, delay, 0, lease_on_recheck, l);
 }

@@ -64,6 +64,7 @@ int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
+        log_open();
         r = parse_argv(argc, argv, &options);
         if (r <= 0)
                 return r < 0 ? 2 : 0;

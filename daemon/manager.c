@@ -16,6 +16,12 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(m->event, 0);
 }
 
+static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        _cleanup_free_ char *error = NULL;
+        (void) manager_reload(userdata, &error);  /* logs what went wrong */
+        return 0;
+}
+
 static int manager_add_signals(Manager *m) {
         sigset_t mask;
         int r;
@@ -23,11 +29,14 @@ static int manager_add_signals(Manager *m) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         r = sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_reload_signal, m);
         return r;
 }
 
@@ -108,6 +117,7 @@ Manager *manager_free(Manager *m) {
                 lease_free(m->leases);
         for (size_t i = 0; i < m->n_pools; i++)
                 pool_free(m->pools[i]);
+        sd_event_source_disable_unref(m->collect);
         free(m->pools);
         if (m->socket_created)
                 (void) unlink(m->options.socket_path);
@@ -153,7 +163,7 @@ int manager_run(Manager *m) {
 
 Pool *manager_find_pool(Manager *m, const char *name) {
         for (size_t i = 0; i < m->n_pools; i++)
-                if (streq(m->pools[i]->config->name, name))
+                if (!m->pools[i]->retired && streq(m->pools[i]->config->name, name))
                         return m->pools[i];
         return NULL;
 }

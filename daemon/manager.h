@@ -5,11 +5,13 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "varlink-server.h"
 #include "workers.h"
 
 typedef struct Pool Pool;
 typedef struct Lease Lease;
+typedef struct Watcher Watcher;
 
 typedef struct ManagerOptions {
         const char *socket_path;
@@ -27,6 +29,9 @@ typedef struct Manager {
         Workers *workers;
         Lease *leases;
         unsigned n_leases;
+        Watcher *watchers;
+        sd_event_source *collect;       /* frees retired pools once unused */
+        Metrics metrics;
         bool socket_created;            /* we made the socket file, so we remove it */
 } Manager;
 
@@ -35,7 +40,10 @@ Manager *manager_free(Manager *m);
 int manager_start(Manager *m);
 int manager_run(Manager *m);
 
+/* The pool of that name that takes acquires (not a retired one). */
 Pool *manager_find_pool(Manager *m, const char *name);
+int manager_reload(Manager *m, char **ret_error);
+void manager_collect_pools(Manager *m);
 Lease *manager_find_lease(Manager *m, const char *id);
 void manager_add_lease(Manager *m, Lease *l);
 void manager_remove_lease(Manager *m, Lease *l);

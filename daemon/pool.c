@@ -3,6 +3,7 @@
  * Every byte is in one of four states: ready, building, lent, returning (punching or leaked);
  * their sum never passes the pool's limit. */
 #include "build.h"
+#include "events.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -31,7 +32,11 @@ int pool_new(Pool **ret, Manager *m, const PoolConfig *config) {
         if (!p)
                 return -ENOMEM;
         p->manager = m;
-        p->config = config;
+        p->config = pool_config_dup(config);
+        if (!p->config) {
+                free(p);
+                return -ENOMEM;
+        }
         for (size_t i = config->n_sizes; i > 0; i--)
                 if (!size_class_new(p, config->sizes[i - 1].size, config->sizes[i - 1].target)) {
                         pool_free(p);
@@ -57,6 +62,7 @@ Pool *pool_free(Pool *p) {
                 free(c);
         }
         sd_event_source_disable_unref(p->retry);
+        pool_config_free(p->config);
         free(p->usage);
         free(p);
         return NULL;
@@ -76,7 +82,8 @@ static bool pool_make_room(Pool *p, uint64_t size) {
         while (!pool_has_room(p, size)) {
                 SizeClass *victim = NULL;
                 for (SizeClass *c = p->classes; c; c = c->next)
-                        if (c->n_ready > 0 && (!victim || (int) (c->n_ready - c->target) > (int) (victim->n_ready - victim->target)))
+                        if (c->n_ready > 0 && (!victim || (int) (c->n_ready - size_class_target(c)) >
+                                                             (int) (victim->n_ready - size_class_target(victim))))
                                 victim = c;
                 if (!victim)
                         return false;
@@ -112,6 +119,7 @@ ReadyMemfd *size_class_take(SizeClass *c) {
                 m->next = NULL;
                 c->n_ready--;
                 c->pool->bytes_ready -= m->size;
+                c->pool->at_target = false;
         }
         return m;
 }
@@ -131,7 +139,7 @@ void size_class_ready(SizeClass *c, ReadyMemfd *m) {
 
         if (w) {
                 w->serve(w, m, 0);
-        } else if (c->n_ready < c->target) {
+        } else if (c->n_ready < size_class_target(c)) {
                 m->next = c->ready;
                 c->ready = m;
                 c->n_ready++;
@@ -190,6 +198,7 @@ void pool_build_failed(Pool *p, SizeClass *c, int error) {
                 Waiter *w = size_class_pop_waiter(c);
                 w->serve(w, NULL, error);
         }
+        events_pool(p->manager, EVENT_POOL_FAILING, p, c->size, strerror(-error));
         if (!p->retry)
                 (void) sd_event_add_time_relative(p->manager->event, &p->retry, CLOCK_MONOTONIC,
                                                   MIN(delay, RETRY_MAX_USEC), 0, pool_on_retry, p);
@@ -202,9 +211,41 @@ void pool_refill(Pool *p) {
         if (p->retry)
                 return;
         for (SizeClass *c = p->classes; c; c = c->next)
-                while (c->n_ready + c->n_building < c->target + c->n_waiters && pool_has_room(p, c->size))
+                while (c->n_ready + c->n_building < size_class_target(c) + c->n_waiters && pool_has_room(p, c->size))
                         if (build_start(c, false) < 0)
                                 break;
+}
+
+bool pool_has_waiters(const Pool *p) {
+        for (SizeClass *c = p->classes; c; c = c->next)
+                if (c->n_waiters > 0)
+                        return true;
+        return false;
+}
+
+unsigned size_class_target(const SizeClass *c) {
+        return c->pool->drained ? 0 : c->target;
+}
+
+/* Says so once when every class has its target ready again. */
+void pool_check_target(Pool *p) {
+        for (SizeClass *c = p->classes; c; c = c->next)
+                if (c->n_ready < size_class_target(c))
+                        return;
+        if (!p->at_target) {
+                p->at_target = true;
+                events_pool(p->manager, EVENT_POOL_REFILLED, p, 0, NULL);
+        }
+}
+
+/* Frees ready memfds above their class's target (after drain or a lower target). */
+void pool_trim(Pool *p) {
+        for (SizeClass *c = p->classes, *next; c; c = next) {
+                next = c->next;
+                while (c->n_ready > size_class_target(c))
+                        ready_memfd_free(size_class_take(c));
+                size_class_forget_if_unused(c);
+        }
 }
 
 void pool_account_lend(Pool *p, uint64_t size) {
@@ -219,6 +260,8 @@ void pool_account_return_start(Pool *p, uint64_t size) {
 void pool_account_returned(Pool *p, uint64_t size) {
         p->bytes_returning -= size;
         pool_refill(p);
+        if (p->retired)
+                manager_collect_pools(p->manager);
 }
 
 UidUsage *pool_uid_usage(Pool *p, uid_t uid, bool create) {
