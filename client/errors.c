@@ -85,6 +85,8 @@ static int io_privmemd_error(privmem *p, const char *name, json_object *q, bool 
                 return system_error(p, name, q);
         if (streq(e, "PermissionDenied"))
                 return error_remote(p, -EACCES, name, "permission denied");
+        if (streq(e, "BadConfiguration"))
+                return error_remote(p, -EINVAL, name, "bad configuration: %s", val(q, "message"));
         return error_remote(p, -EIO, name, "privmemd answered %s", name);
 }
 

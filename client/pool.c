@@ -22,7 +22,7 @@ struct privmem_pool_list {
 };
 
 static const char *const backings[] = { "shmem", "hugetlb", NULL };
-static const char *const pool_states[] = { "ok", "failing", NULL };
+static const char *const pool_states[] = { "ok", "failing", "drained", "retired", NULL };
 
 static int class_from_json(json_object *o, SizeClass *c) {
         int r;

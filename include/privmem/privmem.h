@@ -101,7 +101,9 @@ enum privmem_backing {
 enum privmem_pool_state {
         PRIVMEM_POOL_UNKNOWN = 0,
         PRIVMEM_POOL_OK,
-        PRIVMEM_POOL_FAILING,
+        PRIVMEM_POOL_FAILING,           /* the kernel refused memory; retrying */
+        PRIVMEM_POOL_DRAINED,           /* keeps nothing ready until told otherwise */
+        PRIVMEM_POOL_RETIRED,           /* gone from the configuration; ends with its last lease */
 };
 
 privmem_pool_list *privmem_pool_list_free(privmem_pool_list *list);
