@@ -46,8 +46,7 @@ static int transport_error(privmem *p, const char *method, int r) {
                 r = -EPROTO;
         else if (r == -EPIPE)
                 r = -ECONNRESET;
-        if (r != -ENOMEM)
-                p->broken = true;
+        p->broken = true;       /* even after -ENOMEM: a call may be left waiting for its reply */
         return privmem_error_local(p, r, "%s: %s", method,
                                    r == -EPROTO ? "privmemd broke the varlink protocol" :
                                    r == -ECONNRESET ? "privmemd closed the connection" :
