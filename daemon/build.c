@@ -41,7 +41,8 @@ static void memfd_id_new(char id[static MEMFD_ID_LEN + 1]) {
 static void chunk_run(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
-        j->result = memfd_ops_populate(b->memfd->fd, ch->offset, ch->length, b->cls->pool->config->numa_node);
+        const PoolConfig *pc = b->cls->pool->config;
+        j->result = memfd_ops_populate(b->memfd->fd, pc->backing, ch->offset, ch->length, pc->numa_node);
 }
 
 void build_free(Build *b) {

@@ -47,6 +47,7 @@ static int manager_add_signals(Manager *m) {
 /* Leases owned by a connection end with it; all others outlive it. */
 static void manager_on_disconnect(VarlinkConnection *conn, void *userdata) {
         Manager *m = userdata;
+        owner_forget_connection(conn);
         for (Lease *l = m->leases, *next; l; l = next) {
                 next = l->next;
                 if (l->state == LEASE_ACTIVE && l->owner.kind == OWNER_CONNECTION && l->owner.conn == conn)
