@@ -30,6 +30,8 @@ static _printf_(3, 4) void lease_log(const Lease *l, int level, const char *fmt,
         char what[512], pool[96], lease[64], pid[48], size[48], uid[48];
         va_list ap;
 
+        if (level > log_get_max_level())
+                return;
         va_start(ap, fmt);
         vsnprintf(what, sizeof(what), fmt, ap);
         va_end(ap);
