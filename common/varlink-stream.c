@@ -91,11 +91,29 @@ static void close_cmsg_fds(struct msghdr *mh) {
                         close_many((int *) CMSG_DATA(c), (c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 }
 
-/* Files the fds of one recvmsg() as a batch. They belong to the first byte read, which must begin
- * a message: either nothing is buffered or what is buffered ends with a complete message. */
-static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, ssize_t n) {
+/* Where the message owning the fds of a recvmsg() of n bytes begins, relative to the bytes read.
+ * The kernel ends a recvmsg() right after the segment that carries fds, but glues the segments
+ * before it into the same read: the fds belong to the last message that begins in those bytes (a
+ * sender sends a message with fds last in its sendmsg(), ours alone). -EPROTO when that message
+ * began before them. */
+static int fds_message_start(VarlinkStream *s, size_t n, size_t *ret) {
+        const char *p = s->in + s->in_end;
+        const char *nul = n > 1 ? memrchr(p, 0, n - 1) : NULL;
+
+        if (nul) {
+                *ret = (size_t) (nul + 1 - p);
+                return 0;
+        }
+        if (n == 0 || !(s->in_end == s->in_start || s->in[s->in_end - 1] == '\0'))
+                return -EPROTO;
+        *ret = 0;
+        return 0;
+}
+
+/* Files the fds of one recvmsg() of n bytes as a batch, at the stream offset of their message. */
+static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
         struct cmsghdr *rights = NULL;
-        size_t n_fds = 0;
+        size_t n_fds = 0, start;
 
         if (mh->msg_flags & MSG_CTRUNC) {
                 close_cmsg_fds(mh);
@@ -112,9 +130,7 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, ssize_t n) {
                 }
         if (n_fds == 0)
                 return 0;
-
-        bool at_boundary = s->in_end == s->in_start || s->in[s->in_end - 1] == '\0';
-        if (n == 0 || !at_boundary) {
+        if (fds_message_start(s, n, &start) < 0) {
                 close_cmsg_fds(mh);
                 return -EPROTO;
         }
@@ -125,7 +141,7 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, ssize_t n) {
                 return -ENOMEM;
         }
         b->next = NULL;
-        b->offset = s->in_offset + s->in_end;
+        b->offset = s->in_offset + s->in_end + start;
         b->n_fds = n_fds;
         memcpy(b->fds, CMSG_DATA(rights), n_fds * sizeof(int));
 
@@ -166,7 +182,7 @@ int varlink_stream_read(VarlinkStream *s) {
                 }
                 return -errno;
         }
-        r = stream_take_fds(s, &mh, n);
+        r = stream_take_fds(s, &mh, (size_t) n);
         if (r < 0)
                 return r;
         if (n == 0)
