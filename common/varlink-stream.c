@@ -53,7 +53,7 @@ void varlink_stream_done(VarlinkStream *s) {
         s->out_tail = NULL;
         s->out_bytes = 0;
         s->in = (free(s->in), NULL);
-        s->in_alloc = s->in_start = s->in_end = s->in_scanned = 0;
+        s->in_alloc = s->in_start = s->in_end = s->in_scanned = s->in_tail = 0;
         s->fd = safe_close(s->fd);
 }
 
@@ -71,6 +71,7 @@ static int stream_make_room(VarlinkStream *s) {
                 s->in_offset += s->in_start;
                 s->in_end -= s->in_start;
                 s->in_scanned -= s->in_start;
+                s->in_tail -= s->in_start;
                 s->in_start = 0;
         }
         if (s->in_alloc - s->in_end >= READ_CHUNK)
@@ -161,11 +162,15 @@ int varlink_stream_read(VarlinkStream *s) {
 
         if (s->eof)
                 return 0;
+        /* The unterminated message can only grow: refuse it before buffering more than one read
+         * beyond the limit (varlink_stream_next() would only see it once the reading stopped). */
+        if (s->in_end - s->in_tail >= VARLINK_MESSAGE_MAX)
+                return -EMSGSIZE;
         r = stream_make_room(s);
         if (r < 0)
                 return r;
 
-        struct iovec iov = { .iov_base = s->in + s->in_end, .iov_len = s->in_alloc - s->in_end };
+        struct iovec iov = { .iov_base = s->in + s->in_end, .iov_len = READ_CHUNK };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
         if (s->allow_fds_in) {
                 mh.msg_control = &control;
@@ -187,6 +192,9 @@ int varlink_stream_read(VarlinkStream *s) {
                 return r;
         if (n == 0)
                 s->eof = true;
+        const char *nul = memrchr(s->in + s->in_end, 0, (size_t) n);
+        if (nul)
+                s->in_tail = (size_t) (nul + 1 - s->in);
         s->in_end += (size_t) n;
         return 1;
 }
