@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "macro.h"
+
 #include "test-peer.h"
 
 typedef struct Fixture {

@@ -25,7 +25,7 @@ void test_peer_done(TestPeer *p) {
         test_server_run(p->ts);  /* let the server see the hang-up */
 }
 
-static ssize_t send_chunk(int fd, const char *data, size_t len, const int *fds, size_t n_fds) {
+ssize_t test_send_raw(int fd, const void *data, size_t len, const int *fds, size_t n_fds) {
         union {
                 struct cmsghdr align;
                 char buf[CMSG_SPACE(sizeof(int) * VARLINK_FDS_MAX)];
@@ -52,7 +52,7 @@ int test_peer_send_bytes(TestPeer *p, const void *data, size_t len, const int *f
         unsigned stuck = 0;
 
         while (len > 0 || n_fds > 0) {
-                ssize_t n = send_chunk(p->stream.fd, d, len, fds, n_fds);
+                ssize_t n = test_send_raw(p->stream.fd, d, len, fds, n_fds);
                 if (n == -EAGAIN && ++stuck < 1000) {
                         test_server_run(p->ts);
                         continue;

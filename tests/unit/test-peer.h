@@ -16,6 +16,8 @@ int test_peer_connect(TestPeer *p, TestServer *ts);
 void test_peer_attach(TestPeer *p, TestServer *ts, int fd);
 void test_peer_done(TestPeer *p);
 
+/* One sendmsg() of len bytes on fd with n_fds fds attached, not blocking: bytes sent or -errno. */
+ssize_t test_send_raw(int fd, const void *data, size_t len, const int *fds, size_t n_fds);
 /* Sends len bytes, the fds attached to the first one, running the server while the socket is full. */
 int test_peer_send_bytes(TestPeer *p, const void *data, size_t len, const int *fds, size_t n_fds);
 /* Sends text and its terminating NUL. */

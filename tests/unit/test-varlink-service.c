@@ -1,0 +1,2 @@
+#include "test-fixture.h"
+int main(void) { return 0; }
