@@ -149,7 +149,7 @@ static const VarlinkMethod test_methods[] = {
         { "SendFds", method_send_fds, 0 },
         { "Stream", method_stream, VARLINK_METHOD_REQUIRES_MORE },
         { "Subscribe", method_defer, VARLINK_METHOD_REQUIRES_MORE },
-        { "Defer", method_defer, 0 },
+        { "Defer", method_defer, VARLINK_METHOD_FDS_IN },
         {}
 };
 

@@ -16,7 +16,7 @@
  *   SendFds(count: int) -> ()       replies with count fds of /dev/null
  *   Stream(count: int) -> (i: int)  count replies with continues, then a last one (requires more)
  *   Subscribe() -> (i: int)         deferred stream: the test notifies through TestServer.deferred
- *   Defer() -> ()                   deferred: the test answers through TestServer.deferred */
+ *   Defer() -> ()                   deferred, takes no fds: the test answers through TestServer.deferred */
 typedef struct TestServer {
         sd_event *event;
         VarlinkServer *server;
