@@ -136,7 +136,7 @@ int varlink_client_send(VarlinkClient *c, const char *method, json_object *param
 
 /* Checks a reply's envelope against the call it answers and moves it into *ret. */
 static int reply_parse(VarlinkClient *c, VarlinkMessage *m, VarlinkReply *ret) {
-        VarlinkReply r = {};
+        _cleanup_(varlink_reply_donep) VarlinkReply r = {};
 
         json_object_object_foreach(m->json, key, value) {
                 if (streq(key, "parameters")) {
@@ -147,25 +147,27 @@ static int reply_parse(VarlinkClient *c, VarlinkMessage *m, VarlinkReply *ret) {
                         if (!json_object_is_type(value, json_type_string) || r.error)
                                 return -EBADMSG;
                         r.error = strdup(json_object_get_string(value));
+                        if (!r.error)
+                                return -ENOMEM;
                 } else if (streq(key, "continues")) {
                         if (!json_object_is_type(value, json_type_boolean))
                                 return -EBADMSG;
                         r.continues = json_object_get_boolean(value);
-                } else {
-                        varlink_reply_done(&r);
+                } else
                         return -EBADMSG;
-                }
         }
-        if (!r.parameters)
+        if (r.continues && (r.error || !c->pending_more[0]))
+                return -EBADMSG;
+        if (!r.parameters) {
                 r.parameters = json_object_new_object();
-        if ((r.continues && (r.error || !c->pending_more[0])) || !r.parameters) {
-                varlink_reply_done(&r);
-                return r.parameters ? -EBADMSG : -ENOMEM;
+                if (!r.parameters)
+                        return -ENOMEM;
         }
         r.fds = TAKE_PTR(m->fds);
         r.n_fds = m->n_fds;
         m->n_fds = 0;
         *ret = r;
+        r = (VarlinkReply) {};
         return 0;
 }
 
