@@ -244,6 +244,9 @@ static json_object *parse_object(const char *text, size_t len) {
 }
 
 int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
+        if (!s->in)
+                return 0;  /* nothing read yet: no pointer arithmetic on NULL */
+
         char *start = s->in + s->in_start;
         char *nul = s->in_scanned < s->in_end ? memchr(s->in + s->in_scanned, 0, s->in_end - s->in_scanned) : NULL;
         VarlinkMessage m = {};
@@ -277,6 +280,8 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
 
 size_t varlink_stream_count_complete(VarlinkStream *s, size_t limit) {
         size_t n = 0;
+        if (!s->in)
+                return 0;
         for (const char *p = s->in + s->in_start, *e = s->in + s->in_end; p < e && n < limit; n++) {
                 p = memchr(p, 0, (size_t) (e - p));
                 if (!p)
