@@ -7,7 +7,7 @@
 
 #include "test-fixture.h"
 
-#define ECHO "{\"method\":\"io.test.Echo\",\"parameters\":{\"n\":7}}"
+static const char ECHO[] = "{\"method\":\"io.test.Echo\",\"parameters\":{\"n\":7}}";
 
 static void assert_echo_works(TestPeer *p) {
         json_object *m = test_peer_call(p, ECHO);

@@ -6,7 +6,7 @@
 
 #include "test-fixture.h"
 
-#define CALL "{\"method\":\"io.test.Echo\",\"parameters\":{\"x\":[1,2,3]}}"
+static const char CALL[] = "{\"method\":\"io.test.Echo\",\"parameters\":{\"x\":[1,2,3]}}";
 
 typedef struct Pair {
         unsigned fds_before;
