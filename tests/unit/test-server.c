@@ -76,13 +76,18 @@ static int method_ignore_fds(VarlinkCall *c, json_object *params, void *userdata
         return varlink_call_reply(c, NULL);
 }
 
-static int method_send_fds(VarlinkCall *c, json_object *params, void *userdata) {
+/* Parameters (count: int) of SendFds and Stream. */
+static int dispatch_count(VarlinkCall *c, json_object *params, int64_t *ret) {
         static const VarlinkField table[] = {
                 { "count", VARLINK_FIELD_INT, 0, VARLINK_FIELD_MANDATORY },
                 {}
         };
+        return varlink_dispatch(c, params, table, ret);
+}
+
+static int method_send_fds(VarlinkCall *c, json_object *params, void *userdata) {
         int64_t count = 0;
-        int r = varlink_dispatch(c, params, table, &count);
+        int r = dispatch_count(c, params, &count);
         if (r < 0)
                 return r;
         if (count < 0 || count > 1024)
@@ -108,12 +113,8 @@ static json_object *object_with_int(const char *key, int64_t value) {
 }
 
 static int method_stream(VarlinkCall *c, json_object *params, void *userdata) {
-        static const VarlinkField table[] = {
-                { "count", VARLINK_FIELD_INT, 0, VARLINK_FIELD_MANDATORY },
-                {}
-        };
         int64_t count = 0;
-        int r = varlink_dispatch(c, params, table, &count);
+        int r = dispatch_count(c, params, &count);
         if (r < 0)
                 return r;
 

@@ -30,6 +30,18 @@ static json_object *call_with_fds(Fixture *f, const char *text, size_t n) {
         return receive_json(&f->peer);
 }
 
+/* Calls with n fds, checks the answer's error (and its parameter), and that no fd stayed open. */
+static void assert_answer_and_fds_closed(Fixture *f, const char *text, size_t n, const char *error,
+                                         const char *parameter) {
+        unsigned before = count_open_fds();
+        json_object *m = call_with_fds(f, text, n);
+        assert_string_equal(message_error(m), error);
+        if (parameter)
+                assert_string_equal(message_string(m, "parameter"), parameter);
+        json_object_put(m);
+        assert_int_equal(count_open_fds(), before);
+}
+
 static void fd_sent_by_the_client_comes_back_in_the_reply(void **state) {
         Fixture *f = *state;
         int fd = new_memfd();
@@ -55,12 +67,7 @@ static void server_replies_with_the_maximum_of_253_fds(void **state) {
 }
 
 static void client_sends_the_maximum_of_253_fds(void **state) {
-        Fixture *f = *state;
-        unsigned before = count_open_fds();
-        json_object *m = call_with_fds(f, "{\"method\":\"io.test.IgnoreFds\"}", VARLINK_FDS_MAX);
-        assert_string_equal(message_error(m), "");
-        json_object_put(m);
-        assert_int_equal(count_open_fds(), before);  /* the handler took none: all closed */
+        assert_answer_and_fds_closed(*state, "{\"method\":\"io.test.IgnoreFds\"}", VARLINK_FDS_MAX, "", NULL);
 }
 
 static void reply_with_more_than_253_fds_fails_and_closes_them(void **state) {
@@ -72,31 +79,15 @@ static void reply_with_more_than_253_fds_fails_and_closes_them(void **state) {
 }
 
 static void fds_to_a_method_without_fds_in_are_refused_and_closed(void **state) {
-        Fixture *f = *state;
-        unsigned before = count_open_fds();
-        json_object *m = call_with_fds(f, "{\"method\":\"io.test.Echo\"}", 2);
-        assert_string_equal(message_error(m), "org.varlink.service.InvalidParameter");
-        assert_string_equal(message_string(m, "parameter"), "fileDescriptors");
-        json_object_put(m);
-        assert_int_equal(count_open_fds(), before);
+        assert_answer_and_fds_closed(*state, "{\"method\":\"io.test.Echo\"}", 2, "org.varlink.service.InvalidParameter", "fileDescriptors");
 }
 
 static void fds_to_an_unknown_method_are_closed(void **state) {
-        Fixture *f = *state;
-        unsigned before = count_open_fds();
-        json_object *m = call_with_fds(f, "{\"method\":\"io.test.Nope\"}", 3);
-        assert_string_equal(message_error(m), "org.varlink.service.MethodNotFound");
-        json_object_put(m);
-        assert_int_equal(count_open_fds(), before);
+        assert_answer_and_fds_closed(*state, "{\"method\":\"io.test.Nope\"}", 3, "org.varlink.service.MethodNotFound", NULL);
 }
 
 static void fds_the_handler_did_not_take_are_closed_after_dispatch(void **state) {
-        Fixture *f = *state;
-        unsigned before = count_open_fds();
-        json_object *m = call_with_fds(f, "{\"method\":\"io.test.IgnoreFds\"}", 5);
-        assert_string_equal(message_error(m), "");
-        json_object_put(m);
-        assert_int_equal(count_open_fds(), before);
+        assert_answer_and_fds_closed(*state, "{\"method\":\"io.test.IgnoreFds\"}", 5, "", NULL);
 }
 
 static void fds_a_deferred_call_did_not_take_are_closed_at_dispatch(void **state) {
@@ -115,13 +106,7 @@ static void fds_a_deferred_call_did_not_take_are_closed_at_dispatch(void **state
 }
 
 static void fd_index_out_of_range_is_invalid_parameter(void **state) {
-        Fixture *f = *state;
-        unsigned before = count_open_fds();
-        json_object *m = call_with_fds(f, "{\"method\":\"io.test.TakeFd\",\"parameters\":{\"fd\":1}}", 1);
-        assert_string_equal(message_error(m), "org.varlink.service.InvalidParameter");
-        assert_string_equal(message_string(m, "parameter"), "fd");
-        json_object_put(m);
-        assert_int_equal(count_open_fds(), before);
+        assert_answer_and_fds_closed(*state, "{\"method\":\"io.test.TakeFd\",\"parameters\":{\"fd\":1}}", 1, "org.varlink.service.InvalidParameter", "fd");
 }
 
 static void fd_parameter_without_fds_is_invalid_parameter(void **state) {
@@ -131,12 +116,7 @@ static void fd_parameter_without_fds_is_invalid_parameter(void **state) {
 }
 
 static void taken_fd_is_closed_when_a_later_parameter_is_invalid(void **state) {
-        Fixture *f = *state;
-        unsigned before = count_open_fds();
-        json_object *m = call_with_fds(f, "{\"method\":\"io.test.TakeFd\",\"parameters\":{\"fd\":0,\"bogus\":1}}", 1);
-        assert_string_equal(message_string(m, "parameter"), "bogus");
-        json_object_put(m);
-        assert_int_equal(count_open_fds(), before);
+        assert_answer_and_fds_closed(*state, "{\"method\":\"io.test.TakeFd\",\"parameters\":{\"fd\":0,\"bogus\":1}}", 1, "org.varlink.service.InvalidParameter", "bogus");
 }
 
 static void fds_of_pipelined_calls_reach_their_own_call(void **state) {
