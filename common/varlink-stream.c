@@ -53,7 +53,7 @@ void varlink_stream_done(VarlinkStream *s) {
         s->out_tail = NULL;
         s->out_bytes = 0;
         s->in = (free(s->in), NULL);
-        s->in_alloc = s->in_start = s->in_end = s->in_scanned = s->in_tail = 0;
+        s->in_alloc = s->in_start = s->in_end = s->in_scanned = s->in_tail = s->in_complete = 0;
         s->fd = safe_close(s->fd);
 }
 
@@ -153,6 +153,16 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
         return 0;
 }
 
+/* Notes the messages completed by n new bytes at in_end, and where the unterminated one begins. */
+static void stream_count_new_input(VarlinkStream *s, size_t n) {
+        const char *p = s->in + s->in_end, *end = p + n;
+
+        while ((p = memchr(p, 0, (size_t) (end - p)))) {
+                s->in_complete++;
+                s->in_tail = (size_t) (++p - s->in);
+        }
+}
+
 int varlink_stream_read(VarlinkStream *s) {
         union {
                 struct cmsghdr align;
@@ -192,9 +202,7 @@ int varlink_stream_read(VarlinkStream *s) {
                 return r;
         if (n == 0)
                 s->eof = true;
-        const char *nul = memrchr(s->in + s->in_end, 0, (size_t) n);
-        if (nul)
-                s->in_tail = (size_t) (nul + 1 - s->in);
+        stream_count_new_input(s, (size_t) n);
         s->in_end += (size_t) n;
         return 1;
 }
@@ -268,6 +276,7 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
         }
         s->in_start += len + 1;
         s->in_scanned = s->in_start;
+        s->in_complete--;
 
         m.json = parse_object(start, len);
         if (!m.json) {
@@ -279,16 +288,7 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
 }
 
 size_t varlink_stream_count_complete(VarlinkStream *s, size_t limit) {
-        size_t n = 0;
-        if (!s->in)
-                return 0;
-        for (const char *p = s->in + s->in_start, *e = s->in + s->in_end; p < e && n < limit; n++) {
-                p = memchr(p, 0, (size_t) (e - p));
-                if (!p)
-                        break;
-                p++;
-        }
-        return n;
+        return MIN(s->in_complete, limit);
 }
 
 int varlink_stream_enqueue(VarlinkStream *s, json_object *json, int *fds, size_t n_fds) {

@@ -20,6 +20,7 @@ typedef struct VarlinkStream {
         char *in;               /* bytes received, not yet taken as messages: in[in_start..in_end) */
         size_t in_alloc, in_start, in_end, in_scanned;
         size_t in_tail;         /* where the last message begins that has no NUL yet */
+        size_t in_complete;     /* complete messages (NULs) in in[in_start..in_end) */
         uint64_t in_offset;     /* stream offset of in[0] */
         VarlinkFdBatch *fd_batches;  /* fds received, each at the stream offset of its message */
         bool eof;
