@@ -42,8 +42,10 @@ int size_parse(const char *s, uint64_t *ret) {
         uint64_t whole = 0, frac = 0, scale = 1;
         int n_whole, n_frac = 0;
 
-        if (!s || !(s = digits(s, &whole, &n_whole)))
-                return s ? -ERANGE : -EINVAL;
+        if (!s)
+                return -EINVAL;
+        if (!(s = digits(s, &whole, &n_whole)))
+                return -ERANGE;
         if (*s == '.' && !(s = digits(s + 1, &frac, &n_frac)))
                 return -ERANGE;
         if (n_whole + n_frac == 0)
