@@ -67,13 +67,21 @@ static int setup_env(int fd, uint64_t size, const char *lease) {
         return 0;
 }
 
+static char **strv_free(char **v) {
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+
 static int exec_command(const Ctl *c, char **args, unsigned n_args, int fd, uint64_t size, const char *lease) {
         char fd_s[16], size_s[24];
         snprintf(fd_s, sizeof(fd_s), "%d", fd);
         snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long) size);
         const char *const keys[] = { "{fd}", "{size}", "{lease}", NULL };
         const char *const values[] = { fd_s, size_s, lease };
-        char **argv = calloc(n_args + 1, sizeof(char *));
+        _cleanup_(strv_freep) char **argv = calloc(n_args + 1, sizeof(char *));
 
         for (unsigned i = 0; argv && i < n_args; i++)
                 if (!(argv[i] = substitute(args[i], keys, values)))
