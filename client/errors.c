@@ -12,6 +12,7 @@ void privmem_error_clear(privmem *p) {
         p->error_parameters = NULL;
 }
 
+__attribute__((format(printf, 4, 0)))
 static int error_set(privmem *p, int error, const char *name, const char *format, va_list ap) {
         char *m = NULL;
         privmem_error_clear(p);

@@ -83,6 +83,7 @@ static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata)
         Lease *l = lease_for_caller(c, userdata, id);
         if (!l)
                 return 0;
+        owner_refresh_command(&l->owner);
         return reply_with(c, "lease", describe_lease(l, manager_now(userdata)));
 }
 
@@ -105,8 +106,10 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         uint64_t now = manager_now(m);
         json_object *leases = json_object_new_array();
         for (Lease *l = m->leases; l && leases; l = l->next)
-                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool)))
+                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool))) {
+                        owner_refresh_command(&l->owner);
                         json_object_array_add(leases, describe_lease(l, now));
+                }
         return reply_with(c, "leases", leases);
 }
 

@@ -144,6 +144,11 @@ int owner_from_stored_pidfd(Owner *ret, int pidfd) {
         return owner_set_process(ret, pidfd);
 }
 
+void owner_refresh_command(Owner *o) {
+        if (o->kind == OWNER_PROCESS && o->pidfd >= 0)
+                read_comm(o->pid, o->comm);
+}
+
 void owner_from_connection(Owner *ret, VarlinkConnection *conn) {
         *ret = (Owner) { .kind = OWNER_CONNECTION, .pidfd = -1, .conn = conn,
                          .pid = varlink_connection_peer(conn)->pid };
