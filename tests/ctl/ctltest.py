@@ -13,7 +13,7 @@ import tempfile
 import time
 
 PRIVMEMD = os.environ.get("PRIVMEMD_BINARY", "daemon/privmemd")
-PRIVMEMCTL = os.environ.get("PRIVMEMCTL", "client/ctl/privmemctl")
+PRIVMEMCTL = os.environ.get("PRIVMEMCTL", "client/privmemctl")
 NOBODY = 65534
 MiB = 1 << 20
 SKIP = 77
