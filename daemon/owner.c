@@ -105,8 +105,9 @@ int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid) {
 
         snprintf(path, sizeof(path), "/proc/%d/status", (int) o.pid);
         r = proc_read_number(path, "Uid", &uid);
-        /* The pidfd still names a live process, so the uid read above was that process's. */
-        if (r >= 0 && pidfd_send_signal(o.pidfd, 0, NULL, 0) < 0)
+        /* The pidfd still names a live process, so the uid read above was that process's.
+         * EPERM says it lives too: privmemd runs without CAP_KILL, as a user of its own. */
+        if (r >= 0 && pidfd_send_signal(o.pidfd, 0, NULL, 0) < 0 && errno != EPERM)
                 r = -ESRCH;
         if (r >= 0 && caller_uid != 0 && (uid_t) uid != caller_uid)
                 r = -EPERM;
