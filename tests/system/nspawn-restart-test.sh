@@ -64,7 +64,8 @@ mkdir -p "$TREE/etc/sysusers.d" "$TREE/etc/privmemd" "$TREE/etc/systemd/system/p
 printf 'u vmm 4242 "VMM stand-in" /nonexistent\nm vmm privmem\n' >"$TREE/etc/sysusers.d/privmemd-test.conf"
 systemd-sysusers --root="$TREE" >/dev/null
 printf '[pool %s]\nsizes = 16M:2\nlimit = 256M\ngroups = privmem\n' vm >"$TREE/etc/privmemd/privmemd.conf"
-printf '[Unit]\nStartLimitBurst=50\n[Service]\nWatchdogSec=3s\n' >"$TREE/etc/systemd/system/privmemd.service.d/test.conf"
+printf '[Unit]\nStartLimitBurst=50\n[Service]\nWatchdogSec=3s\n%b\n' "${PRIVMEMD_TEST_SERVICE_EXTRA:-}" \
+        >"$TREE/etc/systemd/system/privmemd.service.d/test.conf"  # _EXTRA: lines to try, e.g. ProtectProc=invisible
 ln -sf /lib/systemd/system/privmemd.socket "$TREE/etc/systemd/system/sockets.target.wants/privmemd.socket"
 cp "$HERE/nspawn-scenario.py" "$SRC/tests/service/varlink_client.py" "$TREE/root/privmemd-test/"
 # Nothing the test does not need: no getty on the console, no network to wait for.

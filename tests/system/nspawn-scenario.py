@@ -197,6 +197,7 @@ def main():
     # A hung daemon: the watchdog kills it; meanwhile one owner dies, unseen.
     pid = show("MainPID")
     restarts = int(show("NRestarts"))
+    subprocess.run(["systemd-analyze", "log-level", "debug"], check=True)  # to see what the fd store drops
     os.kill(int(pid), signal.SIGSTOP)
     c.kill()
     wait_new_main_pid(pid, "the watchdog to kill a SIGSTOPped privmemd and Restart=on-failure")
@@ -206,6 +207,10 @@ def main():
                          capture_output=True, text=True).stdout
     if "Watchdog timeout" not in log:
         fail("the journal does not say the watchdog fired")
+    subprocess.run(["systemd-analyze", "log-level", "info"], check=True)
+    for line in log.splitlines():
+        if "on stored fd" in line:  # systemd closes a stored fd that reports EPOLLHUP: a reaped owner's pidfd
+            print("systemd: " + line, flush=True)
     owners.remove(c)
     wait_gone(c, "an owner killed while privmemd hung")
     check_all(owners, "a watchdog kill")
