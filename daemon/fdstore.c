@@ -8,7 +8,10 @@
 #include "macro.h"
 
 bool fdstore_enabled(void) {
-        return getenv("NOTIFY_SOCKET") != NULL;
+        static int enabled = -1;  /* the environment does not change under us */
+        if (enabled < 0)
+                enabled = getenv("NOTIFY_SOCKET") != NULL;
+        return enabled;
 }
 
 /* "PREFIXa" or "PREFIXa.b": names are at most 255 characters and never contain ':'. */

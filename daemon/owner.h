@@ -33,3 +33,5 @@ int owner_from_peer(Owner *ret, VarlinkConnection *conn);
 int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid);
 void owner_from_connection(Owner *ret, VarlinkConnection *conn);
 void owner_done(Owner *o);
+/* Frees what owner_from_peer() cached on the connection; at disconnect. */
+void owner_forget_connection(VarlinkConnection *conn);

@@ -66,6 +66,7 @@ Pool *pool_free(Pool *p) {
                 free(c);
         }
         sd_event_source_disable_unref(p->retry);
+        sd_event_source_disable_unref(p->refill);
         pool_config_free(p->config);
         free(p->usage);
         free(p);
@@ -152,6 +153,7 @@ void size_class_ready(SizeClass *c, ReadyMemfd *m) {
 
         if (w) {
                 w->serve(w, m, 0);
+                size_class_forget_if_unused(c);  /* if the lend failed */
         } else if (c->n_ready < size_class_target(c)) {
                 size_class_add_ready(c, m);
                 (void) fdstore_push(m->fd, FDSTORE_READY_PREFIX, c->pool->config->name, m->id);
@@ -216,9 +218,26 @@ void pool_build_failed(Pool *p, SizeClass *c, int error) {
         size_class_forget_if_unused(c);
 }
 
+static void pool_refill_now(Pool *p);
+
+static int pool_on_refill(sd_event_source *s, void *userdata) {
+        pool_refill_now(userdata);
+        return 0;
+}
+
+/* Refills from the event loop's next turn, so the reply that took a memfd goes out first and
+ * memfd_create() is not on the acquire path. */
+void pool_refill(Pool *p) {
+        if (!p->refill && sd_event_add_defer(p->manager->event, &p->refill, pool_on_refill, p) < 0) {
+                pool_refill_now(p);
+                return;
+        }
+        (void) sd_event_source_set_enabled(p->refill, SD_EVENT_ONESHOT);
+}
+
 /* Starts background builds until every class has its target ready or coming, within the limit.
  * While a failure's backoff runs, nothing is started. */
-void pool_refill(Pool *p) {
+static void pool_refill_now(Pool *p) {
         if (p->retry)
                 return;
         for (SizeClass *c = p->classes; c; c = c->next)

@@ -65,6 +65,7 @@ struct Pool {
         int last_error;         /* of the last failed build; 0 once one succeeds */
         unsigned failures;      /* in a row, for the backoff */
         sd_event_source *retry;
+        sd_event_source *refill;        /* a deferred pool_refill() */
 };
 
 int pool_new(Pool **ret, Manager *m, const PoolConfig *config);
