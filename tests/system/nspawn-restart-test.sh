@@ -20,6 +20,7 @@ START=$(date +%s)
 [ "$(id -u)" = 0 ] || skip "needs root"
 command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is missing (apt-get install systemd-container)"
 command -v nsenter >/dev/null || skip "nsenter is missing"
+command -v systemd-sysusers >/dev/null || skip "systemd-sysusers is missing"
 command -v debootstrap >/dev/null || [ -e "${PRIVMEMD_TEST_ROOTFS:-/var/cache/privmemd-test/rootfs-bookworm}/usr/lib/systemd/systemd" ] ||
         skip "debootstrap is missing (apt-get install debootstrap) and no cached rootfs"
 
