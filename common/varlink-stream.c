@@ -45,6 +45,7 @@ void varlink_stream_done(VarlinkStream *s) {
                 close_many(b->fds, b->n_fds);
                 free(b);
         }
+        s->in_fds = 0;
         while (s->out_head) {
                 VarlinkOutput *o = s->out_head;
                 s->out_head = o->next;
@@ -147,6 +148,7 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
         b->next = NULL;
         b->offset = s->in_offset + s->in_end + start;
         b->n_fds = n_fds;
+        s->in_fds += n_fds;
         memcpy(b->fds, CMSG_DATA(rights), n_fds * sizeof(int));
 
         VarlinkFdBatch **tail = &s->fd_batches;
@@ -220,6 +222,7 @@ static int stream_claim_fds(VarlinkStream *s, uint64_t start, uint64_t end, Varl
                         return -ENOMEM;
                 memcpy(m->fds, b->fds, b->n_fds * sizeof(int));
                 m->n_fds = b->n_fds;
+                s->in_fds -= b->n_fds;
                 s->fd_batches = b->next;
                 free(b);
                 b = s->fd_batches;

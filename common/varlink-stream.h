@@ -23,6 +23,7 @@ typedef struct VarlinkStream {
         size_t in_complete;     /* complete messages (NULs) in in[in_start..in_end) */
         uint64_t in_offset;     /* stream offset of in[0] */
         VarlinkFdBatch *fd_batches;  /* fds received, each at the stream offset of its message */
+        size_t in_fds;               /* how many fds those batches hold */
         json_tokener *tokener;       /* kept: making one per message cost more than parsing */
         bool eof;
 
