@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
 
 #include "fdstore.h"
@@ -87,12 +88,35 @@ static Pool *recover_pool(Manager *m, const char *name, int fd) {
         return manager_add_stand_in_pool(m, name, (uint64_t) st.st_blksize);
 }
 
+/* systemd closes a stored fd that reports EPOLLHUP, and a pidfd does once its process has been
+ * reaped: an owner that exited while privmemd was down comes back without its pidfd. The pid it
+ * had tells: no such process proves the owner gone. A live one is the owner, or a later process
+ * that got its pid because the owner is gone; watching it ends the lease never before its owner. */
+static int recover_owner_by_pid(const LeaseRecord *rec, Owner *ret) {
+        int fd = rec->owner_pid > 0 ? (int) syscall(SYS_pidfd_open, rec->owner_pid, 0) : -1;
+
+        if (fd < 0)
+                return rec->owner_pid > 0 && errno == ESRCH ? -ESRCH : -ENOENT;
+        if (owner_from_stored_pidfd(ret, fd) < 0)
+                return -ESRCH;
+        log_info("Lease %s: its owner's pidfd was not handed back; watching pid %d again.", rec->id, (int) ret->pid);
+        (void) fdstore_push(ret->pidfd, FDSTORE_OWNER_PREFIX, rec->id, NULL);
+        return 0;
+}
+
 /* The owner a lease file names, found again through its stored pidfd. *ret_gone: it has exited. */
 static void recover_owner(const LeaseRecord *rec, PassedFd *of, Owner *ret, bool *ret_gone) {
+        int r = -ENOENT;
+
         *ret = OWNER_INIT;
         *ret_gone = false;
-        if (rec->owner_kind == OWNER_PROCESS && of) {
-                if (owner_from_stored_pidfd(ret, TAKE_FD(of->fd)) >= 0)
+        if (rec->owner_kind == OWNER_PROCESS && !of) {
+                r = recover_owner_by_pid(rec, ret);
+                if (r >= 0)
+                        return;
+        }
+        if (rec->owner_kind == OWNER_PROCESS && (of || r == -ESRCH)) {
+                if (of && owner_from_stored_pidfd(ret, TAKE_FD(of->fd)) >= 0)
                         return;
                 *ret_gone = true;  /* the pidfd says the process has exited */
                 *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = -1, .pid = rec->owner_pid };
