@@ -89,16 +89,24 @@ static Pool *recover_pool(Manager *m, const char *name, int fd) {
 }
 
 /* systemd closes a stored fd that reports EPOLLHUP, and a pidfd does once its process has been
- * reaped: an owner that exited while privmemd was down comes back without its pidfd. The pid it
- * had tells: no such process proves the owner gone. A live one is the owner, or a later process
- * that got its pid because the owner is gone; watching it ends the lease never before its owner. */
+ * reaped: an owner that exited while privmemd was down comes back without its pidfd. Its pid and
+ * start time tell: a process with that pid and the same start time is the owner (the pidfd opened
+ * first, checked alive after reading, makes sure the start time read was its own); any other or
+ * none proves the owner gone. Without a start time on record, a live pid is taken as the owner:
+ * that may keep a lease too long, never end it too early. */
 static int recover_owner_by_pid(const LeaseRecord *rec, Owner *ret) {
         int fd = rec->owner_pid > 0 ? (int) syscall(SYS_pidfd_open, rec->owner_pid, 0) : -1;
 
         if (fd < 0)
                 return rec->owner_pid > 0 && errno == ESRCH ? -ESRCH : -ENOENT;
+        uint64_t start_time = process_start_time(rec->owner_pid);
         if (owner_from_stored_pidfd(ret, fd) < 0)
                 return -ESRCH;
+        if (rec->owner_start_time != 0 && start_time != rec->owner_start_time) {
+                log_info("Lease %s: pid %d is another process now than its owner.", rec->id, (int) rec->owner_pid);
+                owner_done(ret);
+                return -ESRCH;
+        }
         log_info("Lease %s: its owner's pidfd was not handed back; watching pid %d again.", rec->id, (int) ret->pid);
         (void) fdstore_push(ret->pidfd, FDSTORE_OWNER_PREFIX, rec->id, NULL);
         return 0;
