@@ -135,32 +135,41 @@ int varlink_client_send(VarlinkClient *c, const char *method, json_object *param
 }
 
 /* Checks a reply's envelope against the call it answers and moves it into *ret. */
-static int reply_parse(VarlinkClient *c, VarlinkMessage *m, VarlinkReply *ret) {
-        VarlinkReply r = {};
-
-        json_object_object_foreach(m->json, key, value) {
+/* Reads the envelope's fields into r; -EBADMSG for anything a reply cannot have. */
+static int reply_read_fields(json_object *msg, VarlinkReply *r) {
+        json_object_object_foreach(msg, key, value) {
                 if (streq(key, "parameters")) {
-                        if (value && !json_object_is_type(value, json_type_object))
+                        if (r->parameters || (value && !json_object_is_type(value, json_type_object)))
                                 return -EBADMSG;
-                        r.parameters = json_object_get(value);
+                        r->parameters = json_object_get(value);
                 } else if (streq(key, "error")) {
-                        if (!json_object_is_type(value, json_type_string) || r.error)
+                        if (r->error || !json_object_is_type(value, json_type_string))
                                 return -EBADMSG;
-                        r.error = strdup(json_object_get_string(value));
+                        r->error = strdup(json_object_get_string(value));
+                        if (!r->error)
+                                return -ENOMEM;
                 } else if (streq(key, "continues")) {
                         if (!json_object_is_type(value, json_type_boolean))
                                 return -EBADMSG;
-                        r.continues = json_object_get_boolean(value);
-                } else {
-                        varlink_reply_done(&r);
+                        r->continues = json_object_get_boolean(value);
+                } else
                         return -EBADMSG;
-                }
         }
-        if (!r.parameters)
-                r.parameters = json_object_new_object();
-        if ((r.continues && (r.error || !c->pending_more[0])) || !r.parameters) {
+        if (!r->parameters && !(r->parameters = json_object_new_object()))
+                return -ENOMEM;
+        return 0;
+}
+
+static int reply_parse(VarlinkClient *c, VarlinkMessage *m, VarlinkReply *ret) {
+        VarlinkReply r = {};
+        int e = reply_read_fields(m->json, &r);
+
+        /* "continues" only answers a call that asked for more, and an error is always final. */
+        if (e >= 0 && r.continues && (r.error || !c->pending_more[0]))
+                e = -EBADMSG;
+        if (e < 0) {
                 varlink_reply_done(&r);
-                return r.parameters ? -EBADMSG : -ENOMEM;
+                return e;
         }
         r.fds = TAKE_PTR(m->fds);
         r.n_fds = m->n_fds;

@@ -53,6 +53,9 @@ void varlink_stream_done(VarlinkStream *s) {
         s->out_tail = NULL;
         s->out_bytes = 0;
         s->in = (free(s->in), NULL);
+        if (s->tokener)
+                json_tokener_free(s->tokener);
+        s->tokener = NULL;
         s->in_alloc = s->in_start = s->in_end = s->in_scanned = 0;
         s->fd = safe_close(s->fd);
 }
@@ -201,13 +204,17 @@ static bool only_whitespace(const char *p, size_t n) {
         return true;
 }
 
-static json_object *parse_object(const char *text, size_t len) {
-        json_tokener *tok = json_tokener_new_ex(64);
+static json_object *parse_object(VarlinkStream *s, const char *text, size_t len) {
         json_object *o;
 
-        if (!tok)
-                return NULL;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        if (!s->tokener) {
+                s->tokener = json_tokener_new_ex(64);
+                if (!s->tokener)
+                        return NULL;
+                json_tokener_set_flags(s->tokener, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        }
+        json_tokener *tok = s->tokener;
+        json_tokener_reset(tok);
         o = json_tokener_parse_ex(tok, text, (int) len);
         if (o && (json_tokener_get_error(tok) != json_tokener_success ||
                   !only_whitespace(text + json_tokener_get_parse_end(tok), len - json_tokener_get_parse_end(tok)) ||
@@ -215,7 +222,6 @@ static json_object *parse_object(const char *text, size_t len) {
                 json_object_put(o);
                 o = NULL;
         }
-        json_tokener_free(tok);
         return o;
 }
 
@@ -242,7 +248,7 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
         s->in_start += len + 1;
         s->in_scanned = s->in_start;
 
-        m.json = parse_object(start, len);
+        m.json = parse_object(s, start, len);
         if (!m.json) {
                 varlink_message_done(&m);
                 return -EBADMSG;
@@ -311,6 +317,7 @@ static size_t stream_prepare_send(VarlinkStream *s, struct iovec *iov, struct ms
                 iov[n++] = (struct iovec) { .iov_base = o->data, .iov_len = o->size };
                 mh->msg_control = control;
                 mh->msg_controllen = CMSG_SPACE(sizeof(int) * o->n_fds);
+                memset(control, 0, mh->msg_controllen);
                 struct cmsghdr *c = CMSG_FIRSTHDR(mh);
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type = SCM_RIGHTS;
@@ -357,7 +364,6 @@ int varlink_stream_flush(VarlinkStream *s) {
                 struct iovec iov[IOV_BATCH];
                 struct msghdr mh = { .msg_iov = iov };
 
-                memset(&control, 0, sizeof(control));
                 mh.msg_iovlen = stream_prepare_send(s, iov, &mh, control.buf);
                 ssize_t n = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
                 if (n < 0) {

@@ -21,6 +21,7 @@ typedef struct VarlinkStream {
         size_t in_alloc, in_start, in_end, in_scanned;
         uint64_t in_offset;     /* stream offset of in[0] */
         VarlinkFdBatch *fd_batches;  /* fds received, each at the stream offset of its message */
+        json_tokener *tokener;       /* kept: making one per message cost more than parsing */
         bool eof;
 
         VarlinkOutput *out_head, *out_tail;

@@ -4,6 +4,7 @@
 
 #include "access.h"
 #include "macro.h"
+#include "manager.h"
 
 #define GROUPS_MAX 256
 
@@ -21,8 +22,10 @@ static bool peer_in_group(VarlinkConnection *conn, gid_t gid) {
         return false;
 }
 
-bool access_is_privileged(VarlinkConnection *conn) {
-        return varlink_connection_peer(conn)->uid == 0;
+bool access_is_admin(Manager *m, VarlinkConnection *conn) {
+        if (varlink_connection_peer(conn)->uid == 0)
+                return true;
+        return m->config.admin_gid != (gid_t) -1 && peer_in_group(conn, m->config.admin_gid);
 }
 
 bool access_may_acquire(const PoolConfig *pc, VarlinkConnection *conn) {

@@ -8,5 +8,7 @@
 #include "varlink-server.h"
 
 bool access_may_acquire(const PoolConfig *pc, VarlinkConnection *conn);
-/* Root: sees and releases every lease. */
-bool access_is_privileged(VarlinkConnection *conn);
+typedef struct Manager Manager;
+
+/* Root and the admin group: see and release every lease, steer pools. */
+bool access_is_admin(Manager *m, VarlinkConnection *conn);

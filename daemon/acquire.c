@@ -5,6 +5,7 @@
 #include "access.h"
 #include "describe.h"
 #include "errors.h"
+#include "events.h"
 #include "lease.h"
 #include "macro.h"
 #include "manager.h"
@@ -26,6 +27,7 @@ typedef struct AcquireParams {
 typedef struct PendingAcquire {
         Waiter waiter;          /* first: a Waiter * is a PendingAcquire * */
         VarlinkCall *call;
+        uint64_t start_usec;
         Pool *pool;
         Owner owner;
         uid_t uid;
@@ -85,6 +87,12 @@ static int lend_and_reply(VarlinkCall *c, Pool *p, ReadyMemfd *memfd, Owner *own
         return varlink_call_reply_fds(c, reply, &fd, 1);
 }
 
+static void acquire_exhausted(VarlinkCall *c, Pool *p, uint64_t size, const char *reason, uint64_t start_usec) {
+        reply_pool_exhausted(c, p, size, reason);
+        events_pool(p->manager, EVENT_POOL_EXHAUSTED, p, size, reason);
+        metrics_acquire(&p->manager->metrics, ACQUIRE_EXHAUSTED, start_usec);
+}
+
 static void pending_free(PendingAcquire *pa) {
         owner_done(&pa->owner);
         free(pa->tag);
@@ -99,12 +107,16 @@ static void pending_serve(Waiter *w, ReadyMemfd *memfd, int error) {
 
         if (memfd)
                 r = lend_and_reply(pa->call, pa->pool, memfd, &pa->owner, pa->uid, pa->tag);
-        if (r < 0) {
+        if (r >= 0)
+                metrics_acquire(&pa->pool->manager->metrics, ACQUIRE_BUILT, pa->start_usec);
+        else {
                 quota_give_back(pa->pool, pa->uid, size);
                 if (error < 0)
-                        reply_pool_exhausted(pa->call, pa->pool, size, strerror(-error));
-                else
+                        acquire_exhausted(pa->call, pa->pool, size, strerror(-error), pa->start_usec);
+                else {
                         varlink_call_error_errno(pa->call, r);
+                        metrics_acquire(&pa->pool->manager->metrics, ACQUIRE_FAILED, pa->start_usec);
+                }
         }
         pending_free(pa);
         size_class_forget_if_unused(cls);
@@ -121,7 +133,8 @@ static void pending_cancel(VarlinkCall *c, void *userdata) {
 }
 
 /* No ready memfd: wait for a build (0: answered later), or answer PoolExhausted now (1). */
-static int acquire_wait(VarlinkCall *c, Pool *p, SizeClass *cls, Owner *owner, uid_t uid, const char *tag) {
+static int acquire_wait(VarlinkCall *c, Pool *p, SizeClass *cls, Owner *owner, uid_t uid, const char *tag,
+                        uint64_t start_usec) {
         PendingAcquire *pa = calloc(1, sizeof(*pa));
         int r;
 
@@ -130,20 +143,22 @@ static int acquire_wait(VarlinkCall *c, Pool *p, SizeClass *cls, Owner *owner, u
                 return -ENOMEM;
         }
         *pa = (PendingAcquire) {
-                .waiter.serve = pending_serve, .call = c, .pool = p, .owner = *owner, .uid = uid, .tag = pa->tag,
+                .waiter.serve = pending_serve, .call = c, .start_usec = start_usec, .pool = p, .owner = *owner,
+                .uid = uid, .tag = pa->tag,
         };
         *owner = OWNER_INIT;
         r = size_class_wait(cls, &pa->waiter);
         if (r < 0) {
                 pending_free(pa);
-                reply_pool_exhausted(c, p, cls->size, r == -ENOSPC ? "the pool's byte limit" : strerror(-r));
+                acquire_exhausted(c, p, cls->size, r == -ENOSPC ? "the pool's byte limit" : strerror(-r), start_usec);
                 return 1;
         }
         varlink_call_defer(c, pending_cancel, pa);
         return 0;
 }
 
-/* The owner the caller asked for; answers the caller's mistakes itself (then returns -EBADMSG). */
+/* The owner the caller asked for; answers the caller's mistakes itself (then returns -EBADMSG, or
+ * -EACCES for another uid's process). */
 static int acquire_owner(VarlinkCall *c, AcquireParams *p, Owner *ret) {
         VarlinkConnection *conn = varlink_call_connection(c);
         int r;
@@ -160,10 +175,10 @@ static int acquire_owner(VarlinkCall *c, AcquireParams *p, Owner *ret) {
                 return owner_from_peer(ret, conn);
         r = owner_from_pidfd(ret, TAKE_FD(p->owner_fd), varlink_connection_peer(conn)->uid);
         if (r == -EPERM)
-                reply_permission_denied(c);
-        else if (r == -EBADF || r == -ESRCH)
-                varlink_call_error_invalid_parameter(c, "ownerFileDescriptor");
-        return r == -EPERM || r == -EBADF || r == -ESRCH ? -EBADMSG : r;
+                return reply_permission_denied(c), -EACCES;
+        if (r == -EBADF || r == -ESRCH)
+                return varlink_call_error_invalid_parameter(c, "ownerFileDescriptor"), -EBADMSG;
+        return r;
 }
 
 static bool tag_valid(const char *tag) {
@@ -175,14 +190,15 @@ static bool tag_valid(const char *tag) {
         return true;
 }
 
-/* The checks that need no memory: pool, access, size, tag. Answers failures itself. */
+/* The checks that need no memory: pool, access, size, tag. Answers failures itself: -EBADMSG for
+ * the caller's mistakes, -EACCES when it may not. */
 static int acquire_check(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool **ret) {
         Pool *pool = manager_find_pool(m, p->pool);
 
         if (!pool)
                 return reply_no_such_pool(c, p->pool), -EBADMSG;
         if (!access_may_acquire(pool->config, varlink_call_connection(c)))
-                return reply_permission_denied(c), -EBADMSG;
+                return reply_permission_denied(c), -EACCES;
         if (p->size <= 0 || (uint64_t) p->size % pool->config->page_size != 0)
                 return reply_invalid_size(c, p->size, pool->config->page_size), -EBADMSG;
         if (p->tag && !tag_valid(p->tag))
@@ -192,16 +208,25 @@ static int acquire_check(VarlinkCall *c, Manager *m, const AcquireParams *p, Poo
 }
 
 /* 0: lent, or waiting for a build; 1: answered with an error; < 0: failed. */
-static int acquire_lend(VarlinkCall *c, Pool *pool, SizeClass *cls, Owner *owner, uid_t uid, const AcquireParams *p) {
+static int acquire_lend(VarlinkCall *c, Pool *pool, SizeClass *cls, Owner *owner, uid_t uid, const AcquireParams *p,
+                        uint64_t start_usec) {
         ReadyMemfd *memfd = size_class_take(cls);
 
-        if (memfd)
-                return lend_and_reply(c, pool, memfd, owner, uid, p->tag);
+        if (memfd) {
+                int r = lend_and_reply(c, pool, memfd, owner, uid, p->tag);
+                if (r >= 0)
+                        metrics_acquire(&pool->manager->metrics, ACQUIRE_READY, start_usec);
+                return r;
+        }
         if (!p->wait) {
-                reply_pool_exhausted(c, pool, cls->size, "no ready memfd of this size, and wait is false");
+                acquire_exhausted(c, pool, cls->size, "no ready memfd of this size, and wait is false", start_usec);
                 return 1;
         }
-        return acquire_wait(c, pool, cls, owner, uid, p->tag);
+        return acquire_wait(c, pool, cls, owner, uid, p->tag, start_usec);
+}
+
+static AcquireResult result_of(int r) {
+        return r == -EBADMSG ? ACQUIRE_INVALID : r == -EACCES ? ACQUIRE_DENIED : r == -EDQUOT ? ACQUIRE_QUOTA : ACQUIRE_FAILED;
 }
 
 int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
@@ -215,25 +240,30 @@ int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
                 {}
         };
         AcquireParams p = { .owner_fd = -1, .wait = true };
+        Manager *m = userdata;
+        uint64_t start = now_usec();
         _cleanup_(owner_done) Owner owner = OWNER_INIT;
         uid_t uid = varlink_connection_peer(varlink_call_connection(c))->uid;
         Pool *pool;
         int r;
 
         r = varlink_dispatch(c, params, table, &p);
-        if (r < 0)
-                return r;
-        r = acquire_check(c, userdata, &p, &pool);
+        if (r >= 0)
+                r = acquire_check(c, m, &p, &pool);
         if (r >= 0)
                 r = acquire_owner(c, &p, &owner);
         safe_close(p.owner_fd);
         if (r >= 0)
                 r = quota_reserve(c, pool, uid, (uint64_t) p.size);
-        if (r < 0)
-                return r == -EDQUOT ? -EBADMSG : r;
+        if (r < 0) {
+                metrics_acquire(&m->metrics, result_of(r), start);
+                return r;
+        }
 
         SizeClass *cls = pool_get_class(pool, (uint64_t) p.size, true);
-        r = cls ? acquire_lend(c, pool, cls, &owner, uid, &p) : -ENOMEM;
+        r = cls ? acquire_lend(c, pool, cls, &owner, uid, &p, start) : -ENOMEM;
+        if (r < 0)
+                metrics_acquire(&m->metrics, ACQUIRE_FAILED, start);
         if (r != 0) {
                 quota_give_back(pool, uid, (uint64_t) p.size);
                 if (cls)

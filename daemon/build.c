@@ -23,24 +23,30 @@ struct Build {
         SizeClass *cls;
         ReadyMemfd *memfd;
         bool urgent;
+        uint64_t start_usec;
         int error;              /* the first chunk's failure */
         unsigned n_chunks, chunks_left;
         BuildChunk chunks[];
 };
 
 static void memfd_id_new(char id[static MEMFD_ID_LEN + 1]) {
+        static const char hex[] = "0123456789abcdef";
         uint8_t b[MEMFD_ID_LEN / 2];
         if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
                 for (size_t i = 0; i < sizeof(b); i++)
                         b[i] = (uint8_t) random();
-        for (size_t i = 0; i < sizeof(b); i++)
-                sprintf(id + 2 * i, "%02x", b[i]);
+        for (size_t i = 0; i < sizeof(b); i++) {
+                id[2 * i] = hex[b[i] >> 4];
+                id[2 * i + 1] = hex[b[i] & 15];
+        }
+        id[MEMFD_ID_LEN] = 0;
 }
 
 static void chunk_run(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
-        j->result = memfd_ops_populate(b->memfd->fd, ch->offset, ch->length, b->cls->pool->config->numa_node);
+        const PoolConfig *pc = b->cls->pool->config;
+        j->result = memfd_ops_populate(b->memfd->fd, pc->backing, ch->offset, ch->length, pc->numa_node);
 }
 
 void build_free(Build *b) {
@@ -80,9 +86,13 @@ static void build_finish(Build *b) {
         }
         p->last_error = 0;
         p->failures = 0;
+        histogram_observe(&p->manager->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
         size_class_ready(c, TAKE_PTR(b->memfd));
         free(b);
         pool_refill(p);
+        pool_check_target(p);
+        if (p->retired)
+                manager_collect_pools(p->manager);
 }
 
 static void chunk_done(Job *j) {
@@ -103,7 +113,7 @@ static Build *build_new(SizeClass *c, bool urgent) {
 
         if (!b)
                 return NULL;
-        *b = (Build) { .cls = c, .urgent = urgent, .n_chunks = n, .chunks_left = n };
+        *b = (Build) { .cls = c, .urgent = urgent, .start_usec = now_usec(), .n_chunks = n, .chunks_left = n };
         for (unsigned i = 0; i < n; i++)
                 b->chunks[i] = (BuildChunk) {
                         .job = { .run = chunk_run, .done = chunk_done, .urgent = urgent },

@@ -7,8 +7,6 @@
 #include "config.h"
 #include "macro.h"
 
-int config_validate(Config *c, char **ret_error);
-
 static _printf_(3, 4) int pool_fail(const PoolConfig *pc, char **ret_error, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;
@@ -130,6 +128,7 @@ int config_builtin(Config *ret) {
         }
         if (config_validate(&c, &error) < 0)
                 goto fail;
+        config_resolve_admin_group(&c);
         *ret = c;
         return 0;
 fail:

@@ -7,6 +7,7 @@
  *
  * The main file, then privmemd.conf.d/ (*.conf, in name order): a later value of a key wins. */
 #include <dirent.h>
+#include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -148,6 +149,24 @@ static int global_set(Config *c, const char *key, const char *value) {
         return -ENOENT;
 }
 
+/* What a key takes, for the message about a bad value. */
+static const char *key_hint(const char *key) {
+        static const struct { const char *key, *hint; } hints[] = {
+                { "backing", "expected shmem or hugetlb" },
+                { "page_size", "expected 4K, 2M or 1G" },
+                { "sizes", "expected SIZE:COUNT pairs, e.g. 64M:2 1G:1" },
+                { "limit", "expected a size, e.g. 16G" },
+                { "quota_per_uid", "expected a size, e.g. 8G" },
+                { "leases_per_uid", "expected a number up to 1000000" },
+                { "numa_node", "expected a node number, 0-1023" },
+                { "workers", "expected a number of threads, 1-256" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(hints); i++)
+                if (streq(hints[i].key, key))
+                        return hints[i].hint;
+        return "see privmemd.conf(5)";
+}
+
 static int parser_handle(void *userdata, const char *section, const char *key, const char *value) {
         ConfigParser *p = userdata;
         int r;
@@ -168,7 +187,7 @@ static int parser_handle(void *userdata, const char *section, const char *key, c
         if (r == -ESRCH)
                 return parser_fail(p, "[%s]: key '%s': no such user or group in '%s'", section, key, value);
         if (r < 0)
-                return parser_fail(p, "[%s]: key '%s': invalid value '%s'", section, key, value);
+                return parser_fail(p, "[%s]: key '%s': invalid value '%s' (%s)", section, key, value, key_hint(key));
         return 1;
 }
 
@@ -192,15 +211,48 @@ static int config_parse_file(Config *c, const char *path, char **ret_error) {
         return 0;
 }
 
-void config_done(Config *c) {
-        for (size_t i = 0; i < c->n_pools; i++) {
-                PoolConfig *pc = &c->pools[i];
-                free(pc->name);
-                free(pc->origin);
-                free(pc->sizes);
-                free(pc->users);
-                free(pc->groups);
+static void pool_config_done(PoolConfig *pc) {
+        free(pc->name);
+        free(pc->origin);
+        free(pc->sizes);
+        free(pc->users);
+        free(pc->groups);
+}
+
+PoolConfig *pool_config_free(PoolConfig *pc) {
+        if (pc) {
+                pool_config_done(pc);
+                free(pc);
         }
+        return NULL;
+}
+
+static void *memdup_array(const void *p, size_t n, size_t size) {
+        void *q = n > 0 ? reallocarray(NULL, n, size) : NULL;
+        if (q)
+                memcpy(q, p, n * size);
+        return q;
+}
+
+PoolConfig *pool_config_dup(const PoolConfig *pc) {
+        PoolConfig *d = malloc(sizeof(*d));
+        if (!d)
+                return NULL;
+        *d = *pc;
+        d->name = strdup(pc->name);
+        d->origin = strdup(pc->origin);
+        d->sizes = memdup_array(pc->sizes, pc->n_sizes, sizeof(SizeTarget));
+        d->users = memdup_array(pc->users, pc->n_users, sizeof(uid_t));
+        d->groups = memdup_array(pc->groups, pc->n_groups, sizeof(gid_t));
+        if (!d->name || !d->origin || (pc->n_sizes && !d->sizes) || (pc->n_users && !d->users) ||
+            (pc->n_groups && !d->groups))
+                return pool_config_free(d);
+        return d;
+}
+
+void config_done(Config *c) {
+        for (size_t i = 0; i < c->n_pools; i++)
+                pool_config_done(&c->pools[i]);
         free(c->pools);
         free(c->admin_group);
         *c = (Config) {};
@@ -212,8 +264,6 @@ const PoolConfig *config_find_pool(const Config *c, const char *name) {
                         return &c->pools[i];
         return NULL;
 }
-
-int config_validate(Config *c, char **ret_error);
 
 static int dropin_filter(const struct dirent *de) {
         size_t n = strlen(de->d_name);
@@ -243,6 +293,11 @@ static int config_parse_defaults(Config *c, char **ret_error) {
         return r < 0 ? r : any;
 }
 
+void config_resolve_admin_group(Config *c) {
+        struct group *gr = c->admin_group ? getgrnam(c->admin_group) : NULL;
+        c->admin_gid = gr ? gr->gr_gid : (gid_t) -1;
+}
+
 int config_load(Config *ret, const char *path, char **ret_error) {
         Config c = { .admin_group = strdup("privmem-admin") };
         int r;
@@ -261,6 +316,8 @@ int config_load(Config *ret, const char *path, char **ret_error) {
         }
         if (r >= 0)
                 r = config_validate(&c, ret_error);
+        if (r >= 0)
+                config_resolve_admin_group(&c);
         if (r < 0) {
                 config_done(&c);
                 return r;

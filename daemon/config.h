@@ -34,6 +34,7 @@ typedef struct PoolConfig {
 typedef struct Config {
         unsigned workers;       /* 0: one per CPU */
         char *admin_group;
+        gid_t admin_gid;        /* admin_group resolved; -1 when there is no such group */
         PoolConfig *pools;
         size_t n_pools;
 } Config;
@@ -42,5 +43,10 @@ typedef struct Config {
  * there are none. On failure *ret_error says which file, line and key, and why. */
 int config_load(Config *ret, const char *path, char **ret_error);
 int config_builtin(Config *ret);
+void config_resolve_admin_group(Config *c);
 void config_done(Config *c);
+int config_validate(Config *c, char **ret_error);
+/* A deep copy, which a pool keeps for itself so that a reload can replace the Config. */
+PoolConfig *pool_config_dup(const PoolConfig *pc);
+PoolConfig *pool_config_free(PoolConfig *pc);
 const PoolConfig *config_find_pool(const Config *c, const char *name);

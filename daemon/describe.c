@@ -76,7 +76,7 @@ json_object *describe_pool(const Pool *p) {
         add_int(o, "bytesOther", (int64_t) (p->bytes_building + p->bytes_returning));
         add_int(o, "limit", (int64_t) pc->limit);
         add_int(o, "quotaPerUid", (int64_t) pc->quota_per_uid);
-        add_string(o, "state", p->last_error < 0 ? "failing" : "ok");
+        add_string(o, "state", p->retired ? "retired" : p->drained ? "drained" : p->last_error < 0 ? "failing" : "ok");
         if (p->last_error < 0)
                 add_string(o, "lastError", strerror(-p->last_error));
         return o;

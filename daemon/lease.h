@@ -34,6 +34,9 @@ typedef struct Lease {
 const char *lease_state_to_string(LeaseState s);
 /* Lends memfd to owner (both taken, also on failure) and starts watching the owner. */
 int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t uid, const char *tag);
+typedef struct LeaseRecord LeaseRecord;
+/* A lease found again after a restart: its fd (taken on success) and owner (taken). */
+int lease_restore(Lease **ret, Pool *pool, const LeaseRecord *rec, int fd, Owner *owner);
 /* Ends the lease: stops watching, gives back the uid's quota, queues the punch. Idempotent. */
 void lease_invalidate(Lease *l, const char *why);
 /* Frees without punching: only when the daemon exits. */

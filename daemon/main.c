@@ -15,17 +15,19 @@ static void help(void) {
                "     --socket=PATH       Listen on PATH (default: %s)\n"
                "     --config=FILE       Read the pools from FILE only (default: %s/privmemd.conf,\n"
                "                         its privmemd.conf.d/*.conf, or a built-in pool without them)\n"
+               "     --runtime-dir=DIR   Lease files for restarts (default: $RUNTIME_DIRECTORY or /run/privmemd)\n"
                "     --log-level=LEVEL   debug, info, notice, warning, err (default: info)\n",
                PRIVMEMD_SOCKET_DEFAULT, PRIVMEMD_CONFIG_DIR);
 }
 
 static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
-        enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_CONFIG, ARG_LOG_LEVEL };
+        enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_CONFIG, ARG_RUNTIME_DIR, ARG_LOG_LEVEL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "config", required_argument, NULL, ARG_CONFIG },
+                { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {}
         };
@@ -44,6 +46,9 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                         break;
                 case ARG_CONFIG:
                         o->config_path = optarg;
+                        break;
+                case ARG_RUNTIME_DIR:
+                        o->runtime_dir = optarg;
                         break;
                 case ARG_LOG_LEVEL:
                         level = log_level_from_string(optarg);
@@ -64,12 +69,13 @@ int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
+        log_open();
         r = parse_argv(argc, argv, &options);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
         r = manager_new(&m, &options);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up: %m"), 1;
+                return 1;  /* manager_new() said why */
         r = manager_start(m);
         if (r < 0)
                 return 1;

@@ -3,6 +3,7 @@
 #include "access.h"
 #include "describe.h"
 #include "errors.h"
+#include "events.h"
 #include "lease.h"
 #include "macro.h"
 #include "manager.h"
@@ -51,7 +52,7 @@ static Lease *lease_for_caller(VarlinkCall *c, Manager *m, const char *id) {
         VarlinkConnection *conn = varlink_call_connection(c);
         Lease *l = manager_find_lease(m, id);
 
-        if (l && (access_is_privileged(conn) || l->uid == varlink_connection_peer(conn)->uid))
+        if (l && (access_is_admin(m, conn) || l->uid == varlink_connection_peer(conn)->uid))
                 return l;
         reply_no_such_lease(c, id);
         return NULL;
@@ -99,7 +100,7 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         if (pool && !manager_find_pool(m, pool))
                 return reply_no_such_pool(c, pool);
 
-        bool all = access_is_privileged(conn);
+        bool all = access_is_admin(m, conn);
         uid_t uid = varlink_connection_peer(conn)->uid;
         uint64_t now = manager_now(m);
         json_object *leases = json_object_new_array();
@@ -121,6 +122,14 @@ static int method_list_pools(VarlinkCall *c, json_object *params, void *userdata
         return reply_with(c, "pools", pools);
 }
 
+static int method_get_metrics(VarlinkCall *c, json_object *params, void *userdata) {
+        Manager *m = userdata;
+        int r = varlink_dispatch(c, params, NULL, NULL);
+        if (r < 0)
+                return r;
+        return reply_with(c, "metrics", metrics_describe(&m->metrics));
+}
+
 static const VarlinkMethod methods[] = {
         { "GetStatus", method_get_status, 0 },
         { "Acquire", method_acquire, VARLINK_METHOD_FDS_IN },
@@ -128,6 +137,11 @@ static const VarlinkMethod methods[] = {
         { "GetLease", method_get_lease, 0 },
         { "ListLeases", method_list_leases, 0 },
         { "ListPools", method_list_pools, 0 },
+        { "GetMetrics", method_get_metrics, 0 },
+        { "Watch", method_watch, VARLINK_METHOD_REQUIRES_MORE },
+        { "SetTargets", method_set_targets, 0 },
+        { "Drain", method_drain, 0 },
+        { "Reload", method_reload, 0 },
         {}
 };
 

@@ -7,3 +7,6 @@
 extern const VarlinkInterface io_privmemd_interface;
 
 int method_acquire(VarlinkCall *c, json_object *params, void *userdata);
+int method_set_targets(VarlinkCall *c, json_object *params, void *userdata);
+int method_drain(VarlinkCall *c, json_object *params, void *userdata);
+int method_reload(VarlinkCall *c, json_object *params, void *userdata);

@@ -11,8 +11,19 @@
 #include "macro.h"
 #include "owner.h"
 
+static const char *const owner_kinds[] = {
+        [OWNER_PROCESS] = "process", [OWNER_CONNECTION] = "connection", [OWNER_UNKNOWN] = "unknown",
+};
+
 const char *owner_kind_to_string(OwnerKind k) {
-        return k == OWNER_CONNECTION ? "connection" : "process";
+        return owner_kinds[k];
+}
+
+int owner_kind_from_string(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(owner_kinds); i++)
+                if (streq(s, owner_kinds[i]))
+                        return (int) i;
+        return -EINVAL;
 }
 
 static void read_comm(pid_t pid, char comm[static 16]) {
@@ -61,6 +72,8 @@ static int pidfd_get_pid(int pidfd, pid_t *ret) {
 
 static int owner_set_process(Owner *ret, int pidfd) {
         pid_t pid;
+        if (pidfd < 0)
+                return -errno;
         int r = pidfd_get_pid(pidfd, &pid);
         if (r < 0) {
                 safe_close(pidfd);
@@ -71,17 +84,35 @@ static int owner_set_process(Owner *ret, int pidfd) {
         return 0;
 }
 
+/* The peer's command name, read once per connection. */
+static const char *connection_comm(VarlinkConnection *conn) {
+        char *comm = varlink_connection_get_userdata(conn);
+        if (!comm && (comm = calloc(1, 16))) {
+                read_comm(varlink_connection_peer(conn)->pid, comm);
+                varlink_connection_set_userdata(conn, comm);
+        }
+        return strempty(comm);
+}
+
+void owner_forget_connection(VarlinkConnection *conn) {
+        free(varlink_connection_get_userdata(conn));
+        varlink_connection_set_userdata(conn, NULL);
+}
+
+/* The peer process. Its pid is SO_PEERCRED's: the pidfd (SO_PEERPIDFD) names that very process. */
 int owner_from_peer(Owner *ret, VarlinkConnection *conn) {
         int peer = varlink_connection_peer_pidfd(conn);
+        pid_t pid = varlink_connection_peer(conn)->pid;
         int fd;
 
-        if (peer >= 0)
-                fd = fcntl(peer, F_DUPFD_CLOEXEC, 3);
-        else  /* a kernel without SO_PEERPIDFD: the pid may have been reused since connect() */
-                fd = pidfd_open(varlink_connection_peer(conn)->pid, 0);
+        if (peer < 0)  /* a kernel without SO_PEERPIDFD: the pid may have been reused since connect() */
+                return owner_set_process(ret, pidfd_open(pid, 0));
+        fd = fcntl(peer, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
                 return -errno;
-        return owner_set_process(ret, fd);
+        *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = fd, .pid = pid };
+        snprintf(ret->comm, sizeof(ret->comm), "%s", connection_comm(conn));
+        return 0;
 }
 
 int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid) {
@@ -107,10 +138,14 @@ int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid) {
         return 0;
 }
 
+int owner_from_stored_pidfd(Owner *ret, int pidfd) {
+        return owner_set_process(ret, pidfd);
+}
+
 void owner_from_connection(Owner *ret, VarlinkConnection *conn) {
         *ret = (Owner) { .kind = OWNER_CONNECTION, .pidfd = -1, .conn = conn,
                          .pid = varlink_connection_peer(conn)->pid };
-        read_comm(ret->pid, ret->comm);
+        snprintf(ret->comm, sizeof(ret->comm), "%s", connection_comm(conn));
 }
 
 void owner_done(Owner *o) {

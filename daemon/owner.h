@@ -9,6 +9,7 @@
 typedef enum OwnerKind {
         OWNER_PROCESS,
         OWNER_CONNECTION,
+        OWNER_UNKNOWN,          /* recovered without its owner: only a Release ends it */
 } OwnerKind;
 
 typedef struct Owner {
@@ -22,6 +23,9 @@ typedef struct Owner {
 #define OWNER_INIT ((Owner) { .pidfd = -1 })
 
 const char *owner_kind_to_string(OwnerKind k);
+int owner_kind_from_string(const char *s);
+/* The process behind a pidfd we held before a restart (taken); -ESRCH once it has exited. */
+int owner_from_stored_pidfd(Owner *ret, int pidfd);
 /* The process at the other end of the connection. */
 int owner_from_peer(Owner *ret, VarlinkConnection *conn);
 /* The process behind a pidfd a caller sent (taken). -EBADF: not a pidfd; -ESRCH: it has exited;
@@ -29,3 +33,5 @@ int owner_from_peer(Owner *ret, VarlinkConnection *conn);
 int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid);
 void owner_from_connection(Owner *ret, VarlinkConnection *conn);
 void owner_done(Owner *o);
+/* Frees what owner_from_peer() cached on the connection; at disconnect. */
+void owner_forget_connection(VarlinkConnection *conn);

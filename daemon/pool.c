@@ -3,6 +3,8 @@
  * Every byte is in one of four states: ready, building, lent, returning (punching or leaked);
  * their sum never passes the pool's limit. */
 #include "build.h"
+#include "events.h"
+#include "fdstore.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -17,12 +19,15 @@ void ready_memfd_free(ReadyMemfd *m) {
         free(m);
 }
 
+/* A new class, in the pool's list ordered by size. */
 static SizeClass *size_class_new(Pool *p, uint64_t size, unsigned target) {
-        SizeClass *c = calloc(1, sizeof(*c));
+        SizeClass *c = calloc(1, sizeof(*c)), **pos = &p->classes;
         if (!c)
                 return NULL;
-        *c = (SizeClass) { .pool = p, .size = size, .target = target, .next = p->classes };
-        p->classes = c;
+        while (*pos && (*pos)->size < size)
+                pos = &(*pos)->next;
+        *c = (SizeClass) { .pool = p, .size = size, .target = target, .next = *pos };
+        *pos = c;
         return c;
 }
 
@@ -31,9 +36,13 @@ int pool_new(Pool **ret, Manager *m, const PoolConfig *config) {
         if (!p)
                 return -ENOMEM;
         p->manager = m;
-        p->config = config;
-        for (size_t i = config->n_sizes; i > 0; i--)
-                if (!size_class_new(p, config->sizes[i - 1].size, config->sizes[i - 1].target)) {
+        p->config = pool_config_dup(config);
+        if (!p->config) {
+                free(p);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < config->n_sizes; i++)
+                if (!size_class_new(p, config->sizes[i].size, config->sizes[i].target)) {
                         pool_free(p);
                         return -ENOMEM;
                 }
@@ -57,6 +66,8 @@ Pool *pool_free(Pool *p) {
                 free(c);
         }
         sd_event_source_disable_unref(p->retry);
+        sd_event_source_disable_unref(p->refill);
+        pool_config_free(p->config);
         free(p->usage);
         free(p);
         return NULL;
@@ -76,7 +87,8 @@ static bool pool_make_room(Pool *p, uint64_t size) {
         while (!pool_has_room(p, size)) {
                 SizeClass *victim = NULL;
                 for (SizeClass *c = p->classes; c; c = c->next)
-                        if (c->n_ready > 0 && (!victim || (int) (c->n_ready - c->target) > (int) (victim->n_ready - victim->target)))
+                        if (c->n_ready > 0 && (!victim || (int) (c->n_ready - size_class_target(c)) >
+                                                             (int) (victim->n_ready - size_class_target(victim))))
                                 victim = c;
                 if (!victim)
                         return false;
@@ -112,6 +124,8 @@ ReadyMemfd *size_class_take(SizeClass *c) {
                 m->next = NULL;
                 c->n_ready--;
                 c->pool->bytes_ready -= m->size;
+                c->pool->at_target = false;
+                (void) fdstore_remove(FDSTORE_READY_PREFIX, c->pool->config->name, m->id);
         }
         return m;
 }
@@ -125,17 +139,23 @@ static Waiter *size_class_pop_waiter(SizeClass *c) {
         return w;
 }
 
+/* Into the ready list (the caller sees to the fd store). */
+void size_class_add_ready(SizeClass *c, ReadyMemfd *m) {
+        m->next = c->ready;
+        c->ready = m;
+        c->n_ready++;
+        c->pool->bytes_ready += m->size;
+}
+
 /* A built memfd: to the first waiter, else into the ready list, else (over target) freed. */
 void size_class_ready(SizeClass *c, ReadyMemfd *m) {
         Waiter *w = size_class_pop_waiter(c);
 
         if (w) {
                 w->serve(w, m, 0);
-        } else if (c->n_ready < c->target) {
-                m->next = c->ready;
-                c->ready = m;
-                c->n_ready++;
-                c->pool->bytes_ready += m->size;
+        } else if (c->n_ready < size_class_target(c)) {
+                size_class_add_ready(c, m);
+                (void) fdstore_push(m->fd, FDSTORE_READY_PREFIX, c->pool->config->name, m->id);
         } else {
                 ready_memfd_free(m);
                 size_class_forget_if_unused(c);
@@ -190,21 +210,71 @@ void pool_build_failed(Pool *p, SizeClass *c, int error) {
                 Waiter *w = size_class_pop_waiter(c);
                 w->serve(w, NULL, error);
         }
+        events_pool(p->manager, EVENT_POOL_FAILING, p, c->size, strerror(-error));
         if (!p->retry)
                 (void) sd_event_add_time_relative(p->manager->event, &p->retry, CLOCK_MONOTONIC,
                                                   MIN(delay, RETRY_MAX_USEC), 0, pool_on_retry, p);
         size_class_forget_if_unused(c);
 }
 
+static void pool_refill_now(Pool *p);
+
+static int pool_on_refill(sd_event_source *s, void *userdata) {
+        pool_refill_now(userdata);
+        return 0;
+}
+
+/* Refills from the event loop's next turn, so the reply that took a memfd goes out first and
+ * memfd_create() is not on the acquire path. */
+void pool_refill(Pool *p) {
+        if (!p->refill && sd_event_add_defer(p->manager->event, &p->refill, pool_on_refill, p) < 0) {
+                pool_refill_now(p);
+                return;
+        }
+        (void) sd_event_source_set_enabled(p->refill, SD_EVENT_ONESHOT);
+}
+
 /* Starts background builds until every class has its target ready or coming, within the limit.
  * While a failure's backoff runs, nothing is started. */
-void pool_refill(Pool *p) {
+static void pool_refill_now(Pool *p) {
         if (p->retry)
                 return;
         for (SizeClass *c = p->classes; c; c = c->next)
-                while (c->n_ready + c->n_building < c->target + c->n_waiters && pool_has_room(p, c->size))
+                while (c->n_ready + c->n_building < size_class_target(c) + c->n_waiters && pool_has_room(p, c->size))
                         if (build_start(c, false) < 0)
                                 break;
+}
+
+bool pool_has_waiters(const Pool *p) {
+        for (SizeClass *c = p->classes; c; c = c->next)
+                if (c->n_waiters > 0)
+                        return true;
+        return false;
+}
+
+unsigned size_class_target(const SizeClass *c) {
+        return c->pool->drained ? 0 : c->target;
+}
+
+/* Says so once when every class has its target ready again. */
+void pool_check_target(Pool *p) {
+        for (SizeClass *c = p->classes; c; c = c->next)
+                if (c->n_ready < size_class_target(c))
+                        return;
+        if (!p->at_target) {
+                p->at_target = true;
+                events_pool(p->manager, EVENT_POOL_REFILLED, p, 0, NULL);
+        }
+}
+
+/* Frees ready memfds above their class's target (after drain or a lower target). */
+void pool_trim(Pool *p) {
+        for (SizeClass *c = p->classes, *next; c; c = next) {
+                next = c->next;
+                while (c->n_ready > size_class_target(c))
+                        ready_memfd_free(size_class_take(c));
+                size_class_forget_if_unused(c);
+        }
 }
 
 void pool_account_lend(Pool *p, uint64_t size) {
@@ -219,6 +289,8 @@ void pool_account_return_start(Pool *p, uint64_t size) {
 void pool_account_returned(Pool *p, uint64_t size) {
         p->bytes_returning -= size;
         pool_refill(p);
+        if (p->retired)
+                manager_collect_pools(p->manager);
 }
 
 UidUsage *pool_uid_usage(Pool *p, uid_t uid, bool create) {

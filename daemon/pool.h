@@ -54,7 +54,10 @@ typedef struct UidUsage {
 
 struct Pool {
         Manager *manager;
-        const PoolConfig *config;
+        PoolConfig *config;     /* its own copy */
+        bool drained;           /* no ready memfds kept until targets are set again */
+        bool retired;           /* gone from the configuration: lives until its last lease ends */
+        bool at_target;
         SizeClass *classes;
         uint64_t bytes_ready, bytes_building, bytes_lent, bytes_returning;
         UidUsage *usage;
@@ -62,6 +65,7 @@ struct Pool {
         int last_error;         /* of the last failed build; 0 once one succeeds */
         unsigned failures;      /* in a row, for the backoff */
         sd_event_source *retry;
+        sd_event_source *refill;        /* a deferred pool_refill() */
 };
 
 int pool_new(Pool **ret, Manager *m, const PoolConfig *config);
@@ -78,6 +82,12 @@ ReadyMemfd *size_class_take(SizeClass *c);
 int size_class_wait(SizeClass *c, Waiter *w);
 void size_class_cancel_wait(SizeClass *c, Waiter *w);
 void size_class_forget_if_unused(SizeClass *c);
+void size_class_add_ready(SizeClass *c, ReadyMemfd *m);
+
+bool pool_has_waiters(const Pool *p);
+unsigned size_class_target(const SizeClass *c);   /* 0 while the pool is drained */
+void pool_check_target(Pool *p);
+void pool_trim(Pool *p);
 
 /* For build.c: a memfd is built, or building one failed. */
 void size_class_ready(SizeClass *c, ReadyMemfd *m);

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The calls other than Acquire: Release, GetLease, ListLeases, ListPools, GetStatus. */
+#include "json-get.h"
+#include "privmem-internal.h"
+
+static int id_check(privmem *p, const char *what, const char *id) {
+        if (!id || !*id)
+                return privmem_error_local(p, -EINVAL, "%s: no lease id", what);
+        return 0;
+}
+
+static json_object *object_with_string(const char *key, const char *value) {
+        json_object *o = json_object_new_object();
+        if (o && value)
+                json_object_object_add(o, key, json_object_new_string(value));
+        return o;
+}
+
+static int reply_mismatch(privmem *p, const char *method) {
+        return privmem_error_local(p, -EPROTO, "%s: privmemd's reply does not match the interface", method);
+}
+
+/* Parsed, or the failure recorded: a parser's -EPROTO means the reply broke the interface. */
+static int parsed(privmem *p, const char *method, int r) {
+        return r == -EPROTO ? reply_mismatch(p, method) : r;
+}
+
+/* Calls method and finds the reply's field `key` of type `type`, borrowed from *reply. */
+static int call_get(privmem *p, const char *method, json_object *request, const char *key, json_type type,
+                    VarlinkReply *reply, json_object **ret) {
+        json_object *v = NULL;
+
+        if (!request)
+                return -ENOMEM;
+        int r = privmem_call(p, method, request, NULL, 0, false, reply);
+        if (r < 0)
+                return r;
+        if (!json_object_object_get_ex(reply->parameters, key, &v) || !json_object_is_type(v, type))
+                return reply_mismatch(p, method);
+        *ret = v;
+        return 0;
+}
+
+_public_ int privmem_release(privmem *p, const char *lease_id) {
+        _cleanup_(varlink_reply_donep) VarlinkReply reply = {};
+
+        if (!p)
+                return -EINVAL;
+        privmem_error_clear(p);
+        int r = id_check(p, "release", lease_id);
+        if (r < 0)
+                return r;
+        json_object *request = object_with_string("id", lease_id);
+        if (!request)
+                return -ENOMEM;
+        return privmem_call(p, "io.privmemd.Release", request, NULL, 0, false, &reply);
+}
+
+_public_ int privmem_get_lease(privmem *p, const char *lease_id, privmem_lease **ret) {
+        _cleanup_(varlink_reply_donep) VarlinkReply reply = {};
+        json_object *v;
+
+        if (!p || !ret)
+                return -EINVAL;
+        privmem_error_clear(p);
+        int r = id_check(p, "get lease", lease_id);
+        if (r >= 0)
+                r = call_get(p, "io.privmemd.GetLease", object_with_string("id", lease_id), "lease",
+                             json_type_object, &reply, &v);
+        return r < 0 ? r : parsed(p, "io.privmemd.GetLease", lease_from_json(v, ret));
+}
+
+_public_ int privmem_list_leases(privmem *p, const char *pool, privmem_lease_list **ret) {
+        _cleanup_(varlink_reply_donep) VarlinkReply reply = {};
+        json_object *v;
+
+        if (!p || !ret)
+                return -EINVAL;
+        int r = call_get(p, "io.privmemd.ListLeases", object_with_string("pool", pool), "leases",
+                         json_type_array, &reply, &v);
+        return r < 0 ? r : parsed(p, "io.privmemd.ListLeases", lease_list_from_json(v, ret));
+}
+
+_public_ int privmem_list_pools(privmem *p, privmem_pool_list **ret) {
+        _cleanup_(varlink_reply_donep) VarlinkReply reply = {};
+        json_object *v;
+
+        if (!p || !ret)
+                return -EINVAL;
+        int r = call_get(p, "io.privmemd.ListPools", json_object_new_object(), "pools",
+                         json_type_array, &reply, &v);
+        return r < 0 ? r : parsed(p, "io.privmemd.ListPools", pool_list_from_json(v, ret));
+}
+
+_public_ int privmem_get_status(privmem *p, privmem_status **ret) {
+        _cleanup_(varlink_reply_donep) VarlinkReply reply = {};
+        json_object *v;
+
+        if (!p || !ret)
+                return -EINVAL;
+        int r = call_get(p, "io.privmemd.GetStatus", json_object_new_object(), "status",
+                         json_type_object, &reply, &v);
+        return r < 0 ? r : parsed(p, "io.privmemd.GetStatus", status_from_json(v, ret));
+}

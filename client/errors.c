@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The last error of a connection: privmemd's varlink errors mapped to errnos and messages. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "privmem-internal.h"
+
+void privmem_error_clear(privmem *p) {
+        p->error_name = mfree(p->error_name);
+        p->error_message = mfree(p->error_message);
+}
+
+static int error_set(privmem *p, int error, const char *name, const char *format, va_list ap) {
+        char *m = NULL;
+        privmem_error_clear(p);
+        if (vasprintf(&m, format, ap) < 0)
+                m = NULL;
+        p->error_message = m;
+        p->error_name = name ? strdup(name) : NULL;
+        return error;
+}
+
+int privmem_error_local(privmem *p, int error, const char *format, ...) {
+        va_list ap;
+        va_start(ap, format);
+        error_set(p, error, NULL, format, ap);
+        va_end(ap);
+        return error;
+}
+
+static _printf_(4, 5) int error_remote(privmem *p, int error, const char *name, const char *format, ...) {
+        va_list ap;
+        va_start(ap, format);
+        error_set(p, error, name, format, ap);
+        va_end(ap);
+        return error;
+}
+
+/* A parameter of the error as text: numbers in decimal, "?" when the daemon left it out. */
+static const char *val(json_object *params, const char *key) {
+        json_object *v = NULL;
+        if (!json_object_object_get_ex(params, key, &v) || !v)
+                return "?";
+        return json_object_get_string(v);
+}
+
+static int64_t num(json_object *params, const char *key) {
+        json_object *v = NULL;
+        if (!json_object_object_get_ex(params, key, &v) || !json_object_is_type(v, json_type_int))
+                return -1;
+        return json_object_get_int64(v);
+}
+
+/* No ready memfd and the caller would not wait: worth trying again, unlike a full pool. */
+static bool exhausted_for_now(json_object *params, bool no_wait) {
+        int64_t limit = num(params, "limit"), used = num(params, "used"), size = num(params, "size");
+        return no_wait && limit >= 0 && used >= 0 && size >= 0 && used <= limit && size <= limit - used;
+}
+
+static int system_error(privmem *p, const char *name, json_object *params) {
+        int64_t e = num(params, "errno");
+        int error = e > 0 && e < 4096 ? (int) -e : -EIO;
+        return error_remote(p, error, name, "privmemd failed: %s (%s, errno %s)",
+                            val(params, "message"), val(params, "errnoName"), val(params, "errno"));
+}
+
+static int io_privmemd_error(privmem *p, const char *name, json_object *q, bool no_wait) {
+        const char *e = name + strlen("io.privmemd.");
+
+        if (streq(e, "NoSuchPool"))
+                return error_remote(p, -ENOENT, name, "no pool '%s'", val(q, "pool"));
+        if (streq(e, "NoSuchLease"))
+                return error_remote(p, -ENOENT, name, "no lease '%s'", val(q, "id"));
+        if (streq(e, "InvalidSize"))
+                return error_remote(p, -EINVAL, name, "size %s is not a positive multiple of the page size %s",
+                                    val(q, "size"), val(q, "pageSize"));
+        if (streq(e, "PoolExhausted"))
+                return error_remote(p, exhausted_for_now(q, no_wait) ? -EAGAIN : -ENOSPC, name,
+                                    "pool '%s' exhausted: %s bytes wanted, %s: limit %s, used %s",
+                                    val(q, "pool"), val(q, "size"), val(q, "reason"), val(q, "limit"), val(q, "used"));
+        if (streq(e, "QuotaExceeded"))
+                return error_remote(p, -EDQUOT, name, "quota of %s in pool '%s' exceeded: limit %s, used %s, requested %s",
+                                    val(q, "resource"), val(q, "pool"), val(q, "limit"), val(q, "used"), val(q, "requested"));
+        if (streq(e, "SystemError"))
+                return system_error(p, name, q);
+        if (streq(e, "PermissionDenied"))
+                return error_remote(p, -EACCES, name, "permission denied");
+        if (streq(e, "BadConfiguration"))
+                return error_remote(p, -EINVAL, name, "bad configuration: %s", val(q, "message"));
+        return error_remote(p, -EIO, name, "privmemd answered %s", name);
+}
+
+static int varlink_service_error(privmem *p, const char *name, json_object *q) {
+        const char *e = name + strlen("org.varlink.service.");
+
+        if (streq(e, "InvalidParameter"))
+                return error_remote(p, -EINVAL, name, "invalid parameter '%s'", val(q, "parameter"));
+        if (streq(e, "PermissionDenied"))
+                return error_remote(p, -EACCES, name, "permission denied");
+        if (streq(e, "MethodNotFound") || streq(e, "MethodNotImplemented"))
+                return error_remote(p, -EOPNOTSUPP, name, "privmemd does not implement %s", val(q, "method"));
+        if (streq(e, "InterfaceNotFound"))
+                return error_remote(p, -EOPNOTSUPP, name, "privmemd does not implement %s", val(q, "interface"));
+        return error_remote(p, -EIO, name, "privmemd answered %s", name);
+}
+
+int privmem_error_from_reply(privmem *p, const char *name, json_object *parameters, bool no_wait) {
+        if (strncmp(name, "io.privmemd.", strlen("io.privmemd.")) == 0)
+                return io_privmemd_error(p, name, parameters, no_wait);
+        if (strncmp(name, "org.varlink.service.", strlen("org.varlink.service.")) == 0)
+                return varlink_service_error(p, name, parameters);
+        return error_remote(p, -EIO, name, "privmemd answered %s", name);
+}
+
+_public_ const char *privmem_last_error_name(const privmem *p) {
+        return p ? p->error_name : NULL;
+}
+
+_public_ const char *privmem_last_error_message(const privmem *p) {
+        return p ? p->error_message : NULL;
+}

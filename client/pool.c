@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Pools as the daemon describes them: parsed from ListPools, read through getters. */
+#include "json-get.h"
+#include "privmem-internal.h"
+
+typedef struct SizeClass {
+        uint64_t size, target, ready, building, lent;
+} SizeClass;
+
+struct privmem_pool {
+        char *name, *last_error;
+        int backing, state;
+        uint64_t page_size, numa_node, bytes_ready, bytes_lent, bytes_other, limit, quota_per_uid;
+        bool has_numa_node;
+        SizeClass *classes;
+        size_t n_classes;
+};
+
+struct privmem_pool_list {
+        privmem_pool *pools;
+        size_t n;
+};
+
+static const char *const backings[] = { "shmem", "hugetlb", NULL };
+static const char *const pool_states[] = { "ok", "failing", "drained", "retired", NULL };
+
+static int class_from_json(json_object *o, SizeClass *c) {
+        int r;
+        if ((r = json_get_u64(o, "size", &c->size)) < 0 ||
+            (r = json_get_u64(o, "target", &c->target)) < 0 ||
+            (r = json_get_u64(o, "ready", &c->ready)) < 0 ||
+            (r = json_get_u64(o, "building", &c->building)) < 0 ||
+            (r = json_get_u64(o, "lent", &c->lent)) < 0)
+                return r;
+        return 0;
+}
+
+static int classes_from_json(json_object *o, privmem_pool *pool) {
+        json_object *array;
+        int r = json_get_array(o, "classes", &array);
+        if (r < 0)
+                return r;
+        size_t n = json_object_array_length(array);
+        pool->classes = calloc(n ?: 1, sizeof(SizeClass));
+        if (!pool->classes)
+                return -ENOMEM;
+        for (; pool->n_classes < n; pool->n_classes++) {
+                r = class_from_json(json_object_array_get_idx(array, pool->n_classes), &pool->classes[pool->n_classes]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int numa_node_from_json(json_object *o, privmem_pool *pool) {
+        int r = json_get_u64_opt(o, "numaNode", &pool->numa_node);
+        if (r > 0 && pool->numa_node > INT32_MAX)
+                return -EPROTO;
+        pool->has_numa_node = r > 0;
+        return r < 0 ? r : 0;
+}
+
+static int pool_from_json(json_object *o, privmem_pool *pool) {
+        int r;
+        if ((r = json_get_string(o, "name", &pool->name)) < 0 ||
+            (r = json_get_enum(o, "backing", backings, &pool->backing)) < 0 ||
+            (r = json_get_u64(o, "pageSize", &pool->page_size)) < 0 ||
+            (r = numa_node_from_json(o, pool)) < 0 ||
+            (r = classes_from_json(o, pool)) < 0 ||
+            (r = json_get_u64(o, "bytesReady", &pool->bytes_ready)) < 0 ||
+            (r = json_get_u64(o, "bytesLent", &pool->bytes_lent)) < 0 ||
+            (r = json_get_u64(o, "bytesOther", &pool->bytes_other)) < 0 ||
+            (r = json_get_u64(o, "limit", &pool->limit)) < 0 ||
+            (r = json_get_u64(o, "quotaPerUid", &pool->quota_per_uid)) < 0 ||
+            (r = json_get_enum(o, "state", pool_states, &pool->state)) < 0 ||
+            (r = json_get_string_opt(o, "lastError", &pool->last_error)) < 0)
+                return r;
+        return 0;
+}
+
+_public_ privmem_pool_list *privmem_pool_list_free(privmem_pool_list *list) {
+        if (!list)
+                return NULL;
+        for (size_t i = 0; i < list->n; i++) {
+                free(list->pools[i].name);
+                free(list->pools[i].last_error);
+                free(list->pools[i].classes);
+        }
+        free(list->pools);
+        free(list);
+        return NULL;
+}
+
+int pool_list_from_json(json_object *array, privmem_pool_list **ret) {
+        _cleanup_(privmem_pool_list_freep) privmem_pool_list *list = calloc(1, sizeof(*list));
+        size_t n = json_object_array_length(array);
+
+        if (!list || !(list->pools = calloc(n ?: 1, sizeof(privmem_pool))))
+                return -ENOMEM;
+        for (; list->n < n; list->n++) {
+                /* counted before parsing, so that a half-parsed pool is freed too */
+                int r = pool_from_json(json_object_array_get_idx(array, list->n), &list->pools[list->n]);
+                if (r < 0) {
+                        list->n++;
+                        return r;
+                }
+        }
+        *ret = TAKE_PTR(list);
+        return 0;
+}
+
+_public_ size_t privmem_pool_list_count(const privmem_pool_list *list) {
+        return list ? list->n : 0;
+}
+
+_public_ const privmem_pool *privmem_pool_list_get(const privmem_pool_list *list, size_t i) {
+        return list && i < list->n ? &list->pools[i] : NULL;
+}
+
+_public_ const privmem_pool *privmem_pool_list_find(const privmem_pool_list *list, const char *name) {
+        for (size_t i = 0; list && name && i < list->n; i++)
+                if (streq(list->pools[i].name, name))
+                        return &list->pools[i];
+        return NULL;
+}
+
+_public_ const char *privmem_pool_name(const privmem_pool *p) { return p ? p->name : NULL; }
+_public_ enum privmem_backing privmem_pool_backing(const privmem_pool *p) { return p ? p->backing : 0; }
+_public_ uint64_t privmem_pool_page_size(const privmem_pool *p) { return p ? p->page_size : 0; }
+_public_ int privmem_pool_numa_node(const privmem_pool *p) { return p && p->has_numa_node ? (int) p->numa_node : -1; }
+_public_ uint64_t privmem_pool_bytes_ready(const privmem_pool *p) { return p ? p->bytes_ready : 0; }
+_public_ uint64_t privmem_pool_bytes_lent(const privmem_pool *p) { return p ? p->bytes_lent : 0; }
+_public_ uint64_t privmem_pool_bytes_other(const privmem_pool *p) { return p ? p->bytes_other : 0; }
+_public_ uint64_t privmem_pool_limit(const privmem_pool *p) { return p ? p->limit : 0; }
+_public_ uint64_t privmem_pool_quota_per_uid(const privmem_pool *p) { return p ? p->quota_per_uid : 0; }
+_public_ enum privmem_pool_state privmem_pool_state(const privmem_pool *p) { return p ? p->state : 0; }
+_public_ const char *privmem_pool_last_error(const privmem_pool *p) { return p ? p->last_error : NULL; }
+_public_ size_t privmem_pool_n_classes(const privmem_pool *p) { return p ? p->n_classes : 0; }
+
+static const SizeClass *class_get(const privmem_pool *p, size_t i) {
+        static const SizeClass none = {};
+        return p && i < p->n_classes ? &p->classes[i] : &none;
+}
+
+_public_ uint64_t privmem_pool_class_size(const privmem_pool *p, size_t i) { return class_get(p, i)->size; }
+_public_ uint64_t privmem_pool_class_target(const privmem_pool *p, size_t i) { return class_get(p, i)->target; }
+_public_ uint64_t privmem_pool_class_ready(const privmem_pool *p, size_t i) { return class_get(p, i)->ready; }
+_public_ uint64_t privmem_pool_class_building(const privmem_pool *p, size_t i) { return class_get(p, i)->building; }
+_public_ uint64_t privmem_pool_class_lent(const privmem_pool *p, size_t i) { return class_get(p, i)->lent; }

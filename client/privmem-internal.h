@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libprivmem's insides: the connection, the call wrapper, the error state. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "macro.h"
+#include "privmem/privmem.h"
+#include "varlink-client.h"
+
+#define _public_ __attribute__((visibility("default")))
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+struct privmem {
+        VarlinkClient *client;
+        bool broken;            /* the stream is out of step: every call fails with -ENOTCONN */
+        char *error_name;
+        char *error_message;
+};
+
+/* Forgets the last error. */
+void privmem_error_clear(privmem *p);
+/* Records a local failure (no varlink error) and returns error (negative). */
+int privmem_error_local(privmem *p, int error, const char *format, ...) _printf_(3, 4);
+/* Records a varlink error reply and returns its errno. no_wait: the call asked not to wait. */
+int privmem_error_from_reply(privmem *p, const char *name, json_object *parameters, bool no_wait);
+
+/* Sends method with parameters (consumed) and fds (consumed), waits for the reply.
+ * 0: *ret is a success reply. < 0: a varlink error or a transport failure, recorded in p. */
+int privmem_call(privmem *p, const char *method, json_object *parameters, int *fds, size_t n_fds,
+                 bool no_wait, VarlinkReply *ret);
+
+/* Reply parsers, shared by the calls: -EPROTO when the reply does not match the interface. */
+int lease_from_json(json_object *o, privmem_lease **ret);
+int lease_list_from_json(json_object *array, privmem_lease_list **ret);
+int pool_list_from_json(json_object *array, privmem_pool_list **ret);
+int status_from_json(json_object *o, privmem_status **ret);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_lease *, privmem_lease_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_lease_list *, privmem_lease_list_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_pool_list *, privmem_pool_list_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_status *, privmem_status_free);

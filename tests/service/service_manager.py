@@ -1,0 +1,152 @@
+"""A small stand-in for systemd's service manager, enough to test privmemd's restarts fast:
+a listening socket passed by socket activation, a notify socket that takes READY=1, STATUS=,
+WATCHDOG=1 and the fd store (FDSTORE=1/FDNAME=, FDSTOREREMOVE=1), and restarts that hand the
+stored fds back through LISTEN_FDS/LISTEN_FDNAMES, as systemd does."""
+import array
+import os
+import signal
+import socket
+import time
+
+SD_LISTEN_FDS_START = 3
+
+
+class ServiceManager:
+    def __init__(self, argv, tmp, env=None):
+        self.argv = argv
+        self.tmp = tmp
+        self.env = dict(env or os.environ)
+        self.store = {}              # name -> [fd, ...] in the order stored
+        self.pid = None
+        self.ready = False
+        self.status = ""
+        self.watchdog_pings = 0
+        self.socket_path = os.path.join(tmp, "io.privmemd")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.socket_path)
+        self.listener.listen(64)
+        self.notify_path = os.path.join(tmp, "notify")
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(self.notify_path)
+        self.notify.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        self.notify.settimeout(0.05)
+
+    def store_all(self):
+        return [fd for list_ in self.store.values() for fd in list_]
+
+    @staticmethod
+    def _same_file(a, b):
+        sa, sb = os.fstat(a), os.fstat(b)
+        return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+    def stored_names(self):
+        return sorted(n for n, fds in self.store.items() if fds)
+
+    def _passed(self):
+        """The fds to hand over: the socket first, then the store, each with its name."""
+        fds = [self.listener.fileno()]
+        names = ["varlink"]
+        for name, list_ in self.store.items():
+            for fd in list_:
+                fds.append(fd)
+                names.append(name)
+        return fds, names
+
+    def start(self, timeout=30):
+        fds, names = self._passed()
+        env = dict(self.env, NOTIFY_SOCKET=self.notify_path, LISTEN_FDS=str(len(fds)),
+                   LISTEN_FDNAMES=":".join(names), RUNTIME_DIRECTORY=os.path.join(self.tmp, "runtime"))
+        os.makedirs(env["RUNTIME_DIRECTORY"], exist_ok=True)
+        self.ready = False
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self._exec_child(fds, env)
+            finally:
+                os._exit(127)
+        self.pid = pid
+        self.wait_ready(timeout)
+
+    def _exec_child(self, fds, env):
+        # Move the fds to 3, 4, ... as systemd does: first out of the way, then into place.
+        high = [os.dup(fd) for fd in fds]
+        for i, fd in enumerate(high):
+            os.dup2(fd, SD_LISTEN_FDS_START + i, inheritable=True)
+        env["LISTEN_PID"] = str(os.getpid())
+        os.closerange(SD_LISTEN_FDS_START + len(fds), 4096)
+        os.execve(self.argv[0], self.argv, env)
+
+    def poll(self, seconds=0.0):
+        """Reads notify messages for up to `seconds`."""
+        end = time.monotonic() + seconds
+        while True:
+            try:
+                msg, anc, _, _ = self.notify.recvmsg(4096, socket.CMSG_SPACE(253 * 4) + socket.CMSG_SPACE(64))
+                self._handle(msg.decode(), anc)
+            except socket.timeout:
+                if time.monotonic() >= end:
+                    return
+
+    def _handle(self, text, anc):
+        fds = array.array("i")
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+        fields = dict(line.split("=", 1) for line in text.split("\n") if "=" in line)
+        if fields.get("READY") == "1":
+            self.ready = True
+        if "STATUS" in fields:
+            self.status = fields["STATUS"]
+        if fields.get("WATCHDOG") == "1":
+            self.watchdog_pings += 1
+        name = fields.get("FDNAME", "stored")
+        if fields.get("FDSTORE") == "1":
+            kept = self.store.setdefault(name, [])
+            for fd in fds:
+                if any(self._same_file(fd, k) for k in self.store_all()):
+                    os.close(fd)  # systemd keeps one copy of a file, whatever its name
+                else:
+                    kept.append(fd)
+            fds = array.array("i")
+        if fields.get("FDSTOREREMOVE") == "1":
+            for fd in self.store.pop(name, []):
+                os.close(fd)
+        for fd in fds:
+            os.close(fd)
+
+    def wait_ready(self, timeout):
+        end = time.monotonic() + timeout
+        while not self.ready:
+            if time.monotonic() > end:
+                raise TimeoutError("privmemd sent no READY=1 within %s s" % timeout)
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.pid = None
+                raise RuntimeError("privmemd exited before READY=1")
+            self.poll(0.05)
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stops the daemon (by its pid) and reads what it said on the way out."""
+        if self.pid is None:
+            return None
+        os.kill(self.pid, sig)
+        end = time.monotonic() + timeout
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > end:
+                os.kill(self.pid, signal.SIGKILL)
+            self.poll(0.05)
+        self.pid = None
+        self.poll(0.1)
+        return status
+
+    def close(self):
+        self.stop(signal.SIGKILL)
+        for fds in self.store.values():
+            for fd in fds:
+                os.close(fd)
+        self.store = {}
+        self.listener.close()
+        self.notify.close()
