@@ -177,6 +177,8 @@ void lease_invalidate(Lease *l, const char *why) {
         lease_persist(l);
         lease_release_quota(l);
         l->cls->n_lent--;
+        size_class_forget_if_unused(l->cls);
+        l->cls = NULL;  /* only an active lease is counted in its class */
         pool_account_return_start(l->pool, l->size);
         workers_submit(l->manager->workers, &l->punch);
 }
@@ -207,7 +209,6 @@ static void lease_punch_done(Job *j) {
                 (void) fdstore_remove(FDSTORE_LEASE_PREFIX, l->id, NULL);
                 if (fdstore_enabled())
                         (void) lease_file_remove(l->manager->leases_dir, l->id);
-                size_class_forget_if_unused(l->cls);
                 lease_free(l);
                 pool_account_returned(p, size);
                 return;

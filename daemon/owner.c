@@ -125,8 +125,10 @@ int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid) {
 
         snprintf(path, sizeof(path), "/proc/%d/status", (int) o.pid);
         r = proc_read_number(path, "Uid", &uid);
-        /* The pidfd still names a live process, so the uid read above was that process's. */
-        if (r >= 0 && pidfd_send_signal(o.pidfd, 0, NULL, 0) < 0)
+        /* The pidfd still names a live process (its fdinfo says -1 once it has exited), so the
+         * uid read above was that process's and not a later one's with the same pid. */
+        pid_t again;
+        if (r >= 0 && (pidfd_get_pid(o.pidfd, &again) < 0 || again != o.pid))
                 r = -ESRCH;
         if (r >= 0 && caller_uid != 0 && (uid_t) uid != caller_uid)
                 r = -EPERM;
