@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Small helpers the benchmarks share: clocks, percentiles, a privmemd of their own. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <privmem/privmem.h>
 #include <signal.h>
 #include <stdio.h>
@@ -110,17 +112,31 @@ static void hugepages_set(unsigned long kb, long n) {
         }
 }
 
+/* The lock the tests take around nr_hugepages too (tests/integration/hugepages.c). */
+static int hugepages_lock(void) {
+        int fd = open("/run/lock/privmemd-test-hugepages.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+                (void) flock(fd, LOCK_EX);
+        return fd;
+}
+
 long bench_hugepages_take(unsigned long kb, long n) {
-        long before = hugepages_get(kb);
-        if (before < 0)
-                return 0;
-        hugepages_set(kb, before + n);
-        long got = hugepages_get(kb) - before;
+        int lock = hugepages_lock();
+        long before = hugepages_get(kb), got = 0;
+        if (before >= 0) {
+                hugepages_set(kb, before + n);
+                got = hugepages_get(kb) - before;
+        }
+        if (lock >= 0)
+                close(lock);
         return got < 0 ? 0 : got;
 }
 
 void bench_hugepages_give_back(unsigned long kb, long n) {
+        int lock = hugepages_lock();
         long now = hugepages_get(kb);
         if (now >= n)
                 hugepages_set(kb, now - n);
+        if (lock >= 0)
+                close(lock);
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reserving hugepages for a test, and giving back exactly what it took, whatever happens. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "helper.h"
 #include "hugepages.h"
@@ -35,13 +38,31 @@ static int write_count(uint64_t page_size, long v) {
         return fclose(f) == 0 ? 0 : -errno;
 }
 
+/* Held across each read-modify-write of nr_hugepages by every test and benchmark of ours (the QEMU
+ * tests' harness.py and bench/bench-util.c take the same lock): interleaved, two of them could
+ * leave pages reserved for nobody. */
+static int lock_hugepages(void) {
+        int fd = open("/run/lock/privmemd-test-hugepages.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+                (void) flock(fd, LOCK_EX);
+        return fd;
+}
+
+static void unlock_hugepages(int fd) {
+        if (fd >= 0)
+                close(fd);  /* drops the lock */
+}
+
 /* Gives back what was taken of one size: the current count less that, not the count from before,
  * so that what others reserved meanwhile stays. */
 static void give_back(unsigned i) {
         if (reserved[i].taken == 0)
                 return;
+        int lock = lock_hugepages();
         long now = read_count(reserved[i].page_size, "nr_hugepages");
-        if (now < 0 || write_count(reserved[i].page_size, now - reserved[i].taken) < 0)
+        int r = now < 0 ? -EIO : write_count(reserved[i].page_size, now - reserved[i].taken);
+        unlock_hugepages(lock);
+        if (r < 0)
                 fprintf(stderr, "could not give back %u hugepages of %llu bytes\n", reserved[i].taken,
                         (unsigned long long) reserved[i].page_size);
         reserved[i].taken = 0;
@@ -64,12 +85,16 @@ int hugepages_reserve(uint64_t page_size, unsigned n) {
         if (!registered)
                 test_on_cleanup(give_back_all);
         registered = true;
+        int lock = lock_hugepages();
         long before = read_count(page_size, "nr_hugepages");
-        if (before < 0)
+        if (before < 0) {
+                unlock_hugepages(lock);
                 return -EOPNOTSUPP;
+        }
         reserved[i].page_size = page_size;
         int r = write_count(page_size, before + n);
         long after = read_count(page_size, "nr_hugepages");
+        unlock_hugepages(lock);
         if (after > before)
                 reserved[i].taken += (unsigned) (after - before);
         if (r < 0 || after < before + (long) n) {

@@ -1,5 +1,7 @@
 """What the QEMU system tests share: skip/fail, a private directory, every process started by pid
 and stopped by pid however the test ends, hugepages reserved and given back, the guest image."""
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -86,10 +88,11 @@ class Harness:
         nr = "/proc/sys/vm/nr_hugepages"
         if not os.access(nr, os.W_OK):
             raise Skip(f"cannot write {nr} (needs root)")
-        before = int(open(nr).read())
-        with open(nr, "w") as f:
-            f.write(str(before + count))
-        added = int(open(nr).read()) - before
+        with hugepages_lock():
+            before = int(open(nr).read())
+            with open(nr, "w") as f:
+                f.write(str(before + count))
+            added = int(open(nr).read()) - before
         if added > 0:
             self.undo.append(lambda: give_back_hugepages(nr, added))
         if added < count:
@@ -106,11 +109,22 @@ class Harness:
         return elf
 
 
+@contextlib.contextmanager
+def hugepages_lock():
+    """Held across each read-modify-write of nr_hugepages, by every test and benchmark of ours
+    (tests/integration/hugepages.c, bench/bench-util.c take the same lock): two of them
+    interleaving their reads and writes would otherwise leave pages reserved for nobody."""
+    with open("/run/lock/privmemd-test-hugepages.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def give_back_hugepages(nr, count):
     # What is there now, less what we added: another user's reservation meanwhile stays.
-    now = int(open(nr).read())
-    with open(nr, "w") as f:
-        f.write(str(max(now - count, 0)))
+    with hugepages_lock():
+        now = int(open(nr).read())
+        with open(nr, "w") as f:
+            f.write(str(max(now - count, 0)))
 
 
 def stop(proc, sig=signal.SIGTERM, timeout=10):
