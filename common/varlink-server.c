@@ -180,10 +180,12 @@ static bool connection_input_full(VarlinkConnection *conn) {
 }
 
 /* Reads as long as the peer sends and we are below the limit of buffered calls. */
-static int connection_fill(VarlinkConnection *conn) {
+/* Reads until a call is complete (epoll says again when there is more: one recvmsg per call, not
+ * two), or with all, until the socket is empty. Never past the limits of buffered input. */
+static int connection_fill(VarlinkConnection *conn, bool all) {
         for (;;) {
-                if (conn->stream.eof ||
-                    connection_input_full(conn))
+                if (conn->stream.eof || connection_input_full(conn) ||
+                    (!all && varlink_stream_count_complete(&conn->stream, 1) > 0))
                         return 0;
                 int r = varlink_stream_read(&conn->stream);
                 if (r <= 0)
@@ -207,7 +209,7 @@ static int connection_dispatch_all(VarlinkConnection *conn) {
 
 /* One step of a connection's life. Returns < 0 when the connection must be closed. */
 static int connection_process(VarlinkConnection *conn) {
-        int r = connection_fill(conn);
+        int r = connection_fill(conn, false);
         if (r >= 0)
                 r = connection_dispatch_all(conn);
         if (r >= 0 && conn->error < 0)
@@ -230,10 +232,12 @@ static int connection_process(VarlinkConnection *conn) {
         return 0;
 }
 
+/* EPOLLIN only while we would read: not with a call already waiting its turn behind a deferred
+ * one (level-triggered, it would fire in a loop), nor past the limits. EPOLLHUP comes anyway. */
 static void connection_update_events(VarlinkConnection *conn) {
         uint32_t events = 0;
-        if (!conn->stream.eof && !conn->hup &&
-            !connection_input_full(conn))
+        if (!conn->stream.eof && !conn->hup && !connection_input_full(conn) &&
+            varlink_stream_count_complete(&conn->stream, 1) == 0)
                 events |= EPOLLIN;
         if (varlink_stream_has_output(&conn->stream))
                 events |= EPOLLOUT;
@@ -246,7 +250,7 @@ static int connection_io(sd_event_source *src, int fd, uint32_t revents, void *u
         if (revents & (EPOLLHUP | EPOLLERR)) {
                 /* Gone for good: read what is left, run its calls, drop their replies. */
                 conn->hup = true;
-                (void) connection_fill(conn);
+                (void) connection_fill(conn, true);
                 conn->stream.eof = true;
         }
         if (connection_process(conn) < 0)
