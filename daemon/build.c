@@ -45,8 +45,8 @@ static void memfd_id_new(char id[static MEMFD_ID_LEN + 1]) {
 static void chunk_run(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
-        const PoolConfig *pc = b->cls->pool->config;
-        j->result = memfd_ops_populate(b->memfd->fd, pc->backing, ch->offset, ch->length, pc->numa_node);
+        MemfdSpec spec = pool_config_memfd_spec(b->cls->pool->config);
+        j->result = memfd_ops_populate(&spec, b->memfd->fd, ch->offset, ch->length);
 }
 
 void build_free(Build *b) {
@@ -137,7 +137,8 @@ int build_start(SizeClass *c, bool urgent) {
         }
         m->size = c->size;
         memfd_id_new(m->id);
-        r = memfd_ops_create(p->config->name, m->id, p->config->backing, p->config->page_size, c->size, &m->fd);
+        MemfdSpec spec = pool_config_memfd_spec(p->config);
+        r = memfd_ops_create(&spec, p->config->name, m->id, c->size, &m->fd);
         if (r < 0) {
                 free(m);
                 free(b);

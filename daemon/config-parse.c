@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <strings.h>
 
 #include "config-parse.h"
 #include "macro.h"
@@ -47,6 +48,16 @@ int parse_unsigned(const char *s, unsigned max, unsigned *ret) {
                 return -ERANGE;
         *ret = (unsigned) v;
         return 0;
+}
+
+int parse_boolean(const char *s, bool *ret) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+                        *ret = strcasecmp(s, yes[i]) == 0;
+                        return 0;
+                }
+        return -EINVAL;
 }
 
 /* Calls f on each word of s. */

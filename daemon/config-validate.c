@@ -74,6 +74,13 @@ static int pool_validate(PoolConfig *pc, char **ret_error) {
                                  warm, pc->limit);
         if (pc->quota_per_uid == 0 || pc->quota_per_uid > pc->limit)
                 pc->quota_per_uid = pc->limit;
+        if (pc->seal_guest) {
+                MemfdSpec spec = pool_config_memfd_spec(pc);
+                r = memfd_ops_probe_seal_guest(&spec);
+                if (r < 0)
+                        return pool_fail(pc, ret_error, "seal_guest=yes needs a kernel with F_SEAL_GUEST (0x%x, "
+                                         "kernel-patches/); this one refuses it: %s", PRIVMEM_F_SEAL_GUEST, strerror(-r));
+        }
         return 0;
 }
 

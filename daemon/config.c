@@ -122,6 +122,8 @@ static int pool_set(PoolConfig *pc, const char *key, const char *value) {
                 return parse_unsigned(value, 1000000, &pc->leases_per_uid);
         if (streq(key, "numa_node"))
                 return pool_set_numa_node(pc, value);
+        if (streq(key, "seal_guest"))
+                return parse_boolean(value, &pc->seal_guest);
         if (streq(key, "users")) {
                 free(pc->users);
                 pc->users = NULL;
@@ -160,6 +162,7 @@ static const char *key_hint(const char *key) {
                 { "leases_per_uid", "expected a number up to 1000000" },
                 { "numa_node", "expected a node number, 0-1023" },
                 { "workers", "expected a number of threads, 1-256" },
+                { "seal_guest", "expected yes or no" },
         };
         for (size_t i = 0; i < ELEMENTSOF(hints); i++)
                 if (streq(hints[i].key, key))

@@ -24,6 +24,7 @@ typedef struct PoolConfig {
         uint64_t quota_per_uid; /* lent bytes per uid; 0 until set: the limit */
         unsigned leases_per_uid;
         int numa_node;          /* -1: none */
+        bool seal_guest;        /* F_SEAL_GUEST on every memfd (a kernel of kernel-patches/) */
         bool all_users;         /* users = * */
         uid_t *users;
         size_t n_users;
@@ -38,6 +39,11 @@ typedef struct Config {
         PoolConfig *pools;
         size_t n_pools;
 } Config;
+
+static inline MemfdSpec pool_config_memfd_spec(const PoolConfig *pc) {
+        return (MemfdSpec) { .backing = pc->backing, .page_size = pc->page_size, .seal_guest = pc->seal_guest,
+                             .numa_node = pc->numa_node };
+}
 
 /* Loads path, or with path NULL the default file and its drop-ins, or the built-in default if
  * there are none. On failure *ret_error says which file, line and key, and why. */

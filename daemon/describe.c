@@ -68,6 +68,7 @@ json_object *describe_pool(const Pool *p) {
         add_int(o, "pageSize", (int64_t) pc->page_size);
         if (pc->numa_node >= 0)
                 add_int(o, "numaNode", pc->numa_node);
+        json_object_object_add(o, "sealGuest", json_object_new_boolean(pc->seal_guest));
         for (const SizeClass *c = p->classes; c; c = c->next)
                 json_object_array_add(classes, describe_class(c));
         json_object_object_add(o, "classes", classes);

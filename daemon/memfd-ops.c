@@ -49,18 +49,35 @@ static unsigned huge_flags(uint64_t page_size) {
         return MFD_HUGETLB | ((unsigned) __builtin_ctzll(page_size) << MFD_HUGE_SHIFT);
 }
 
-int memfd_ops_create(const char *pool, const char *id, Backing backing, uint64_t page_size, uint64_t size, int *ret_fd) {
-        char name[250];
+static int memfd_new(const MemfdSpec *spec, const char *name) {
         unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
 
-        snprintf(name, sizeof(name), "privmemd:%s:%s", pool, id);
-        if (backing == BACKING_HUGETLB)
-                flags |= huge_flags(page_size);
-
-        _cleanup_close_ int fd = memfd_create(name, flags | MFD_NOEXEC_SEAL);
+        if (spec->backing == BACKING_HUGETLB)
+                flags |= huge_flags(spec->page_size);
+        int fd = memfd_create(name, flags | MFD_NOEXEC_SEAL);
         if (fd < 0 && errno == EINVAL)  /* a kernel before 6.3 has no MFD_NOEXEC_SEAL */
                 fd = memfd_create(name, flags);
+        return fd < 0 ? -errno : fd;
+}
+
+int memfd_ops_probe_seal_guest(const MemfdSpec *spec) {
+        int fd = memfd_new(spec, "privmemd:probe");
         if (fd < 0)
+                return fd;
+        int r = fcntl(fd, F_ADD_SEALS, PRIVMEM_F_SEAL_GUEST) < 0 ? -errno : 0;
+        safe_close(fd);
+        return r;
+}
+
+int memfd_ops_create(const MemfdSpec *spec, const char *pool, const char *id, uint64_t size, int *ret_fd) {
+        char name[250];
+
+        snprintf(name, sizeof(name), "privmemd:%s:%s", pool, id);
+        _cleanup_close_ int fd = memfd_new(spec, name);
+        if (fd < 0)
+                return fd;
+        /* Only an empty memfd takes the guest seal: before it has a size. */
+        if (spec->seal_guest && fcntl(fd, F_ADD_SEALS, PRIVMEM_F_SEAL_GUEST) < 0)
                 return -errno;
         if (ftruncate(fd, (off_t) size) < 0)
                 return -errno;
@@ -96,15 +113,17 @@ static int write_zeros(int fd, uint64_t offset, uint64_t length) {
         return 0;
 }
 
-int memfd_ops_populate(int fd, Backing backing, uint64_t offset, uint64_t length, int numa_node) {
-        int r = numa_node >= 0 ? thread_bind_to_node(numa_node) : 0;
+int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length) {
+        int r = spec->numa_node >= 0 ? thread_bind_to_node(spec->numa_node) : 0;
         if (r < 0)
                 return r;
-        if (backing == BACKING_HUGETLB)
-                r = fallocate(fd, 0, (off_t) offset, (off_t) length) < 0 ? -errno : 0;  /* ENOSPC: no free huge pages */
+        /* A guest-sealed memfd takes no write(): its pages are allocated, and the kernel gives them
+         * to the guest's owner cleared. hugetlb: ENOSPC when there are no free huge pages. */
+        if (spec->backing == BACKING_HUGETLB || spec->seal_guest)
+                r = fallocate(fd, 0, (off_t) offset, (off_t) length) < 0 ? -errno : 0;
         else
                 r = write_zeros(fd, offset, length);
-        if (numa_node >= 0)
+        if (spec->numa_node >= 0)
                 (void) thread_bind_to_node(-1);
         return r;
 }

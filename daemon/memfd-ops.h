@@ -2,6 +2,7 @@
 /* What privmemd does to a memfd: create, populate, seal, punch. Thread-safe, no state. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef enum Backing {
@@ -12,11 +13,26 @@ typedef enum Backing {
 const char *backing_to_string(Backing b);
 int backing_from_string(const char *s);
 
-/* Creates an empty memfd of `size` bytes named privmemd:POOL:ID (what /proc/PID/maps shows). */
-int memfd_ops_create(const char *pool, const char *id, Backing backing, uint64_t page_size, uint64_t size, int *ret_fd);
-/* Allocates and zeroes every page of [offset, offset+length), on numa_node unless it is < 0,
- * without mapping the memfd. -ENOMEM (-ENOSPC from hugetlb) when the kernel has no pages. */
-int memfd_ops_populate(int fd, Backing backing, uint64_t offset, uint64_t length, int numa_node);
+/* What a pool's memfds are made of. */
+typedef struct MemfdSpec {
+        Backing backing;
+        uint64_t page_size;
+        bool seal_guest;        /* F_SEAL_GUEST (kernel-patches/): host user space can never touch it */
+        int numa_node;          /* -1: any */
+} MemfdSpec;
+
+/* F_SEAL_GUEST of kernel-patches/: free in 6.12 and in mainline (0x20 became F_SEAL_EXEC). */
+#define PRIVMEM_F_SEAL_GUEST 0x0040
+
+/* Whether this kernel has F_SEAL_GUEST for this backing: 0, or the kernel's error (-EINVAL). */
+int memfd_ops_probe_seal_guest(const MemfdSpec *spec);
+/* Creates an empty memfd of `size` bytes named privmemd:POOL:ID (what /proc/PID/maps shows),
+ * guest-sealed first if the spec says so. */
+int memfd_ops_create(const MemfdSpec *spec, const char *pool, const char *id, uint64_t size, int *ret_fd);
+/* Allocates (and, but for guest-sealed shmem, zeroes) every page of [offset, offset+length), on
+ * the spec's node, without mapping the memfd. -ENOMEM (-ENOSPC from hugetlb) when the kernel has
+ * no pages. */
+int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length);
 /* Seals against shrinking, growing and further sealing. */
 int memfd_ops_seal(int fd);
 /* Punches the whole file; *ret_held is what is still allocated afterwards, in bytes. */

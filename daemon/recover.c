@@ -20,6 +20,7 @@
 #include "fdstore.h"
 #include "lease-file.h"
 #include "lease.h"
+#include "memfd-ops.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -39,7 +40,7 @@ static bool has_prefix(const char *s, const char *prefix) {
 static bool ready_fd_fits(int fd, const Pool *p, uint64_t *ret_size) {
         struct stat st;
         int seals = fcntl(fd, F_GET_SEALS);
-        int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+        int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL | (p->config->seal_guest ? PRIVMEM_F_SEAL_GUEST : 0);
 
         if (fstat(fd, &st) < 0 || seals < 0 || (seals & want) != want || st.st_size <= 0)
                 return false;
