@@ -13,6 +13,8 @@ typedef struct LeaseRecord {
         OwnerKind owner_kind;
         pid_t owner_pid;
         char owner_comm[16];
+        char owner_domain[OWNER_DOMAIN_UUID_LEN + 1];   /* OWNER_DOMAIN */
+        char *owner_domain_name;
         char *tag;
         uint64_t acquired_usec;         /* CLOCK_MONOTONIC: the same across restarts of one boot */
         LeaseState state;

@@ -10,7 +10,10 @@ typedef enum OwnerKind {
         OWNER_PROCESS,
         OWNER_CONNECTION,
         OWNER_UNKNOWN,          /* recovered without its owner: only a Release ends it */
+        OWNER_DOMAIN,           /* a libvirt domain by UUID: libvirt-watch.c ends it */
 } OwnerKind;
+
+#define OWNER_DOMAIN_UUID_LEN 36
 
 typedef struct Owner {
         OwnerKind kind;
@@ -18,6 +21,8 @@ typedef struct Owner {
         pid_t pid;
         char comm[16];
         VarlinkConnection *conn;        /* OWNER_CONNECTION */
+        char domain_uuid[OWNER_DOMAIN_UUID_LEN + 1];    /* OWNER_DOMAIN */
+        char *domain_name;
 } Owner;
 
 #define OWNER_INIT ((Owner) { .pidfd = -1 })
@@ -32,6 +37,8 @@ int owner_from_peer(Owner *ret, VarlinkConnection *conn);
  * -EPERM: it runs as another uid than caller_uid and the caller is not root. */
 int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid);
 void owner_from_connection(Owner *ret, VarlinkConnection *conn);
+/* A libvirt domain, by UUID (and its name, for people). */
+int owner_from_domain(Owner *ret, const char *uuid, const char *name);
 void owner_done(Owner *o);
 /* Frees what owner_from_peer() cached on the connection; at disconnect. */
 void owner_forget_connection(VarlinkConnection *conn);

@@ -91,6 +91,8 @@ static Pool *recover_pool(Manager *m, const char *name, int fd) {
 static void recover_owner(const LeaseRecord *rec, PassedFd *of, Owner *ret, bool *ret_gone) {
         *ret = OWNER_INIT;
         *ret_gone = false;
+        if (rec->owner_kind == OWNER_DOMAIN && owner_from_domain(ret, rec->owner_domain, rec->owner_domain_name) >= 0)
+                return;  /* libvirt-watch.c asks libvirt about it once connected */
         if (rec->owner_kind == OWNER_PROCESS && of) {
                 if (owner_from_stored_pidfd(ret, TAKE_FD(of->fd)) >= 0)
                         return;
