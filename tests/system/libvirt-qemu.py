@@ -3,7 +3,9 @@
 emulator wrapper of examples/libvirt/privmemd-qemu: the wrapper acquires a lease owned by the
 domain, QEMU maps the lease's memfd; the lease stays while the domain runs and across a libvirtd
 restart (QEMU keeps running, libvirtd reconnects to it), and ends after `virsh destroy`, once
-QEMU has exited. Usage: libvirt-qemu.py PRIVMEMD WRAPPER"""
+QEMU has exited. The example hook (examples/libvirt/qemu) runs at prepare and release, and
+refuses to start the domain while privmemd does not answer.
+Usage: libvirt-qemu.py PRIVMEMD WRAPPER HOOK"""
 import os
 import shutil
 import signal
@@ -51,8 +53,26 @@ def domain_lease(c):
     return mine[0] if len(mine) == 1 else None
 
 
-def run(tmp, privmemd, wrapper_src):
+def install_hook(lv, hook_src, sock, log):
+    hooks = os.path.join(lv.dir, "etc", "hooks")
+    os.makedirs(hooks, exist_ok=True)
+    shutil.copy(hook_src, os.path.join(hooks, "qemu"))
+    with open(os.path.join(hooks, "qemu.conf"), "w") as f:
+        f.write("socket = %s\nlog = %s\n" % (sock, log))
+
+
+def hook_log(log):
+    try:
+        with open(log) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def run(tmp, privmemd, wrapper_src, hook_src):
     lv = Libvirtd(tmp)
+    hlog = os.path.join(tmp, "hook.log")
+    install_hook(lv, hook_src, os.path.join(tmp, "io.privmemd"), hlog)
     lv.start()
     uri = lv.uri("qemu", "/system")
     cfg = os.path.join(tmp, "privmemd.conf")
@@ -69,9 +89,14 @@ def run(tmp, privmemd, wrapper_src):
     with open(xml, "w") as f:
         f.write(domain_xml(wrapper))
     try:
+        lv.virsh(uri, "define", xml)
+        if lv.virsh(uri, "start", "pm-tcg", check=False) or qemu_pids():
+            fail("the domain started while privmemd was not running")
+        if "does not answer" not in hook_log(hlog):
+            fail("the hook did not refuse the start: %r" % hook_log(hlog))
+        print("ok: the hook refused to start the domain without privmemd", flush=True)
         pump.restart(stop=False)
         c = Client(sm.socket_path)
-        lv.virsh(uri, "define", xml)
         lv.virsh(uri, "start", "pm-tcg")
         lease = domain_lease(c)
         pids = qemu_pids()
@@ -99,6 +124,8 @@ def run(tmp, privmemd, wrapper_src):
         if any(os.path.exists("/proc/%d" % p) and open("/proc/%d/stat" % p).read().split()[2] != "Z" for p in pids):
             fail("the lease ended while QEMU %s still ran" % pids)
         print("ok: virsh destroy: the lease ended, after QEMU had exited", flush=True)
+        if "prepare: privmemd" not in hook_log(hlog) or "release:" not in hook_log(hlog):
+            fail("the hook did not run at prepare and release: %r" % hook_log(hlog))
         lv.virsh(uri, "undefine", "pm-tcg")
         c.close()
     finally:
@@ -109,14 +136,14 @@ def run(tmp, privmemd, wrapper_src):
 
 
 def main():
-    if len(sys.argv) != 3:
-        fail("usage: libvirt-qemu.py PRIVMEMD WRAPPER")
+    if len(sys.argv) != 4:
+        fail("usage: libvirt-qemu.py PRIVMEMD WRAPPER HOOK")
     require()
     if not shutil.which("qemu-system-x86_64"):
         skip("qemu-system-x86 is not installed")
     with tempfile.TemporaryDirectory(prefix="privmemd-libvirt.") as tmp:
         os.chmod(tmp, 0o755)
-        run(tmp, sys.argv[1], sys.argv[2])
+        run(tmp, sys.argv[1], sys.argv[2], sys.argv[3])
     print("PASS")
 
 
