@@ -21,12 +21,11 @@ static int reply_mismatch(privmem *p, const char *method) {
 }
 
 /* Parsed, or the failure recorded: a parser's -EPROTO means the reply broke the interface. */
-static int parsed(privmem *p, const char *method, int r) {
+int privmem_parsed(privmem *p, const char *method, int r) {
         return r == -EPROTO ? reply_mismatch(p, method) : r;
 }
 
-/* Calls method and finds the reply's field `key` of type `type`, borrowed from *reply. */
-static int call_get(privmem *p, const char *method, json_object *request, const char *key, json_type type,
+int privmem_call_get(privmem *p, const char *method, json_object *request, const char *key, json_type type,
                     VarlinkReply *reply, json_object **ret) {
         json_object *v = NULL;
 
@@ -65,9 +64,9 @@ _public_ int privmem_get_lease(privmem *p, const char *lease_id, privmem_lease *
         privmem_error_clear(p);
         int r = id_check(p, "get lease", lease_id);
         if (r >= 0)
-                r = call_get(p, "io.privmemd.GetLease", object_with_string("id", lease_id), "lease",
+                r = privmem_call_get(p, "io.privmemd.GetLease", object_with_string("id", lease_id), "lease",
                              json_type_object, &reply, &v);
-        return r < 0 ? r : parsed(p, "io.privmemd.GetLease", lease_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, "io.privmemd.GetLease", lease_from_json(v, ret));
 }
 
 _public_ int privmem_list_leases(privmem *p, const char *pool, privmem_lease_list **ret) {
@@ -76,9 +75,9 @@ _public_ int privmem_list_leases(privmem *p, const char *pool, privmem_lease_lis
 
         if (!p || !ret)
                 return -EINVAL;
-        int r = call_get(p, "io.privmemd.ListLeases", object_with_string("pool", pool), "leases",
+        int r = privmem_call_get(p, "io.privmemd.ListLeases", object_with_string("pool", pool), "leases",
                          json_type_array, &reply, &v);
-        return r < 0 ? r : parsed(p, "io.privmemd.ListLeases", lease_list_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, "io.privmemd.ListLeases", lease_list_from_json(v, ret));
 }
 
 _public_ int privmem_list_pools(privmem *p, privmem_pool_list **ret) {
@@ -87,9 +86,9 @@ _public_ int privmem_list_pools(privmem *p, privmem_pool_list **ret) {
 
         if (!p || !ret)
                 return -EINVAL;
-        int r = call_get(p, "io.privmemd.ListPools", json_object_new_object(), "pools",
+        int r = privmem_call_get(p, "io.privmemd.ListPools", json_object_new_object(), "pools",
                          json_type_array, &reply, &v);
-        return r < 0 ? r : parsed(p, "io.privmemd.ListPools", pool_list_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, "io.privmemd.ListPools", pool_list_from_json(v, ret));
 }
 
 _public_ int privmem_get_status(privmem *p, privmem_status **ret) {
@@ -98,7 +97,7 @@ _public_ int privmem_get_status(privmem *p, privmem_status **ret) {
 
         if (!p || !ret)
                 return -EINVAL;
-        int r = call_get(p, "io.privmemd.GetStatus", json_object_new_object(), "status",
+        int r = privmem_call_get(p, "io.privmemd.GetStatus", json_object_new_object(), "status",
                          json_type_object, &reply, &v);
-        return r < 0 ? r : parsed(p, "io.privmemd.GetStatus", status_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, "io.privmemd.GetStatus", status_from_json(v, ret));
 }

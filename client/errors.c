@@ -8,8 +8,11 @@
 void privmem_error_clear(privmem *p) {
         p->error_name = mfree(p->error_name);
         p->error_message = mfree(p->error_message);
+        json_object_put(p->error_parameters);
+        p->error_parameters = NULL;
 }
 
+__attribute__((format(printf, 4, 0)))
 static int error_set(privmem *p, int error, const char *name, const char *format, va_list ap) {
         char *m = NULL;
         privmem_error_clear(p);
@@ -104,12 +107,41 @@ static int varlink_service_error(privmem *p, const char *name, json_object *q) {
         return error_remote(p, -EIO, name, "privmemd answered %s", name);
 }
 
-int privmem_error_from_reply(privmem *p, const char *name, json_object *parameters, bool no_wait) {
+static int error_from_reply(privmem *p, const char *name, json_object *parameters, bool no_wait) {
         if (strncmp(name, "io.privmemd.", strlen("io.privmemd.")) == 0)
                 return io_privmemd_error(p, name, parameters, no_wait);
         if (strncmp(name, "org.varlink.service.", strlen("org.varlink.service.")) == 0)
                 return varlink_service_error(p, name, parameters);
         return error_remote(p, -EIO, name, "privmemd answered %s", name);
+}
+
+int privmem_error_from_reply(privmem *p, const char *name, json_object *parameters, bool no_wait) {
+        int r = error_from_reply(p, name, parameters, no_wait);
+        p->error_parameters = json_object_get(parameters);
+        return r;
+}
+
+static json_object *error_parameter(const privmem *p, const char *parameter) {
+        json_object *v = NULL;
+        if (!p || !parameter || !p->error_parameters)
+                return NULL;
+        json_object_object_get_ex(p->error_parameters, parameter, &v);
+        return v;
+}
+
+_public_ int privmem_last_error_u64(const privmem *p, const char *parameter, uint64_t *ret) {
+        if (!p || !parameter || !ret)
+                return -EINVAL;
+        json_object *v = error_parameter(p, parameter);
+        if (!v || !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+                return -ENODATA;
+        *ret = (uint64_t) json_object_get_int64(v);
+        return 0;
+}
+
+_public_ const char *privmem_last_error_string(const privmem *p, const char *parameter) {
+        json_object *v = error_parameter(p, parameter);
+        return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
 _public_ const char *privmem_last_error_name(const privmem *p) {

@@ -21,6 +21,9 @@ struct privmem {
         bool broken;            /* the stream is out of step: every call fails with -ENOTCONN */
         char *error_name;
         char *error_message;
+        json_object *error_parameters;  /* of the last varlink error, or NULL */
+        char *socket_path;              /* for the connections of watches */
+        int timeout_ms;
 };
 
 /* Forgets the last error. */
@@ -40,8 +43,19 @@ int lease_from_json(json_object *o, privmem_lease **ret);
 int lease_list_from_json(json_object *array, privmem_lease_list **ret);
 int pool_list_from_json(json_object *array, privmem_pool_list **ret);
 int status_from_json(json_object *o, privmem_status **ret);
+int metrics_from_json(json_object *o, privmem_metrics **ret);
+int event_from_json(json_object *o, privmem_event **ret);
+
+/* Calls method with request (consumed) and finds the reply's field `key` of type `type`, borrowed
+ * from *reply; -EPROTO recorded when the reply lacks it. */
+int privmem_call_get(privmem *p, const char *method, json_object *request, const char *key, json_type type,
+                     VarlinkReply *reply, json_object **ret);
+/* Records -EPROTO for a reply that does not match the interface; passes other results through. */
+int privmem_parsed(privmem *p, const char *method, int r);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_lease *, privmem_lease_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_lease_list *, privmem_lease_list_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_pool_list *, privmem_pool_list_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_status *, privmem_status_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_metrics *, privmem_metrics_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_event *, privmem_event_free);

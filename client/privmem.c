@@ -15,8 +15,11 @@ _public_ int privmem_connect(privmem **ret, const char *socket_path) {
         privmem *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        int r = varlink_client_connect(&p->client, socket_path ?: socket_path_default());
+        p->timeout_ms = -1;
+        p->socket_path = strdup(socket_path ?: socket_path_default());
+        int r = p->socket_path ? varlink_client_connect(&p->client, p->socket_path) : -ENOMEM;
         if (r < 0) {
+                free(p->socket_path);
                 free(p);
                 return r;
         }
@@ -29,6 +32,7 @@ _public_ privmem *privmem_disconnect(privmem *p) {
                 return NULL;
         varlink_client_free(p->client);
         privmem_error_clear(p);
+        free(p->socket_path);
         free(p);
         return NULL;
 }
@@ -37,6 +41,7 @@ _public_ int privmem_set_timeout(privmem *p, int timeout_ms) {
         if (!p || timeout_ms < -1)
                 return -EINVAL;
         varlink_client_set_timeout(p->client, timeout_ms);
+        p->timeout_ms = timeout_ms;
         return 0;
 }
 

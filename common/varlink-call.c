@@ -108,7 +108,7 @@ static int call_run(VarlinkCall *c, json_object *params, bool upgrade) {
                 return 0;  /* answered; -EBADMSG from varlink_dispatch() lands here too */
         if (r < 0)
                 return varlink_call_error_errno(c, r);
-        if (!c->cancel && !c->oneway)
+        if (!c->deferred && !c->oneway)
                 return varlink_call_error_errno(c, -EPROTO);  /* a handler that forgot to answer */
         return 0;
 }
@@ -141,7 +141,7 @@ int varlink_call_dispatch(VarlinkConnection *conn, VarlinkMessage *m) {
         c->dispatching = false;
         varlink_message_done(m);
 
-        if (c->done || (c->oneway && !c->cancel)) {
+        if (c->done || (c->oneway && !c->deferred)) {
                 conn->current = NULL;
                 call_free(c);
         } else {
@@ -160,6 +160,7 @@ void varlink_call_cancel(VarlinkCall *c) {
 }
 
 void varlink_call_defer(VarlinkCall *c, VarlinkCancelFunc cancel, void *userdata) {
+        c->deferred = true;
         c->cancel = cancel;
         c->cancel_userdata = userdata;
 }

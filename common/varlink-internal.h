@@ -55,6 +55,7 @@ struct VarlinkCall {
         bool oneway, more;
         bool dispatching;       /* inside its handler: the dispatcher finishes it */
         bool done;              /* the final reply was queued */
+        bool deferred;          /* its handler answers later */
         int *fds;
         size_t n_fds;
         VarlinkCancelFunc cancel;

@@ -172,12 +172,18 @@ static void connection_free(VarlinkConnection *conn) {
         free(conn);
 }
 
+/* Enough buffered: calls waiting their turn, or the fds that came with them. */
+static bool connection_input_full(VarlinkConnection *conn) {
+        const VarlinkLimits *l = &conn->server->limits;
+        return conn->stream.in_fds >= l->fds_buffered_max ||
+               varlink_stream_count_complete(&conn->stream, l->pending_calls_max) >= l->pending_calls_max;
+}
+
 /* Reads as long as the peer sends and we are below the limit of buffered calls. */
 static int connection_fill(VarlinkConnection *conn) {
         for (;;) {
                 if (conn->stream.eof ||
-                    varlink_stream_count_complete(&conn->stream, conn->server->limits.pending_calls_max) >=
-                    conn->server->limits.pending_calls_max)
+                    connection_input_full(conn))
                         return 0;
                 int r = varlink_stream_read(&conn->stream);
                 if (r <= 0)
@@ -202,13 +208,16 @@ static int connection_dispatch_all(VarlinkConnection *conn) {
 /* One step of a connection's life. Returns < 0 when the connection must be closed. */
 static int connection_process(VarlinkConnection *conn) {
         int r = connection_fill(conn);
-        if (r < 0)
+        if (r >= 0)
+                r = connection_dispatch_all(conn);
+        if (r >= 0 && conn->error < 0)
+                r = conn->error;
+        if (r < 0) {
+                /* Closing for a protocol error: the replies to the calls before it still go out. */
+                if (r != -ENOBUFS)
+                        (void) varlink_stream_flush(&conn->stream);
                 return r;
-        r = connection_dispatch_all(conn);
-        if (r < 0)
-                return r;
-        if (conn->error < 0)
-                return conn->error;
+        }
         r = varlink_stream_flush(&conn->stream);
         if (r < 0)
                 return conn->hup ? -ECONNRESET : r;
@@ -224,8 +233,7 @@ static int connection_process(VarlinkConnection *conn) {
 static void connection_update_events(VarlinkConnection *conn) {
         uint32_t events = 0;
         if (!conn->stream.eof && !conn->hup &&
-            varlink_stream_count_complete(&conn->stream, conn->server->limits.pending_calls_max) <
-            conn->server->limits.pending_calls_max)
+            !connection_input_full(conn))
                 events |= EPOLLIN;
         if (varlink_stream_has_output(&conn->stream))
                 events |= EPOLLOUT;

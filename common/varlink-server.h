@@ -39,6 +39,7 @@ typedef struct VarlinkLimits {
         unsigned connections_max;
         unsigned connections_per_uid_max;
         unsigned pending_calls_max;             /* calls buffered on one connection before we stop reading */
+        unsigned fds_buffered_max;              /* fds buffered on one connection before we stop reading */
         size_t output_max;                      /* bytes queued to one connection before it is dropped */
 } VarlinkLimits;
 
@@ -47,6 +48,7 @@ typedef struct VarlinkLimits {
                 .connections_max = 4096,                                \
                 .connections_per_uid_max = 256,                         \
                 .pending_calls_max = 64,                                \
+                .fds_buffered_max = 2 * 253,                            \
                 .output_max = 2 * 16 * 1024 * 1024,                     \
         }
 

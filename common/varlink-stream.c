@@ -45,6 +45,7 @@ void varlink_stream_done(VarlinkStream *s) {
                 close_many(b->fds, b->n_fds);
                 free(b);
         }
+        s->in_fds = 0;
         while (s->out_head) {
                 VarlinkOutput *o = s->out_head;
                 s->out_head = o->next;
@@ -53,7 +54,10 @@ void varlink_stream_done(VarlinkStream *s) {
         s->out_tail = NULL;
         s->out_bytes = 0;
         s->in = (free(s->in), NULL);
-        s->in_alloc = s->in_start = s->in_end = s->in_scanned = 0;
+        if (s->tokener)
+                json_tokener_free(s->tokener);
+        s->tokener = NULL;
+        s->in_alloc = s->in_start = s->in_end = s->in_scanned = s->in_tail = s->in_complete = 0;
         s->fd = safe_close(s->fd);
 }
 
@@ -71,6 +75,7 @@ static int stream_make_room(VarlinkStream *s) {
                 s->in_offset += s->in_start;
                 s->in_end -= s->in_start;
                 s->in_scanned -= s->in_start;
+                s->in_tail -= s->in_start;
                 s->in_start = 0;
         }
         if (s->in_alloc - s->in_end >= READ_CHUNK)
@@ -91,11 +96,29 @@ static void close_cmsg_fds(struct msghdr *mh) {
                         close_many((int *) CMSG_DATA(c), (c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 }
 
-/* Files the fds of one recvmsg() as a batch. They belong to the first byte read, which must begin
- * a message: either nothing is buffered or what is buffered ends with a complete message. */
-static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, ssize_t n) {
+/* Where the message owning the fds of a recvmsg() of n bytes begins, relative to the bytes read.
+ * The kernel ends a recvmsg() right after the segment that carries fds, but glues the segments
+ * before it into the same read: the fds belong to the last message that begins in those bytes (a
+ * sender sends a message with fds last in its sendmsg(), ours alone). -EPROTO when that message
+ * began before them. */
+static int fds_message_start(VarlinkStream *s, size_t n, size_t *ret) {
+        const char *p = s->in + s->in_end;
+        const char *nul = n > 1 ? memrchr(p, 0, n - 1) : NULL;
+
+        if (nul) {
+                *ret = (size_t) (nul + 1 - p);
+                return 0;
+        }
+        if (n == 0 || !(s->in_end == s->in_start || s->in[s->in_end - 1] == '\0'))
+                return -EPROTO;
+        *ret = 0;
+        return 0;
+}
+
+/* Files the fds of one recvmsg() of n bytes as a batch, at the stream offset of their message. */
+static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
         struct cmsghdr *rights = NULL;
-        size_t n_fds = 0;
+        size_t n_fds = 0, start;
 
         if (mh->msg_flags & MSG_CTRUNC) {
                 close_cmsg_fds(mh);
@@ -112,9 +135,7 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, ssize_t n) {
                 }
         if (n_fds == 0)
                 return 0;
-
-        bool at_boundary = s->in_end == s->in_start || s->in[s->in_end - 1] == '\0';
-        if (n == 0 || !at_boundary) {
+        if (fds_message_start(s, n, &start) < 0) {
                 close_cmsg_fds(mh);
                 return -EPROTO;
         }
@@ -125,8 +146,9 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, ssize_t n) {
                 return -ENOMEM;
         }
         b->next = NULL;
-        b->offset = s->in_offset + s->in_end;
+        b->offset = s->in_offset + s->in_end + start;
         b->n_fds = n_fds;
+        s->in_fds += n_fds;
         memcpy(b->fds, CMSG_DATA(rights), n_fds * sizeof(int));
 
         VarlinkFdBatch **tail = &s->fd_batches;
@@ -134,6 +156,16 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, ssize_t n) {
                 tail = &(*tail)->next;
         *tail = b;
         return 0;
+}
+
+/* Notes the messages completed by n new bytes at in_end, and where the unterminated one begins. */
+static void stream_count_new_input(VarlinkStream *s, size_t n) {
+        const char *p = s->in + s->in_end, *end = p + n;
+
+        while ((p = memchr(p, 0, (size_t) (end - p)))) {
+                s->in_complete++;
+                s->in_tail = (size_t) (++p - s->in);
+        }
 }
 
 int varlink_stream_read(VarlinkStream *s) {
@@ -145,11 +177,15 @@ int varlink_stream_read(VarlinkStream *s) {
 
         if (s->eof)
                 return 0;
+        /* The unterminated message can only grow: refuse it before buffering more than one read
+         * beyond the limit (varlink_stream_next() would only see it once the reading stopped). */
+        if (s->in_end - s->in_tail >= VARLINK_MESSAGE_MAX)
+                return -EMSGSIZE;
         r = stream_make_room(s);
         if (r < 0)
                 return r;
 
-        struct iovec iov = { .iov_base = s->in + s->in_end, .iov_len = s->in_alloc - s->in_end };
+        struct iovec iov = { .iov_base = s->in + s->in_end, .iov_len = READ_CHUNK };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
         if (s->allow_fds_in) {
                 mh.msg_control = &control;
@@ -166,11 +202,12 @@ int varlink_stream_read(VarlinkStream *s) {
                 }
                 return -errno;
         }
-        r = stream_take_fds(s, &mh, n);
+        r = stream_take_fds(s, &mh, (size_t) n);
         if (r < 0)
                 return r;
         if (n == 0)
                 s->eof = true;
+        stream_count_new_input(s, (size_t) n);
         s->in_end += (size_t) n;
         return 1;
 }
@@ -185,6 +222,7 @@ static int stream_claim_fds(VarlinkStream *s, uint64_t start, uint64_t end, Varl
                         return -ENOMEM;
                 memcpy(m->fds, b->fds, b->n_fds * sizeof(int));
                 m->n_fds = b->n_fds;
+                s->in_fds -= b->n_fds;
                 s->fd_batches = b->next;
                 free(b);
                 b = s->fd_batches;
@@ -201,13 +239,17 @@ static bool only_whitespace(const char *p, size_t n) {
         return true;
 }
 
-static json_object *parse_object(const char *text, size_t len) {
-        json_tokener *tok = json_tokener_new_ex(64);
+static json_object *parse_object(VarlinkStream *s, const char *text, size_t len) {
         json_object *o;
 
-        if (!tok)
-                return NULL;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        if (!s->tokener) {
+                s->tokener = json_tokener_new_ex(64);
+                if (!s->tokener)
+                        return NULL;
+                json_tokener_set_flags(s->tokener, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        }
+        json_tokener *tok = s->tokener;
+        json_tokener_reset(tok);
         o = json_tokener_parse_ex(tok, text, (int) len);
         if (o && (json_tokener_get_error(tok) != json_tokener_success ||
                   !only_whitespace(text + json_tokener_get_parse_end(tok), len - json_tokener_get_parse_end(tok)) ||
@@ -215,11 +257,13 @@ static json_object *parse_object(const char *text, size_t len) {
                 json_object_put(o);
                 o = NULL;
         }
-        json_tokener_free(tok);
         return o;
 }
 
 int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
+        if (!s->in)
+                return 0;  /* nothing read yet: no pointer arithmetic on NULL */
+
         char *start = s->in + s->in_start;
         char *nul = s->in_scanned < s->in_end ? memchr(s->in + s->in_scanned, 0, s->in_end - s->in_scanned) : NULL;
         VarlinkMessage m = {};
@@ -241,8 +285,9 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
         }
         s->in_start += len + 1;
         s->in_scanned = s->in_start;
+        s->in_complete--;
 
-        m.json = parse_object(start, len);
+        m.json = parse_object(s, start, len);
         if (!m.json) {
                 varlink_message_done(&m);
                 return -EBADMSG;
@@ -252,14 +297,7 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
 }
 
 size_t varlink_stream_count_complete(VarlinkStream *s, size_t limit) {
-        size_t n = 0;
-        for (const char *p = s->in + s->in_start, *e = s->in + s->in_end; p < e && n < limit; n++) {
-                p = memchr(p, 0, (size_t) (e - p));
-                if (!p)
-                        break;
-                p++;
-        }
-        return n;
+        return MIN(s->in_complete, limit);
 }
 
 int varlink_stream_enqueue(VarlinkStream *s, json_object *json, int *fds, size_t n_fds) {
@@ -311,6 +349,7 @@ static size_t stream_prepare_send(VarlinkStream *s, struct iovec *iov, struct ms
                 iov[n++] = (struct iovec) { .iov_base = o->data, .iov_len = o->size };
                 mh->msg_control = control;
                 mh->msg_controllen = CMSG_SPACE(sizeof(int) * o->n_fds);
+                memset(control, 0, mh->msg_controllen);
                 struct cmsghdr *c = CMSG_FIRSTHDR(mh);
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type = SCM_RIGHTS;
@@ -357,7 +396,6 @@ int varlink_stream_flush(VarlinkStream *s) {
                 struct iovec iov[IOV_BATCH];
                 struct msghdr mh = { .msg_iov = iov };
 
-                memset(&control, 0, sizeof(control));
                 mh.msg_iovlen = stream_prepare_send(s, iov, &mh, control.buf);
                 ssize_t n = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
                 if (n < 0) {

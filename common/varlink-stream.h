@@ -19,8 +19,12 @@ typedef struct VarlinkStream {
 
         char *in;               /* bytes received, not yet taken as messages: in[in_start..in_end) */
         size_t in_alloc, in_start, in_end, in_scanned;
+        size_t in_tail;         /* where the last message begins that has no NUL yet */
+        size_t in_complete;     /* complete messages (NULs) in in[in_start..in_end) */
         uint64_t in_offset;     /* stream offset of in[0] */
         VarlinkFdBatch *fd_batches;  /* fds received, each at the stream offset of its message */
+        size_t in_fds;               /* how many fds those batches hold */
+        json_tokener *tokener;       /* kept: making one per message cost more than parsing */
         bool eof;
 
         VarlinkOutput *out_head, *out_tail;
@@ -37,8 +41,9 @@ typedef struct VarlinkMessage {
 void varlink_stream_init(VarlinkStream *s, int fd, size_t out_max);
 void varlink_stream_done(VarlinkStream *s);
 
-/* Reads what the socket has, without blocking. 1: read something or hit EOF; 0: nothing there;
- * -EPROTO: fds in the middle of a message or truncated; -EMSGSIZE: a message too long. */
+/* Reads what the socket has (at most 64 KiB), without blocking. 1: read something or hit EOF;
+ * 0: nothing there; -EPROTO: fds in the middle of a message or truncated; -EMSGSIZE: a message
+ * already too long, before buffering more of it. */
 int varlink_stream_read(VarlinkStream *s);
 
 /* Takes the next complete message out of the input. 1: *ret filled; 0: none complete yet;

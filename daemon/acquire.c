@@ -101,10 +101,10 @@ static void pending_free(PendingAcquire *pa) {
         free(pa);
 }
 
+/* The class may be unused afterwards: the caller, not this, forgets it. */
 static void pending_serve(Waiter *w, ReadyMemfd *memfd, int error) {
         PendingAcquire *pa = (PendingAcquire *) w;
-        SizeClass *cls = w->cls;
-        uint64_t size = cls->size;
+        uint64_t size = w->cls->size;
         int r = error;
 
         if (memfd)
@@ -121,7 +121,6 @@ static void pending_serve(Waiter *w, ReadyMemfd *memfd, int error) {
                 }
         }
         pending_free(pa);
-        size_class_forget_if_unused(cls);
 }
 
 static void pending_cancel(VarlinkCall *c, void *userdata) {

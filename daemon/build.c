@@ -30,12 +30,16 @@ struct Build {
 };
 
 static void memfd_id_new(char id[static MEMFD_ID_LEN + 1]) {
+        static const char hex[] = "0123456789abcdef";
         uint8_t b[MEMFD_ID_LEN / 2];
         if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
                 for (size_t i = 0; i < sizeof(b); i++)
                         b[i] = (uint8_t) random();
-        for (size_t i = 0; i < sizeof(b); i++)
-                sprintf(id + 2 * i, "%02x", b[i]);
+        for (size_t i = 0; i < sizeof(b); i++) {
+                id[2 * i] = hex[b[i] >> 4];
+                id[2 * i + 1] = hex[b[i] & 15];
+        }
+        id[MEMFD_ID_LEN] = 0;
 }
 
 static void chunk_run(Job *j) {

@@ -165,6 +165,24 @@ static int libvirt_set(Config *c, const char *key, const char *value) {
         return 0;
 }
 
+/* What a key takes, for the message about a bad value. */
+static const char *key_hint(const char *key) {
+        static const struct { const char *key, *hint; } hints[] = {
+                { "backing", "expected shmem or hugetlb" },
+                { "page_size", "expected 4K, 2M or 1G" },
+                { "sizes", "expected SIZE:COUNT pairs, e.g. 64M:2 1G:1" },
+                { "limit", "expected a size, e.g. 16G" },
+                { "quota_per_uid", "expected a size, e.g. 8G" },
+                { "leases_per_uid", "expected a number up to 1000000" },
+                { "numa_node", "expected a node number, 0-1023" },
+                { "workers", "expected a number of threads, 1-256" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(hints); i++)
+                if (streq(hints[i].key, key))
+                        return hints[i].hint;
+        return "see privmemd.conf(5)";
+}
+
 static int parser_handle(void *userdata, const char *section, const char *key, const char *value) {
         ConfigParser *p = userdata;
         int r;
@@ -187,7 +205,7 @@ static int parser_handle(void *userdata, const char *section, const char *key, c
         if (r == -ESRCH)
                 return parser_fail(p, "[%s]: key '%s': no such user or group in '%s'", section, key, value);
         if (r < 0)
-                return parser_fail(p, "[%s]: key '%s': invalid value '%s'", section, key, value);
+                return parser_fail(p, "[%s]: key '%s': invalid value '%s' (%s)", section, key, value, key_hint(key));
         return 1;
 }
 

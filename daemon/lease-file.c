@@ -19,6 +19,7 @@ static json_object *lease_to_record(const Lease *l) {
         json_object_object_add(o, "ownerKind", json_object_new_string(owner_kind_to_string(l->owner.kind)));
         json_object_object_add(o, "ownerPid", json_object_new_int64(l->owner.pid));
         json_object_object_add(o, "ownerCommand", json_object_new_string(l->owner.comm));
+        json_object_object_add(o, "ownerStartTime", json_object_new_int64((int64_t) l->owner.start_time));
         if (l->owner.kind == OWNER_DOMAIN) {
                 json_object_object_add(o, "ownerDomain", json_object_new_string(l->owner.domain_uuid));
                 json_object_object_add(o, "ownerDomainName", json_object_new_string(strempty(l->owner.domain_name)));
@@ -98,7 +99,8 @@ static int record_parse(json_object *o, LeaseRecord *r) {
                 return -EBADMSG;
         *r = (LeaseRecord) {
                 .size = (uint64_t) record_int(o, "size"), .uid = (uid_t) record_int(o, "uid"), .owner_kind = (OwnerKind) k,
-                .owner_pid = (pid_t) record_int(o, "ownerPid"), .acquired_usec = (uint64_t) record_int(o, "acquiredUsec"),
+                .owner_pid = (pid_t) record_int(o, "ownerPid"),
+                .owner_start_time = (uint64_t) MAX(record_int(o, "ownerStartTime"), 0), .acquired_usec = (uint64_t) record_int(o, "acquiredUsec"),
                 .state = (LeaseState) st, .pool = strdup(pool), .tag = tag ? strdup(tag) : NULL,
         };
         strcpy(r->id, id);

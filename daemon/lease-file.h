@@ -12,6 +12,7 @@ typedef struct LeaseRecord {
         uid_t uid;
         OwnerKind owner_kind;
         pid_t owner_pid;
+        uint64_t owner_start_time;      /* 0 when not known */
         char owner_comm[16];
         char owner_domain[OWNER_DOMAIN_UUID_LEN + 1];   /* OWNER_DOMAIN */
         char *owner_domain_name;

@@ -30,6 +30,8 @@ static _printf_(3, 4) void lease_log(const Lease *l, int level, const char *fmt,
         char what[512], pool[96], lease[64], pid[48], size[48], uid[48], owner[128];
         va_list ap;
 
+        if (level > log_get_max_level())
+                return;
         va_start(ap, fmt);
         vsnprintf(what, sizeof(what), fmt, ap);
         va_end(ap);
@@ -179,6 +181,8 @@ void lease_invalidate(Lease *l, const char *why) {
         lease_persist(l);
         lease_release_quota(l);
         l->cls->n_lent--;
+        size_class_forget_if_unused(l->cls);
+        l->cls = NULL;  /* only an active lease is counted in its class */
         pool_account_return_start(l->pool, l->size);
         workers_submit(l->manager->workers, &l->punch);
 }
@@ -209,7 +213,6 @@ static void lease_punch_done(Job *j) {
                 (void) fdstore_remove(FDSTORE_LEASE_PREFIX, l->id, NULL);
                 if (fdstore_enabled())
                         (void) lease_file_remove(l->manager->leases_dir, l->id);
-                size_class_forget_if_unused(l->cls);
                 lease_free(l);
                 pool_account_returned(p, size);
                 return;

@@ -75,7 +75,7 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? 2 : 0;
         r = manager_new(&m, &options);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up: %m"), 1;
+                return 1;  /* manager_new() said why */
         r = manager_start(m);
         if (r < 0)
                 return 1;

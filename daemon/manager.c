@@ -91,21 +91,35 @@ static int manager_make_leases_dir(Manager *m) {
         if (!fdstore_enabled())
                 return 0;  /* nothing survives a restart without a service manager's fd store */
         if ((mkdir(rt, 0755) < 0 && errno != EEXIST) || (mkdir(m->leases_dir, 0700) < 0 && errno != EEXIST))
-                return log_error_errno(errno, "Cannot create %s: %m", m->leases_dir);
+                return -errno;
         return 0;
 }
 
+static int manager_setup(Manager *m);
+
+/* Logs why it failed. */
 int manager_new(Manager **ret, const ManagerOptions *options) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(*m));
         _cleanup_free_ char *error = NULL;
         int r;
 
         if (!m)
-                return -ENOMEM;
+                return log_error_errno(ENOMEM, "Out of memory.");
         m->options = *options;
         r = config_load(&m->config, options->config_path, &error);
         if (r < 0)
-                return error ? log_error_errno(r, "Bad configuration: %s", error) : r;
+                return error ? log_error_errno(r, "Bad configuration: %s", error)
+                             : log_error_errno(r, "Failed to load the configuration: %m");
+        r = manager_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up: %m");
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static int manager_setup(Manager *m) {
+        int r;
+
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
@@ -123,11 +137,7 @@ int manager_new(Manager **ret, const ManagerOptions *options) {
         r = manager_new_server(m);
         if (r < 0)
                 return r;
-        r = manager_new_pools(m);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(m);
-        return 0;
+        return manager_new_pools(m);
 }
 
 Manager *manager_free(Manager *m) {

@@ -47,28 +47,27 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
         return reply_with(c, "status", status);
 }
 
-/* The lease of that id, if the caller may see it; else answers NoSuchLease and returns NULL. */
-static Lease *lease_for_caller(VarlinkCall *c, Manager *m, const char *id) {
+/* The lease named by the call's "id", if the caller may see it (root, the admin group, the uid
+ * that acquired it); otherwise the call is answered (InvalidParameter, NoSuchLease) and NULL. */
+static Lease *lease_of_call(VarlinkCall *c, json_object *params, Manager *m) {
+        static const VarlinkField table[] = {
+                { "id", VARLINK_FIELD_STRING, 0, VARLINK_FIELD_MANDATORY },
+                {}
+        };
         VarlinkConnection *conn = varlink_call_connection(c);
-        Lease *l = manager_find_lease(m, id);
+        const char *id = NULL;
 
+        if (varlink_dispatch(c, params, table, &id) < 0)
+                return NULL;
+        Lease *l = manager_find_lease(m, id);
         if (l && (access_is_admin(m, conn) || l->uid == varlink_connection_peer(conn)->uid))
                 return l;
         reply_no_such_lease(c, id);
         return NULL;
 }
 
-static const VarlinkField id_table[] = {
-        { "id", VARLINK_FIELD_STRING, 0, VARLINK_FIELD_MANDATORY },
-        {}
-};
-
 static int method_release(VarlinkCall *c, json_object *params, void *userdata) {
-        const char *id = NULL;
-        int r = varlink_dispatch(c, params, id_table, &id);
-        if (r < 0)
-                return r;
-        Lease *l = lease_for_caller(c, userdata, id);
+        Lease *l = lease_of_call(c, params, userdata);
         if (!l)
                 return 0;
         lease_invalidate(l, "released");
@@ -76,13 +75,10 @@ static int method_release(VarlinkCall *c, json_object *params, void *userdata) {
 }
 
 static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata) {
-        const char *id = NULL;
-        int r = varlink_dispatch(c, params, id_table, &id);
-        if (r < 0)
-                return r;
-        Lease *l = lease_for_caller(c, userdata, id);
+        Lease *l = lease_of_call(c, params, userdata);
         if (!l)
                 return 0;
+        owner_refresh_command(&l->owner);
         return reply_with(c, "lease", describe_lease(l, manager_now(userdata)));
 }
 
@@ -105,8 +101,10 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         uint64_t now = manager_now(m);
         json_object *leases = json_object_new_array();
         for (Lease *l = m->leases; l && leases; l = l->next)
-                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool)))
+                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool))) {
+                        owner_refresh_command(&l->owner);
                         json_object_array_add(leases, describe_lease(l, now));
+                }
         return reply_with(c, "leases", leases);
 }
 

@@ -39,6 +39,26 @@ static void read_comm(pid_t pid, char comm[static 16]) {
         fclose(f);
 }
 
+uint64_t process_start_time(pid_t pid) {
+        char path[64], buf[1024];
+        unsigned long long t = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return 0;
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        const char *p = strrchr(buf, ')');  /* the command name may hold anything but ends with ')' */
+        /* after ')': state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+         * cutime cstime priority nice threads itrealvalue starttime */
+        if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                         &t) != 1)
+                return 0;
+        return t;
+}
+
 /* Reads "Key:\t<number>" from a /proc file; the first number after the key. */
 static int proc_read_number(const char *path, const char *key, long *ret) {
         char line[256];
@@ -80,19 +100,27 @@ static int owner_set_process(Owner *ret, int pidfd) {
                 safe_close(pidfd);
                 return r;
         }
-        *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = pidfd, .pid = pid };
+        *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = pidfd, .pid = pid, .start_time = process_start_time(pid) };
         read_comm(pid, ret->comm);
         return 0;
 }
 
-/* The peer's command name, read once per connection. */
-static const char *connection_comm(VarlinkConnection *conn) {
-        char *comm = varlink_connection_get_userdata(conn);
-        if (!comm && (comm = calloc(1, 16))) {
-                read_comm(varlink_connection_peer(conn)->pid, comm);
-                varlink_connection_set_userdata(conn, comm);
+/* What we know of a connection's peer process, read once per connection. */
+typedef struct PeerInfo {
+        char comm[16];
+        uint64_t start_time;
+} PeerInfo;
+
+static const PeerInfo *connection_peer_info(VarlinkConnection *conn) {
+        static const PeerInfo none = {};
+        PeerInfo *i = varlink_connection_get_userdata(conn);
+        if (!i && (i = calloc(1, sizeof(PeerInfo)))) {
+                pid_t pid = varlink_connection_peer(conn)->pid;
+                read_comm(pid, i->comm);
+                i->start_time = process_start_time(pid);
+                varlink_connection_set_userdata(conn, i);
         }
-        return strempty(comm);
+        return i ?: &none;
 }
 
 void owner_forget_connection(VarlinkConnection *conn) {
@@ -111,8 +139,9 @@ int owner_from_peer(Owner *ret, VarlinkConnection *conn) {
         fd = fcntl(peer, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
                 return -errno;
-        *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = fd, .pid = pid };
-        snprintf(ret->comm, sizeof(ret->comm), "%s", connection_comm(conn));
+        const PeerInfo *info = connection_peer_info(conn);
+        *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = fd, .pid = pid, .start_time = info->start_time };
+        snprintf(ret->comm, sizeof(ret->comm), "%s", info->comm);
         return 0;
 }
 
@@ -126,8 +155,10 @@ int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid) {
 
         snprintf(path, sizeof(path), "/proc/%d/status", (int) o.pid);
         r = proc_read_number(path, "Uid", &uid);
-        /* The pidfd still names a live process, so the uid read above was that process's. */
-        if (r >= 0 && pidfd_send_signal(o.pidfd, 0, NULL, 0) < 0)
+        /* The pidfd still names a live process (its fdinfo says -1 once it has exited), so the
+         * uid read above was that process's and not a later one's with the same pid. */
+        pid_t again;
+        if (r >= 0 && (pidfd_get_pid(o.pidfd, &again) < 0 || again != o.pid))
                 r = -ESRCH;
         if (r >= 0 && caller_uid != 0 && (uid_t) uid != caller_uid)
                 r = -EPERM;
@@ -143,10 +174,15 @@ int owner_from_stored_pidfd(Owner *ret, int pidfd) {
         return owner_set_process(ret, pidfd);
 }
 
+void owner_refresh_command(Owner *o) {
+        if (o->kind == OWNER_PROCESS && o->pidfd >= 0)
+                read_comm(o->pid, o->comm);
+}
+
 void owner_from_connection(Owner *ret, VarlinkConnection *conn) {
         *ret = (Owner) { .kind = OWNER_CONNECTION, .pidfd = -1, .conn = conn,
                          .pid = varlink_connection_peer(conn)->pid };
-        snprintf(ret->comm, sizeof(ret->comm), "%s", connection_comm(conn));
+        snprintf(ret->comm, sizeof(ret->comm), "%s", connection_peer_info(conn)->comm);
 }
 
 int owner_from_domain(Owner *ret, const char *uuid, const char *name) {

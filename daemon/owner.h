@@ -2,6 +2,7 @@
 /* Lease owners: a process held by its pidfd, or the connection that acquired the lease. */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "varlink-server.h"
@@ -19,6 +20,7 @@ typedef struct Owner {
         OwnerKind kind;
         int pidfd;                      /* OWNER_PROCESS */
         pid_t pid;
+        uint64_t start_time;            /* clock ticks after boot (/proc/PID/stat): pid + this is unique */
         char comm[16];
         VarlinkConnection *conn;        /* OWNER_CONNECTION */
         char domain_uuid[OWNER_DOMAIN_UUID_LEN + 1];    /* OWNER_DOMAIN */
@@ -40,5 +42,9 @@ void owner_from_connection(Owner *ret, VarlinkConnection *conn);
 /* A libvirt domain, by UUID (and its name, for people). */
 int owner_from_domain(Owner *ret, const char *uuid, const char *name);
 void owner_done(Owner *o);
+/* The start time of the process with that pid now, or 0 if there is none. */
+uint64_t process_start_time(pid_t pid);
+/* Reads the command name again: a process that exec'd (privmemctl exec -> qemu) has a new one. */
+void owner_refresh_command(Owner *o);
 /* Frees what owner_from_peer() cached on the connection; at disconnect. */
 void owner_forget_connection(VarlinkConnection *conn);

@@ -153,6 +153,7 @@ void size_class_ready(SizeClass *c, ReadyMemfd *m) {
 
         if (w) {
                 w->serve(w, m, 0);
+                size_class_forget_if_unused(c);  /* if the lend failed */
         } else if (c->n_ready < size_class_target(c)) {
                 size_class_add_ready(c, m);
                 (void) fdstore_push(m->fd, FDSTORE_READY_PREFIX, c->pool->config->name, m->id);

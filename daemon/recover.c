@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
 
 #include "fdstore.h"
@@ -87,14 +88,45 @@ static Pool *recover_pool(Manager *m, const char *name, int fd) {
         return manager_add_stand_in_pool(m, name, (uint64_t) st.st_blksize);
 }
 
+/* systemd closes a stored fd that reports EPOLLHUP, and a pidfd does once its process has been
+ * reaped: an owner that exited while privmemd was down comes back without its pidfd. Its pid and
+ * start time tell: a process with that pid and the same start time is the owner (the pidfd opened
+ * first, checked alive after reading, makes sure the start time read was its own); any other or
+ * none proves the owner gone. Without a start time on record, a live pid is taken as the owner:
+ * that may keep a lease too long, never end it too early. */
+static int recover_owner_by_pid(const LeaseRecord *rec, Owner *ret) {
+        int fd = rec->owner_pid > 0 ? (int) syscall(SYS_pidfd_open, rec->owner_pid, 0) : -1;
+
+        if (fd < 0)
+                return rec->owner_pid > 0 && errno == ESRCH ? -ESRCH : -ENOENT;
+        uint64_t start_time = process_start_time(rec->owner_pid);
+        if (owner_from_stored_pidfd(ret, fd) < 0)
+                return -ESRCH;
+        if (rec->owner_start_time != 0 && start_time != rec->owner_start_time) {
+                log_info("Lease %s: pid %d is another process now than its owner.", rec->id, (int) rec->owner_pid);
+                owner_done(ret);
+                return -ESRCH;
+        }
+        log_info("Lease %s: its owner's pidfd was not handed back; watching pid %d again.", rec->id, (int) ret->pid);
+        (void) fdstore_push(ret->pidfd, FDSTORE_OWNER_PREFIX, rec->id, NULL);
+        return 0;
+}
+
 /* The owner a lease file names, found again through its stored pidfd. *ret_gone: it has exited. */
 static void recover_owner(const LeaseRecord *rec, PassedFd *of, Owner *ret, bool *ret_gone) {
+        int r = -ENOENT;
+
         *ret = OWNER_INIT;
         *ret_gone = false;
         if (rec->owner_kind == OWNER_DOMAIN && owner_from_domain(ret, rec->owner_domain, rec->owner_domain_name) >= 0)
                 return;  /* libvirt-watch.c asks libvirt about it once connected */
-        if (rec->owner_kind == OWNER_PROCESS && of) {
-                if (owner_from_stored_pidfd(ret, TAKE_FD(of->fd)) >= 0)
+        if (rec->owner_kind == OWNER_PROCESS && !of) {
+                r = recover_owner_by_pid(rec, ret);
+                if (r >= 0)
+                        return;
+        }
+        if (rec->owner_kind == OWNER_PROCESS && (of || r == -ESRCH)) {
+                if (of && owner_from_stored_pidfd(ret, TAKE_FD(of->fd)) >= 0)
                         return;
                 *ret_gone = true;  /* the pidfd says the process has exited */
                 *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = -1, .pid = rec->owner_pid };

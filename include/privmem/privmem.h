@@ -138,6 +138,85 @@ uint64_t privmem_status_connections(const privmem_status *s);
 uint64_t privmem_status_pools(const privmem_status *s);
 uint64_t privmem_status_leases(const privmem_status *s);
 
+/* Since LIBPRIVMEM_0.2: the last error's parameters, as privmemd sent them (for example limit,
+ * used and size of io.privmemd.PoolExhausted), so that a caller can word its own message.
+ * -ENODATA when the last failure has no such parameter (or was local), -EINVAL for NULLs. */
+int privmem_last_error_u64(const privmem *p, const char *parameter, uint64_t *ret);
+const char *privmem_last_error_string(const privmem *p, const char *parameter); /* NULL when none */
+
+/* Admin calls: root and privmemd's admin group only (-EACCES otherwise). */
+struct privmem_target {
+        uint64_t size;                  /* bytes of the size class */
+        uint64_t target;                /* ready memfds of that size to keep */
+};
+/* Sets the targets of the listed sizes (other sizes keep theirs) and ends a drain, until the next
+ * reload. -ENOSPC when the targets need more than the pool's limit. */
+int privmem_set_targets(privmem *p, const char *pool, const struct privmem_target *targets, size_t n_targets);
+/* Stops refilling pool and frees its ready memfds; leases are untouched. */
+int privmem_drain(privmem *p, const char *pool);
+/* Reads the configuration again; a bad one is refused whole (-EINVAL, io.privmemd.BadConfiguration). */
+int privmem_reload(privmem *p);
+
+/* Counters since privmemd started. */
+typedef struct privmem_metrics privmem_metrics;
+typedef struct privmem_histogram privmem_histogram;     /* borrowed from its metrics */
+
+int privmem_get_metrics(privmem *p, privmem_metrics **ret);
+privmem_metrics *privmem_metrics_free(privmem_metrics *m);
+/* Acquires by how they ended ("ready", "built", "exhausted", ...), 0 <= i < n_acquire_results. */
+size_t privmem_metrics_n_acquire_results(const privmem_metrics *m);
+const char *privmem_metrics_acquire_result(const privmem_metrics *m, size_t i);      /* NULL out of range */
+uint64_t privmem_metrics_acquire_count(const privmem_metrics *m, size_t i);
+uint64_t privmem_metrics_invalidations(const privmem_metrics *m);
+uint64_t privmem_metrics_leaks(const privmem_metrics *m);
+/* Seconds from an Acquire call to its reply with the memfd; seconds to populate one memfd. */
+const privmem_histogram *privmem_metrics_acquire_seconds(const privmem_metrics *m);
+const privmem_histogram *privmem_metrics_refill_seconds(const privmem_metrics *m);
+/* Buckets as Prometheus counts them: observations <= le, cumulative; +Inf is count. */
+size_t privmem_histogram_n_buckets(const privmem_histogram *h);
+double privmem_histogram_bucket_le(const privmem_histogram *h, size_t i);           /* 0 out of range */
+uint64_t privmem_histogram_bucket_count(const privmem_histogram *h, size_t i);
+uint64_t privmem_histogram_count(const privmem_histogram *h);
+double privmem_histogram_sum(const privmem_histogram *h);
+
+/* Events: a watch has a connection of its own to p's socket; errors are recorded in p, which must
+ * outlive the watch. The first event is always PRIVMEM_EVENT_WATCHING: once privmem_watch_open()
+ * returned, every later event is seen. Others than root and the admin group see only their own
+ * leases' events. */
+typedef struct privmem_watch privmem_watch;
+typedef struct privmem_event privmem_event;
+
+enum privmem_event_kind {
+        PRIVMEM_EVENT_UNKNOWN = 0,      /* a kind this version does not know */
+        PRIVMEM_EVENT_WATCHING,
+        PRIVMEM_EVENT_LEASE_ACQUIRED,
+        PRIVMEM_EVENT_LEASE_INVALIDATING,
+        PRIVMEM_EVENT_LEASE_RELEASED,
+        PRIVMEM_EVENT_LEASE_LEAKED,
+        PRIVMEM_EVENT_POOL_EXHAUSTED,
+        PRIVMEM_EVENT_POOL_REFILLED,
+        PRIVMEM_EVENT_POOL_FAILING,
+        PRIVMEM_EVENT_CONFIG_RELOADED,
+};
+
+int privmem_watch_open(privmem *p, privmem_watch **ret);
+/* Waits for the next event, up to p's timeout (-ETIMEDOUT leaves the watch usable).
+ * -ECONNRESET when privmemd closed the watch. */
+int privmem_watch_next(privmem_watch *w, privmem_event **ret);
+/* The watch's socket, readable when privmem_watch_next() may not block (for poll()); events may
+ * also be buffered already: call privmem_watch_next() with a timeout of 0 to drain them. */
+int privmem_watch_fd(const privmem_watch *w);
+privmem_watch *privmem_watch_free(privmem_watch *w);
+
+privmem_event *privmem_event_free(privmem_event *e);
+enum privmem_event_kind privmem_event_kind(const privmem_event *e);
+const char *privmem_event_kind_name(const privmem_event *e);    /* as the daemon said it */
+uint64_t privmem_event_timestamp(const privmem_event *e);       /* microseconds since the epoch */
+const privmem_lease *privmem_event_lease(const privmem_event *e);       /* lease events; borrowed */
+const char *privmem_event_pool(const privmem_event *e);         /* NULL when none */
+uint64_t privmem_event_size(const privmem_event *e);            /* 0 when none */
+const char *privmem_event_reason(const privmem_event *e);       /* NULL when none */
+
 #ifdef __cplusplus
 }
 #endif

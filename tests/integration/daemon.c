@@ -33,11 +33,16 @@ static void print_log(const TestDaemon *d) {
         fclose(f);
 }
 
+/* Seconds to wait for the daemon to start or stop: a wrapper like valgrind makes it slow. */
+static uint64_t daemon_patience_ms(void) {
+        return getenv("PRIVMEMD_WRAPPER") ? 60000 : 10000;
+}
+
 /* Kills and reaps; returns the wait status, or -1 when it had to be killed. */
 static int daemon_kill(TestDaemon *d) {
         int status = 0, forced = 0;
         kill(d->pid, SIGTERM);
-        for (uint64_t end = test_now_ms() + 5000;;) {
+        for (uint64_t end = test_now_ms() + daemon_patience_ms();;) {
                 pid_t r = waitpid(d->pid, &status, WNOHANG);
                 if (r == d->pid || (r < 0 && errno != EINTR))
                         break;
@@ -80,9 +85,25 @@ static TestDaemon *daemon_new(void) {
         test_fail(__FILE__, __LINE__, "more than %zu daemons", sizeof(daemons) / sizeof(daemons[0]));
 }
 
+/* $PRIVMEMD_WRAPPER (e.g. "valgrind --leak-check=full --error-exitcode=99") runs the daemon under
+ * a tool; its words go before the daemon's in argv. */
+static size_t wrapper_argv(const char **argv, size_t max, char *buf, size_t size) {
+        const char *w = getenv("PRIVMEMD_WRAPPER");
+        size_t n = 0;
+        char *save = NULL;
+
+        if (!w || strlen(w) >= size)
+                return 0;
+        strcpy(buf, w);
+        for (char *t = strtok_r(buf, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save))
+                argv[n++] = t;
+        return n;
+}
+
 static _Noreturn void daemon_exec(const TestDaemon *d, pid_t parent) {
         const char *binary = getenv("PRIVMEMD_BINARY") ?: "daemon/privmemd";
-        char socket_arg[160], config_arg[160];
+        char socket_arg[160], config_arg[160], wrapper[1024];
+        const char *argv[32];
         int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
         /* dies with the test, even when the test is SIGKILLed */
@@ -92,13 +113,19 @@ static _Noreturn void daemon_exec(const TestDaemon *d, pid_t parent) {
         dup2(log, STDERR_FILENO);
         snprintf(socket_arg, sizeof(socket_arg), "--socket=%s", d->socket);
         snprintf(config_arg, sizeof(config_arg), "--config=%s", d->config);
-        execl(binary, binary, socket_arg, config_arg, "--log-level=debug", (char *) NULL);
-        fprintf(stderr, "exec %s: %m\n", binary);
+        size_t n = wrapper_argv(argv, 24, wrapper, sizeof(wrapper));
+        argv[n++] = binary;
+        argv[n++] = socket_arg;
+        argv[n++] = config_arg;
+        argv[n++] = "--log-level=debug";
+        argv[n] = NULL;
+        execvp(argv[0], (char **) argv);
+        fprintf(stderr, "exec %s: %m\n", argv[0]);
         _exit(127);
 }
 
 static void daemon_wait_ready(TestDaemon *d) {
-        for (uint64_t end = test_now_ms() + 10000; test_now_ms() < end; test_sleep_ms(10)) {
+        for (uint64_t end = test_now_ms() + daemon_patience_ms(); test_now_ms() < end; test_sleep_ms(10)) {
                 int status;
                 privmem *p = NULL;
                 if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
@@ -141,7 +168,8 @@ void test_daemon_stop(TestDaemon *d) {
         int status = daemon_kill(d);
         if (status != 0)
                 print_log(d);
-        check(status != -1, "privmemd did not exit within 5 s of SIGTERM");
+        check(status != -1, "privmemd did not exit within %llu s of SIGTERM",
+              (unsigned long long) daemon_patience_ms() / 1000);
         check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "privmemd ended with wait status 0x%x", status);
         daemon_remove_dir(d);
         *d = (TestDaemon) {};

@@ -4,6 +4,7 @@ WATCHDOG=1 and the fd store (FDSTORE=1/FDNAME=, FDSTOREREMOVE=1), and restarts t
 stored fds back through LISTEN_FDS/LISTEN_FDNAMES, as systemd does."""
 import array
 import os
+import select
 import signal
 import socket
 import time
@@ -76,10 +77,24 @@ class ServiceManager:
         os.closerange(SD_LISTEN_FDS_START + len(fds), 4096)
         os.execve(self.argv[0], self.argv, env)
 
+    def drop_hung_up(self):
+        """As systemd does: a stored fd that reports POLLHUP is closed and forgotten (a pidfd does
+        once its process has been reaped)."""
+        p = select.poll()
+        for fd in self.store_all():
+            p.register(fd, 0)
+        for fd, events in p.poll(0):
+            if events & select.POLLHUP:
+                for list_ in self.store.values():
+                    if fd in list_:
+                        list_.remove(fd)
+                os.close(fd)
+
     def poll(self, seconds=0.0):
         """Reads notify messages for up to `seconds`."""
         end = time.monotonic() + seconds
         while True:
+            self.drop_hung_up()
             try:
                 msg, anc, _, _ = self.notify.recvmsg(4096, socket.CMSG_SPACE(253 * 4) + socket.CMSG_SPACE(64))
                 self._handle(msg.decode(), anc)

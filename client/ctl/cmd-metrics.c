@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* privmemctl metrics: GetMetrics, ListPools and ListLeases as Prometheus text, for node_exporter's
+ * textfile collector. */
+#include <stdio.h>
+
+#include "ctl.h"
+#include "json-out.h"
+#include "prom.h"
+
+static void pool_metrics(const privmem_pool_list *pools) {
+        prom_family(stdout, "privmemd_pool_bytes", "gauge",
+                    "Bytes of a pool by state: ready (populated, waiting), lent, other (populating, being punched, leaked).");
+        for (size_t i = 0; i < privmem_pool_list_count(pools); i++) {
+                const privmem_pool *p = privmem_pool_list_get(pools, i);
+                const char *n = privmem_pool_name(p);
+                prom_sample(stdout, "privmemd_pool_bytes", privmem_pool_bytes_ready(p), "pool", n, "state", "ready", NULL);
+                prom_sample(stdout, "privmemd_pool_bytes", privmem_pool_bytes_lent(p), "pool", n, "state", "lent", NULL);
+                prom_sample(stdout, "privmemd_pool_bytes", privmem_pool_bytes_other(p), "pool", n, "state", "other", NULL);
+        }
+        prom_family(stdout, "privmemd_pool_limit_bytes", "gauge", "Bytes a pool may hold in all states together.");
+        for (size_t i = 0; i < privmem_pool_list_count(pools); i++) {
+                const privmem_pool *p = privmem_pool_list_get(pools, i);
+                prom_sample(stdout, "privmemd_pool_limit_bytes", privmem_pool_limit(p), "pool", privmem_pool_name(p), NULL);
+        }
+        prom_family(stdout, "privmemd_pool_ready_memfds", "gauge", "Ready memfds of a pool, by size in bytes.");
+        for (size_t i = 0; i < privmem_pool_list_count(pools); i++) {
+                const privmem_pool *p = privmem_pool_list_get(pools, i);
+                for (size_t k = 0; k < privmem_pool_n_classes(p); k++) {
+                        char size[24];
+                        snprintf(size, sizeof(size), "%llu", (unsigned long long) privmem_pool_class_size(p, k));
+                        prom_sample(stdout, "privmemd_pool_ready_memfds", privmem_pool_class_ready(p, k),
+                                    "pool", privmem_pool_name(p), "size", size, NULL);
+                }
+        }
+}
+
+static void lease_metrics(const privmem_lease_list *leases) {
+        static const char *const states[] = { "active", "invalidating", "leaked" };
+        uint64_t count[ELEMENTSOF(states)] = {}, leaked = 0;
+
+        for (size_t i = 0; i < privmem_lease_list_count(leases); i++) {
+                const privmem_lease *l = privmem_lease_list_get(leases, i);
+                enum privmem_lease_state s = privmem_lease_state(l);
+                if (s >= PRIVMEM_LEASE_ACTIVE && s <= PRIVMEM_LEASE_LEAKED)
+                        count[s - PRIVMEM_LEASE_ACTIVE]++;
+                if (s == PRIVMEM_LEASE_LEAKED)
+                        leaked += privmem_lease_leaked_bytes(l);
+        }
+        prom_family(stdout, "privmemd_leases", "gauge", "Leases not yet released, by state.");
+        for (size_t i = 0; i < ELEMENTSOF(states); i++)
+                prom_sample(stdout, "privmemd_leases", count[i], "state", states[i], NULL);
+        prom_family(stdout, "privmemd_leaked_bytes", "gauge",
+                    "Bytes still held by leaked leases (blocks that came back after the punch).");
+        prom_sample(stdout, "privmemd_leaked_bytes", leaked, NULL);
+}
+
+static void histogram(const char *name, const char *help, const privmem_histogram *h) {
+        char bucket[96], le[32];
+
+        prom_family(stdout, name, "histogram", help);
+        snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+        for (size_t i = 0; i < privmem_histogram_n_buckets(h); i++)
+                prom_sample(stdout, bucket, privmem_histogram_bucket_count(h, i),
+                            "le", prom_float(le, privmem_histogram_bucket_le(h, i)), NULL);
+        prom_sample(stdout, bucket, privmem_histogram_count(h), "le", "+Inf", NULL);
+        snprintf(bucket, sizeof(bucket), "%s_sum", name);
+        prom_sample_double(stdout, bucket, privmem_histogram_sum(h));
+        snprintf(bucket, sizeof(bucket), "%s_count", name);
+        prom_sample(stdout, bucket, privmem_histogram_count(h), NULL);
+}
+
+static void counter_metrics(const privmem_metrics *m) {
+        prom_family(stdout, "privmemd_acquires_total", "counter", "Acquire calls, by how they ended.");
+        for (size_t i = 0; i < privmem_metrics_n_acquire_results(m); i++)
+                prom_sample(stdout, "privmemd_acquires_total", privmem_metrics_acquire_count(m, i),
+                            "result", privmem_metrics_acquire_result(m, i), NULL);
+        prom_family(stdout, "privmemd_invalidations_total", "counter", "Leases invalidated since privmemd started.");
+        prom_sample(stdout, "privmemd_invalidations_total", privmem_metrics_invalidations(m), NULL);
+        prom_family(stdout, "privmemd_leaks_total", "counter", "Leases found leaked after their punch since privmemd started.");
+        prom_sample(stdout, "privmemd_leaks_total", privmem_metrics_leaks(m), NULL);
+        histogram("privmemd_acquire_seconds", "Seconds from an Acquire call to its reply with the memfd.",
+                  privmem_metrics_acquire_seconds(m));
+        histogram("privmemd_refill_seconds", "Seconds to populate one memfd.", privmem_metrics_refill_seconds(m));
+}
+
+static int run(Ctl *c, char **args, unsigned n_args) {
+        _cleanup_(privmem_disconnectp) privmem *p = NULL;
+        _cleanup_(privmem_metrics_freep) privmem_metrics *m = NULL;
+        _cleanup_(privmem_pool_list_freep) privmem_pool_list *pools = NULL;
+        _cleanup_(privmem_lease_list_freep) privmem_lease_list *leases = NULL;
+
+        int r = ctl_connect(c, &p);
+        if (r != 0)
+                return r;
+        if ((r = privmem_get_metrics(p, &m)) < 0)
+                return ctl_fail(c, p, r);
+        if (c->json)
+                return ctl_print_json(json_wrap("metrics", json_metrics(m))) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
+        if ((r = privmem_list_pools(p, &pools)) < 0 || (r = privmem_list_leases(p, NULL, &leases)) < 0)
+                return ctl_fail(c, p, r);
+        pool_metrics(pools);
+        lease_metrics(leases);
+        counter_metrics(m);
+        return fflush(stdout) == 0 && !ferror(stdout) ? CTL_EXIT_OK : CTL_EXIT_DAEMON;
+}
+
+const Verb verb_metrics = {
+        .name = "metrics",
+        .synopsis = "",
+        .summary = "Print metrics in the Prometheus text format (as root: leases of every uid)",
+        .run = run,
+};

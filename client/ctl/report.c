@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Connecting and failing: messages that name the numbers in IEC units and say what to do. */
+#include <stdio.h>
+
+#include "ctl.h"
+#include "size.h"
+
+static const char *socket_path(const Ctl *c) {
+        return c->socket ?: PRIVMEMD_SOCKET_DEFAULT;
+}
+
+int ctl_connect(const Ctl *c, privmem **ret) {
+        int r = privmem_connect(ret, socket_path(c));
+        if (r >= 0)
+                return 0;
+        fprintf(stderr, "privmemctl: cannot connect to %s: %s. ", socket_path(c), strerror(-r));
+        if (r == -EACCES || r == -EPERM)
+                fprintf(stderr, "Only root and the members of the groups privmemd.conf names may use it.\n");
+        else
+                fprintf(stderr, "Is privmemd running? (systemctl start privmemd.socket)\n");
+        return CTL_EXIT_UNREACHABLE;
+}
+
+/* The error parameter in IEC units ("?" when privmemd left it out). */
+static const char *param_size(privmem *p, const char *name, char buf[static SIZE_FORMAT_MAX]) {
+        uint64_t v;
+        return privmem_last_error_u64(p, name, &v) < 0 ? "?" : size_format(buf, v);
+}
+
+static void exhausted(privmem *p) {
+        char limit[SIZE_FORMAT_MAX], used[SIZE_FORMAT_MAX], size[SIZE_FORMAT_MAX];
+        fprintf(stderr, "pool '%s' exhausted: limit %s, used %s, asked %s (%s). "
+                "Release leases, or raise limit= in privmemd.conf.\n",
+                privmem_last_error_string(p, "pool") ?: "?", param_size(p, "limit", limit),
+                param_size(p, "used", used), param_size(p, "size", size),
+                privmem_last_error_string(p, "reason") ?: "no reason given");
+}
+
+static void quota(privmem *p) {
+        char limit[SIZE_FORMAT_MAX], used[SIZE_FORMAT_MAX], asked[SIZE_FORMAT_MAX];
+        const char *resource = privmem_last_error_string(p, "resource") ?: "?";
+        uint64_t l = 0, u = 0, a = 0;
+
+        if (streq(resource, "bytes")) {
+                fprintf(stderr, "your quota in pool '%s' is exhausted: limit %s, used %s, asked %s. "
+                        "Release leases, or raise quota_per_uid= in privmemd.conf.\n",
+                        privmem_last_error_string(p, "pool") ?: "?", param_size(p, "limit", limit),
+                        param_size(p, "used", used), param_size(p, "requested", asked));
+                return;
+        }
+        (void) privmem_last_error_u64(p, "limit", &l);
+        (void) privmem_last_error_u64(p, "used", &u);
+        (void) privmem_last_error_u64(p, "requested", &a);
+        fprintf(stderr, "your quota of %s in pool '%s' is exhausted: limit %llu, used %llu, asked %llu. "
+                "Release leases, or raise leases_per_uid= in privmemd.conf.\n", resource,
+                privmem_last_error_string(p, "pool") ?: "?", (unsigned long long) l,
+                (unsigned long long) u, (unsigned long long) a);
+}
+
+static void invalid_size(privmem *p) {
+        char page[SIZE_FORMAT_MAX];
+        uint64_t size = 0;
+        (void) privmem_last_error_u64(p, "size", &size);
+        fprintf(stderr, "size %llu bytes is not a positive multiple of the pool's page size %s.\n",
+                (unsigned long long) size, param_size(p, "pageSize", page));
+}
+
+static void permission_denied(const Ctl *c) {
+        if (streq_ptr(c->verb, "exec"))
+                fprintf(stderr, "permission denied: pool '%s' does not let your uid or groups acquire "
+                        "(users=, groups= in privmemd.conf).\n", strempty(c->pool));
+        else
+                fprintf(stderr, "permission denied: only root and privmemd's admin group (admin_group= in "
+                        "privmemd.conf, default privmem-admin) may do that.\n");
+}
+
+/* Errors privmemd answered, worded here; others with libprivmem's message. */
+static void daemon_error(const Ctl *c, privmem *p, const char *name) {
+        if (streq(name, "io.privmemd.PoolExhausted"))
+                exhausted(p);
+        else if (streq(name, "io.privmemd.QuotaExceeded"))
+                quota(p);
+        else if (streq(name, "io.privmemd.InvalidSize"))
+                invalid_size(p);
+        else if (streq(name, "org.varlink.service.PermissionDenied"))
+                permission_denied(c);
+        else if (streq(name, "io.privmemd.NoSuchPool"))
+                fprintf(stderr, "no pool '%s'. 'privmemctl pools' lists them.\n",
+                        privmem_last_error_string(p, "pool") ?: "?");
+        else if (streq(name, "io.privmemd.NoSuchLease"))
+                fprintf(stderr, "no lease '%s' (or not one of yours). 'privmemctl leases' lists them.\n",
+                        privmem_last_error_string(p, "id") ?: "?");
+        else if (streq(name, "io.privmemd.BadConfiguration"))
+                fprintf(stderr, "privmemd refused the configuration and keeps the one in use: %s\n",
+                        privmem_last_error_string(p, "message") ?: "?");
+        else
+                fprintf(stderr, "%s (%s)\n", privmem_last_error_message(p) ?: "failed", name);
+}
+
+int ctl_fail(const Ctl *c, privmem *p, int r) {
+        const char *name = privmem_last_error_name(p);
+
+        fprintf(stderr, "privmemctl: %s: ", c->verb);
+        if (name) {
+                daemon_error(c, p, name);
+                return CTL_EXIT_DAEMON;
+        }
+        fprintf(stderr, "%s\n", privmem_last_error_message(p) ?: strerror(-r));
+        if (r == -ECONNRESET || r == -ENOTCONN || r == -ETIMEDOUT) {
+                fprintf(stderr, "privmemctl: lost privmemd. Is it running? (systemctl status privmemd)\n");
+                return CTL_EXIT_UNREACHABLE;
+        }
+        return CTL_EXIT_DAEMON;
+}
+
+int ctl_print_json(json_object *o) {
+        if (!o)
+                return -ENOMEM;
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+        return fflush(stdout) == 0 ? 0 : -errno;
+}
