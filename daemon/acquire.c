@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "events.h"
 #include "lease.h"
+#include "libvirt.h"
 #include "macro.h"
 #include "manager.h"
 #include "methods.h"
@@ -19,6 +20,7 @@ typedef struct AcquireParams {
         int64_t size;
         int owner_fd;
         bool bind_to_connection;
+        const char *owner_domain;
         bool wait;
         const char *tag;
 } AcquireParams;
@@ -156,12 +158,30 @@ static int acquire_wait(VarlinkCall *c, Pool *p, SizeClass *cls, Owner *owner, u
         return 0;
 }
 
+/* A libvirt domain as the owner: root and the admin group only. Answers failures itself. */
+static int acquire_owner_domain(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *ret) {
+        const char *reason = NULL;
+
+        if (p->owner_fd >= 0 || p->bind_to_connection)
+                return varlink_call_error_invalid_parameter(c, "ownerDomain"), -EBADMSG;
+        if (!access_is_admin(m, varlink_call_connection(c)))
+                return reply_permission_denied(c), -EACCES;
+        int r = virt_watch_resolve(m->virt, p->owner_domain, ret, &reason);
+        if (r == -ENOENT)
+                return reply_no_such_domain(c, p->owner_domain), -EBADMSG;
+        if (r == -EOPNOTSUPP || r == -ENOTCONN)
+                return reply_libvirt_unavailable(c, reason), -EBADMSG;
+        return r;
+}
+
 /* The owner the caller asked for; answers the caller's mistakes itself (then returns -EBADMSG, or
  * -EACCES for another uid's process). */
-static int acquire_owner(VarlinkCall *c, AcquireParams *p, Owner *ret) {
+static int acquire_owner(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *ret) {
         VarlinkConnection *conn = varlink_call_connection(c);
         int r;
 
+        if (p->owner_domain)
+                return acquire_owner_domain(c, m, p, ret);
         if (p->owner_fd >= 0 && p->bind_to_connection) {
                 varlink_call_error_invalid_parameter(c, "bindToConnection");
                 return -EBADMSG;
@@ -234,6 +254,7 @@ int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
                 { "size", VARLINK_FIELD_INT, offsetof(AcquireParams, size), VARLINK_FIELD_MANDATORY },
                 { "ownerFileDescriptor", VARLINK_FIELD_FD, offsetof(AcquireParams, owner_fd) },
                 { "bindToConnection", VARLINK_FIELD_BOOL, offsetof(AcquireParams, bind_to_connection) },
+                { "ownerDomain", VARLINK_FIELD_STRING, offsetof(AcquireParams, owner_domain) },
                 { "wait", VARLINK_FIELD_BOOL, offsetof(AcquireParams, wait) },
                 { "tag", VARLINK_FIELD_STRING, offsetof(AcquireParams, tag) },
                 {}
@@ -250,7 +271,7 @@ int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
         if (r >= 0)
                 r = acquire_check(c, m, &p, &pool);
         if (r >= 0)
-                r = acquire_owner(c, &p, &owner);
+                r = acquire_owner(c, m, &p, &owner);
         safe_close(p.owner_fd);
         if (r >= 0)
                 r = quota_reserve(c, pool, uid, (uint64_t) p.size);

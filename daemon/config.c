@@ -2,6 +2,7 @@
 /* privmemd.conf: the pools an admin describes, or the built-in default.
  *
  *   [privmemd]             workers=, admin_group=
+ *   [libvirt]              uri= (libvirt domains as lease owners; see libvirt-watch.c)
  *   [pool NAME]            backing=, page_size=, sizes=, limit=, quota_per_uid=, leases_per_uid=,
  *                          numa_node=, users=, groups=
  *
@@ -151,6 +152,21 @@ static int global_set(Config *c, const char *key, const char *value) {
         return -ENOENT;
 }
 
+static int libvirt_set(Config *c, const char *key, const char *value) {
+        char *v;
+
+        if (!streq(key, "uri"))
+                return -ENOENT;
+        if (!value[0])
+                return -EINVAL;
+        v = strdup(value);
+        if (!v)
+                return -ENOMEM;
+        free(c->libvirt_uri);
+        c->libvirt_uri = v;
+        return 0;
+}
+
 /* What a key takes, for the message about a bad value. */
 static const char *key_hint(const char *key) {
         static const struct { const char *key, *hint; } hints[] = {
@@ -176,6 +192,8 @@ static int parser_handle(void *userdata, const char *section, const char *key, c
 
         if (streq(section, "privmemd"))
                 r = global_set(p->config, key, value);
+        else if (streq(section, "libvirt"))
+                r = libvirt_set(p->config, key, value);
         else if (strncmp(section, "pool ", 5) == 0) {
                 const char *name = section + 5;
                 if (!pool_name_valid(name))
@@ -183,7 +201,7 @@ static int parser_handle(void *userdata, const char *section, const char *key, c
                 PoolConfig *pc = config_get_pool(p, name);
                 r = pc ? pool_set(pc, key, value) : -ENOMEM;
         } else
-                return parser_fail(p, "unknown section [%s] (expected [privmemd] or [pool NAME])", section);
+                return parser_fail(p, "unknown section [%s] (expected [privmemd], [libvirt] or [pool NAME])", section);
 
         if (r == -ENOENT)
                 return parser_fail(p, "[%s]: unknown key '%s'", section, key);
@@ -258,6 +276,7 @@ void config_done(Config *c) {
                 pool_config_done(&c->pools[i]);
         free(c->pools);
         free(c->admin_group);
+        free(c->libvirt_uri);
         *c = (Config) {};
 }
 

@@ -36,6 +36,7 @@ typedef struct Config {
         unsigned workers;       /* 0: one per CPU */
         char *admin_group;
         gid_t admin_gid;        /* admin_group resolved; -1 when there is no such group */
+        char *libvirt_uri;      /* [libvirt] uri=; NULL: no libvirt domains as owners */
         PoolConfig *pools;
         size_t n_pools;
 } Config;

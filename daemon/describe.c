@@ -22,6 +22,11 @@ static json_object *describe_owner(const Owner *owner) {
                 add_int(o, "pid", owner->pid);
         if (owner->comm[0])
                 add_string(o, "command", owner->comm);
+        if (owner->kind == OWNER_DOMAIN) {
+                add_string(o, "domain", owner->domain_uuid);
+                if (owner->domain_name && owner->domain_name[0])
+                        add_string(o, "domainName", owner->domain_name);
+        }
         return o;
 }
 

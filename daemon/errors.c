@@ -57,3 +57,17 @@ int reply_quota_exceeded(VarlinkCall *c, const Pool *p, const char *resource, ui
 int reply_permission_denied(VarlinkCall *c) {
         return varlink_call_error(c, "org.varlink.service.PermissionDenied", NULL);
 }
+
+int reply_no_such_domain(VarlinkCall *c, const char *domain) {
+        json_object *o = object_new();
+        if (o)
+                json_object_object_add(o, "domain", json_object_new_string(domain));
+        return varlink_call_error(c, "io.privmemd.NoSuchDomain", o);
+}
+
+int reply_libvirt_unavailable(VarlinkCall *c, const char *reason) {
+        json_object *o = object_new();
+        if (o)
+                json_object_object_add(o, "reason", json_object_new_string(reason));
+        return varlink_call_error(c, "io.privmemd.LibvirtUnavailable", o);
+}

@@ -12,3 +12,5 @@ int reply_pool_exhausted(VarlinkCall *c, const Pool *p, uint64_t size, const cha
 int reply_quota_exceeded(VarlinkCall *c, const Pool *p, const char *resource, uint64_t limit, uint64_t used,
                          uint64_t requested);
 int reply_permission_denied(VarlinkCall *c);
+int reply_no_such_domain(VarlinkCall *c, const char *domain);
+int reply_libvirt_unavailable(VarlinkCall *c, const char *reason);

@@ -20,6 +20,10 @@ static json_object *lease_to_record(const Lease *l) {
         json_object_object_add(o, "ownerPid", json_object_new_int64(l->owner.pid));
         json_object_object_add(o, "ownerCommand", json_object_new_string(l->owner.comm));
         json_object_object_add(o, "ownerStartTime", json_object_new_int64((int64_t) l->owner.start_time));
+        if (l->owner.kind == OWNER_DOMAIN) {
+                json_object_object_add(o, "ownerDomain", json_object_new_string(l->owner.domain_uuid));
+                json_object_object_add(o, "ownerDomainName", json_object_new_string(strempty(l->owner.domain_name)));
+        }
         if (l->tag)
                 json_object_object_add(o, "tag", json_object_new_string(l->tag));
         json_object_object_add(o, "acquiredUsec", json_object_new_int64((int64_t) l->acquired_usec));
@@ -69,6 +73,22 @@ static int lease_state_from_string(const char *s) {
         return -EINVAL;
 }
 
+/* A domain owner's UUID and name; a lease without its UUID would be owned by nobody. */
+static int record_parse_domain(json_object *o, LeaseRecord *r) {
+        const char *uuid = record_string(o, "ownerDomain"), *name = record_string(o, "ownerDomainName");
+
+        if (!r->pool)
+                return -ENOMEM;
+        if (!uuid || strlen(uuid) != OWNER_DOMAIN_UUID_LEN) {
+                free(r->pool);
+                free(r->tag);
+                return -EBADMSG;
+        }
+        strcpy(r->owner_domain, uuid);
+        r->owner_domain_name = strdup(strempty(name));
+        return r->owner_domain_name ? 0 : -ENOMEM;
+}
+
 static int record_parse(json_object *o, LeaseRecord *r) {
         const char *id = record_string(o, "id"), *pool = record_string(o, "pool"), *kind = record_string(o, "ownerKind");
         const char *state = record_string(o, "state"), *comm = record_string(o, "ownerCommand"), *tag = record_string(o, "tag");
@@ -85,6 +105,8 @@ static int record_parse(json_object *o, LeaseRecord *r) {
         };
         strcpy(r->id, id);
         snprintf(r->owner_comm, sizeof(r->owner_comm), "%s", strempty(comm));
+        if (k == OWNER_DOMAIN)
+                return record_parse_domain(o, r);
         return r->pool ? 0 : -ENOMEM;
 }
 
@@ -134,6 +156,7 @@ int lease_file_read_all(const char *dir, LeaseRecord **ret, size_t *ret_n) {
 void lease_records_free(LeaseRecord *r, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(r[i].pool);
+                free(r[i].owner_domain_name);
                 free(r[i].tag);
         }
         free(r);

@@ -14,6 +14,8 @@ typedef struct LeaseRecord {
         pid_t owner_pid;
         uint64_t owner_start_time;      /* 0 when not known */
         char owner_comm[16];
+        char owner_domain[OWNER_DOMAIN_UUID_LEN + 1];   /* OWNER_DOMAIN */
+        char *owner_domain_name;
         char *tag;
         uint64_t acquired_usec;         /* CLOCK_MONOTONIC: the same across restarts of one boot */
         LeaseState state;

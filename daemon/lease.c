@@ -27,7 +27,7 @@ const char *lease_state_to_string(LeaseState s) {
 
 /* "Lease ID (POOL, SIZE bytes, owner KIND PID COMM): what", with journal fields for each. */
 static _printf_(3, 4) void lease_log(const Lease *l, int level, const char *fmt, ...) {
-        char what[512], pool[96], lease[64], pid[48], size[48], uid[48];
+        char what[512], pool[96], lease[64], pid[48], size[48], uid[48], owner[128];
         va_list ap;
 
         if (level > log_get_max_level())
@@ -35,14 +35,18 @@ static _printf_(3, 4) void lease_log(const Lease *l, int level, const char *fmt,
         va_start(ap, fmt);
         vsnprintf(what, sizeof(what), fmt, ap);
         va_end(ap);
+        if (l->owner.kind == OWNER_DOMAIN)
+                snprintf(owner, sizeof(owner), "%s %s", l->owner.domain_uuid, strempty(l->owner.domain_name));
+        else
+                snprintf(owner, sizeof(owner), "%d %s", (int) l->owner.pid, l->owner.comm);
         snprintf(pool, sizeof(pool), "PRIVMEM_POOL=%s", l->pool->config->name);
         snprintf(lease, sizeof(lease), "PRIVMEM_LEASE=%s", l->id);
         snprintf(pid, sizeof(pid), "PRIVMEM_OWNER_PID=%d", (int) l->owner.pid);
         snprintf(size, sizeof(size), "PRIVMEM_SIZE=%" PRIu64, l->size);
         snprintf(uid, sizeof(uid), "PRIVMEM_UID=%u", (unsigned) l->uid);
         const char *const fields[] = { pool, lease, pid, size, uid, NULL };
-        log_fields(level, fields, "Lease %s (%s, %" PRIu64 " bytes, owner %s %d %s): %s.", l->id, l->pool->config->name,
-                   l->size, owner_kind_to_string(l->owner.kind), (int) l->owner.pid, l->owner.comm, what);
+        log_fields(level, fields, "Lease %s (%s, %" PRIu64 " bytes, owner %s %s): %s.", l->id, l->pool->config->name,
+                   l->size, owner_kind_to_string(l->owner.kind), owner, what);
 }
 
 static int lease_on_owner_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

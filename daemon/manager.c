@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "lease.h"
+#include "libvirt.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -142,6 +143,7 @@ static int manager_setup(Manager *m) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        m->virt = virt_watch_free(m->virt);
         m->server = varlink_server_free(m->server);  /* cancels waiting calls first */
         m->workers = workers_free(m->workers);        /* no job runs from here on */
         while (m->leases)
@@ -194,6 +196,9 @@ int manager_start(Manager *m) {
         int r = manager_recover(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to take the fds passed by the service manager: %m");
+        r = virt_watch_new(&m->virt, m);  /* after the recovery: it reconciles domain-owned leases */
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up libvirt: %m");
         r = manager_listen(m);
         if (r < 0)
                 return r;

@@ -12,6 +12,7 @@
 typedef struct Pool Pool;
 typedef struct Lease Lease;
 typedef struct Watcher Watcher;
+typedef struct VirtWatch VirtWatch;
 
 typedef struct ManagerOptions {
         const char *socket_path;
@@ -38,6 +39,7 @@ typedef struct Manager {
         char *leases_dir;
         sd_event_source *status_timer;
         char last_status[256];
+        VirtWatch *virt;                /* libvirt domains as owners; NULL without [libvirt] */
 } Manager;
 
 int manager_new(Manager **ret, const ManagerOptions *options);

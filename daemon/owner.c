@@ -13,6 +13,7 @@
 
 static const char *const owner_kinds[] = {
         [OWNER_PROCESS] = "process", [OWNER_CONNECTION] = "connection", [OWNER_UNKNOWN] = "unknown",
+        [OWNER_DOMAIN] = "domain",
 };
 
 const char *owner_kind_to_string(OwnerKind k) {
@@ -184,7 +185,18 @@ void owner_from_connection(Owner *ret, VarlinkConnection *conn) {
         snprintf(ret->comm, sizeof(ret->comm), "%s", connection_peer_info(conn)->comm);
 }
 
+int owner_from_domain(Owner *ret, const char *uuid, const char *name) {
+        char *n = strdup(strempty(name));
+        if (!n)
+                return -ENOMEM;
+        *ret = (Owner) { .kind = OWNER_DOMAIN, .pidfd = -1, .domain_name = n };
+        snprintf(ret->domain_uuid, sizeof(ret->domain_uuid), "%s", uuid);
+        return 0;
+}
+
 void owner_done(Owner *o) {
         o->pidfd = safe_close(o->pidfd);
         o->conn = NULL;
+        free(o->domain_name);
+        o->domain_name = NULL;
 }

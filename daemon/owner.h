@@ -11,7 +11,10 @@ typedef enum OwnerKind {
         OWNER_PROCESS,
         OWNER_CONNECTION,
         OWNER_UNKNOWN,          /* recovered without its owner: only a Release ends it */
+        OWNER_DOMAIN,           /* a libvirt domain by UUID: libvirt-watch.c ends it */
 } OwnerKind;
+
+#define OWNER_DOMAIN_UUID_LEN 36
 
 typedef struct Owner {
         OwnerKind kind;
@@ -20,6 +23,8 @@ typedef struct Owner {
         uint64_t start_time;            /* clock ticks after boot (/proc/PID/stat): pid + this is unique */
         char comm[16];
         VarlinkConnection *conn;        /* OWNER_CONNECTION */
+        char domain_uuid[OWNER_DOMAIN_UUID_LEN + 1];    /* OWNER_DOMAIN */
+        char *domain_name;
 } Owner;
 
 #define OWNER_INIT ((Owner) { .pidfd = -1 })
@@ -34,6 +39,8 @@ int owner_from_peer(Owner *ret, VarlinkConnection *conn);
  * -EPERM: it runs as another uid than caller_uid and the caller is not root. */
 int owner_from_pidfd(Owner *ret, int pidfd, uid_t caller_uid);
 void owner_from_connection(Owner *ret, VarlinkConnection *conn);
+/* A libvirt domain, by UUID (and its name, for people). */
+int owner_from_domain(Owner *ret, const char *uuid, const char *name);
 void owner_done(Owner *o);
 /* The start time of the process with that pid now, or 0 if there is none. */
 uint64_t process_start_time(pid_t pid);

@@ -119,6 +119,8 @@ static void recover_owner(const LeaseRecord *rec, PassedFd *of, Owner *ret, bool
 
         *ret = OWNER_INIT;
         *ret_gone = false;
+        if (rec->owner_kind == OWNER_DOMAIN && owner_from_domain(ret, rec->owner_domain, rec->owner_domain_name) >= 0)
+                return;  /* libvirt-watch.c asks libvirt about it once connected */
         if (rec->owner_kind == OWNER_PROCESS && !of) {
                 r = recover_owner_by_pid(rec, ret);
                 if (r >= 0)

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Domain-owned leases across restarts, against a private libvirtd whose test driver reads a node
+file (test+unix:///PATH/node.xml): every new connection reads the file again, so a domain's state
+can be changed "while nobody was looking" by rewriting the file between runs.
+  - privmemd restarts (fd store + lease files): the leases come back owned by their domains;
+  - privmemd restarts after a domain was shut off meanwhile: that domain's lease ends at start;
+  - libvirtd restarts while the domain runs: the lease stays;
+  - libvirtd restarts after the domain was shut off while it was down: the lease ends at reconnect.
+Usage: libvirt-restart.py PRIVMEMD"""
+import json
+import os
+import sys
+import tempfile
+import time
+
+from libvirt_common import Client, Pump, ServiceManager, acquire_for, config, expect_active, fail, lease, wait_ended
+from libvirt_sandbox import Libvirtd, require
+
+DOMAINS = {"vm1": "0a6f0c51-7d4e-4c1b-8a55-6f1b2c3d4e01", "vm2": "0a6f0c51-7d4e-4c1b-8a55-6f1b2c3d4e02"}
+RUNNING, SHUTOFF = 1, 5   # virDomainState, as the test driver's <test:runstate> takes it
+
+
+def write_node(path, states):
+    doms = "".join("""  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+    <name>%s</name><uuid>%s</uuid><memory>65536</memory><os><type>hvm</type></os>
+    <test:runstate>%d</test:runstate>
+  </domain>
+""" % (name, DOMAINS[name], states[name]) for name in sorted(DOMAINS))
+    with open(path + ".tmp", "w") as f:
+        f.write("<node>\n%s</node>\n" % doms)
+    os.rename(path + ".tmp", path)
+
+
+def run(tmp, privmemd):
+    node = os.path.join(tmp, "node.xml")
+    write_node(node, {"vm1": RUNNING, "vm2": RUNNING})
+    lv = Libvirtd(tmp)
+    lv.start()
+    uri = lv.uri(path=node)
+    states = lv.virsh(uri, "list", "--all")
+    if "vm1" not in states or "running" not in states:
+        fail("the test driver did not take the node file: %s" % states)
+    cfg = os.path.join(tmp, "privmemd.conf")
+    with open(cfg, "w") as f:
+        f.write(config(uri))
+    sm = ServiceManager([privmemd, "--config", cfg], tmp)
+    pump = Pump(sm)
+    c = None
+    try:
+        pump.restart(stop=False)
+        c = Client(sm.socket_path)
+        l1 = acquire_for(c, "vm1")["id"]
+        l2 = acquire_for(c, "vm2")["id"]
+        with open(os.path.join(tmp, "runtime", "leases", l1 + ".json")) as f:
+            rec = json.load(f)
+        if rec.get("ownerKind") != "domain" or rec.get("ownerDomain") != DOMAINS["vm1"]:
+            fail("lease file of a domain-owned lease: %s" % rec)
+        c.close()
+
+        pump.restart()
+        c = Client(sm.socket_path)
+        for lid, name in ((l1, "vm1"), (l2, "vm2")):
+            expect_active(c, lid, "privmemd restarted while %s runs" % name)
+            o = lease(c, lid)["owner"]
+            if o.get("kind") != "domain" or o.get("domain") != DOMAINS[name] or o.get("domainName") != name:
+                fail("owner after a privmemd restart: %s" % o)
+        print("ok: privmemd restarted, leases still owned by their running domains", flush=True)
+        c.close()
+
+        pump.stop_daemon()
+        write_node(node, {"vm1": RUNNING, "vm2": SHUTOFF})
+        pump.restart(stop=False)
+        c = Client(sm.socket_path)
+        wait_ended(c, l2, "vm2 shut off while privmemd was down", timeout=10)
+        expect_active(c, l1, "vm1 still runs")
+        print("ok: privmemd restarted, the lease of a domain shut off meanwhile ended", flush=True)
+
+        lv.stop()
+        time.sleep(1)
+        lv.start()
+        time.sleep(3)  # privmemd's reconnection backoff starts at 0.5 s
+        expect_active(c, l1, "libvirtd restarted while vm1 runs")
+        print("ok: libvirtd restarted while the domain runs, its lease stayed", flush=True)
+
+        lv.stop()
+        write_node(node, {"vm1": SHUTOFF, "vm2": SHUTOFF})
+        time.sleep(1)
+        expect_active(c, l1, "libvirtd down")
+        lv.start()
+        wait_ended(c, l1, "vm1 shut off while libvirtd was down")
+        print("ok: vm1 stopped while libvirtd was down: its lease ended at reconnect", flush=True)
+        c.close()
+    finally:
+        pump.close()
+        lv.stop()
+
+
+def main():
+    if len(sys.argv) != 2:
+        fail("usage: libvirt-restart.py PRIVMEMD")
+    require()
+    with tempfile.TemporaryDirectory(prefix="privmemd-libvirt.") as tmp:
+        run(tmp, sys.argv[1])
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
