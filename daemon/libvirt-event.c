@@ -7,9 +7,9 @@
  *
  * libvirt requires that a removed handle's free callback runs later, never inside the remove call
  * (its caller may hold the lock the free callback takes): those run from a defer source. */
-#include <libvirt/libvirt.h>
 #include <sys/epoll.h>
 
+#include "libvirt-dlopen.h"
 #include "libvirt-event.h"
 #include "log.h"
 #include "macro.h"
@@ -173,7 +173,7 @@ int virt_event_register(sd_event *event) {
         (void) sd_event_source_set_enabled(reaper, SD_EVENT_OFF);
         loop = event;
         if (!registered)  /* once per process; later loops (tests) reuse the same functions */
-                virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout, update_timeout, remove_timeout);
+                sym_virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout, update_timeout, remove_timeout);
         registered = true;
         return 0;
 }

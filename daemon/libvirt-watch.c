@@ -7,12 +7,11 @@
  * libvirtd going away ends nothing: privmemd reconnects with backoff and then reconciles every
  * domain that owns a lease: gone or shut off → its leases end; running → they stay. A restart of
  * privmemd reconciles the same way once it is connected. */
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <poll.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 
+#include "libvirt-dlopen.h"
 #include "lease.h"
 #include "libvirt-event.h"
 #include "libvirt.h"
@@ -55,7 +54,7 @@ static void on_libvirt_error(void *userdata, virErrorPtr e) {
 }
 
 static const char *last_error(void) {
-        const char *msg = virGetLastErrorMessage();
+        const char *msg = sym_virGetLastErrorMessage();
         return msg ?: "unknown error";
 }
 
@@ -159,19 +158,19 @@ static int on_qemu_exit(sd_event_source *s, int fd, uint32_t revents, void *user
 
 /* What libvirt says about the domain now, and its name. */
 static DomainState domain_state(VirtWatch *w, const char *uuid, char **ret_name) {
-        virDomainPtr dom = w->conn ? virDomainLookupByUUIDString(w->conn, uuid) : NULL;
+        virDomainPtr dom = w->conn ? sym_virDomainLookupByUUIDString(w->conn, uuid) : NULL;
         int state, reason;
 
         if (!dom) {
-                virErrorPtr e = virGetLastError();
+                virErrorPtr e = sym_virGetLastError();
                 return w->conn && e && e->code == VIR_ERR_NO_DOMAIN ? DOMAIN_GONE : DOMAIN_UNKNOWN;
         }
-        int r = virDomainGetState(dom, &state, &reason, 0);
+        int r = sym_virDomainGetState(dom, &state, &reason, 0);
         if (ret_name && r >= 0)
-                *ret_name = strdup(strempty(virDomainGetName(dom)));
-        virDomainFree(dom);
+                *ret_name = strdup(strempty(sym_virDomainGetName(dom)));
+        sym_virDomainFree(dom);
         if (r < 0) {
-                virErrorPtr e = virGetLastError();
+                virErrorPtr e = sym_virGetLastError();
                 return e && e->code == VIR_ERR_NO_DOMAIN ? DOMAIN_GONE : DOMAIN_UNKNOWN;
         }
         return state == VIR_DOMAIN_SHUTOFF ? DOMAIN_SHUTOFF : DOMAIN_ACTIVE;
@@ -223,9 +222,9 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
         char uuid[VIR_UUID_STRING_BUFLEN];
         VirtDomain *d;
 
-        if (virDomainGetUUIDString(dom, uuid) < 0 || domain_leases(w, uuid, false, NULL) == 0)
+        if (sym_virDomainGetUUIDString(dom, uuid) < 0 || domain_leases(w, uuid, false, NULL) == 0)
                 return 0;
-        log_debug("Libvirt domain %s (%s): lifecycle event %d, detail %d.", uuid, virDomainGetName(dom), event, detail);
+        log_debug("Libvirt domain %s (%s): lifecycle event %d, detail %d.", uuid, sym_virDomainGetName(dom), event, detail);
         if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
                 (void) domain_track(w, uuid);
         else if (event == VIR_DOMAIN_EVENT_STOPPED && (d = domain_track(w, uuid)))
@@ -245,10 +244,10 @@ static void watch_disconnect(VirtWatch *w) {
         if (!w->conn)
                 return;
         if (w->lifecycle_id >= 0)
-                (void) virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
+                (void) sym_virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
         w->lifecycle_id = -1;
-        (void) virConnectUnregisterCloseCallback(w->conn, on_close);
-        virConnectClose(w->conn);
+        (void) sym_virConnectUnregisterCloseCallback(w->conn, on_close);
+        sym_virConnectClose(w->conn);
         w->conn = NULL;
 }
 
@@ -263,17 +262,17 @@ static void on_close(virConnectPtr conn, int reason, void *opaque) {
 }
 
 static int watch_connect(VirtWatch *w) {
-        w->conn = virConnectOpen(w->uri);
+        w->conn = sym_virConnectOpen(w->uri);
         if (!w->conn)
                 return -ECONNREFUSED;
-        w->lifecycle_id = virConnectDomainEventRegisterAny(w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        w->lifecycle_id = sym_virConnectDomainEventRegisterAny(w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                             VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), w, NULL);
-        if (w->lifecycle_id < 0 || virConnectRegisterCloseCallback(w->conn, on_close, w, NULL) < 0) {
+        if (w->lifecycle_id < 0 || sym_virConnectRegisterCloseCallback(w->conn, on_close, w, NULL) < 0) {
                 log_warning("Libvirt at %s: cannot watch domain events: %s", w->uri, last_error());
                 watch_disconnect(w);
                 return -EIO;
         }
-        if (virConnectSetKeepAlive(w->conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT) < 0)
+        if (sym_virConnectSetKeepAlive(w->conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT) < 0)
                 log_debug("Libvirt at %s: no keepalive: %s", w->uri, last_error());
         log_info("Connected to libvirt at %s.", w->uri);
         w->attempts = 0;
@@ -311,10 +310,15 @@ int virt_watch_new(VirtWatch **ret, Manager *m) {
         *ret = NULL;
         if (!m->config.libvirt_uri)
                 return 0;
+        const char *error = NULL;
+        r = libvirt_dlopen(&error);
+        if (r < 0)
+                return log_error_errno(r, "[libvirt] uri=%s is set, but libvirt cannot be loaded (install libvirt0): %s",
+                                       m->config.libvirt_uri, strempty(error));
         r = virt_event_register(m->event);
         if (r < 0)
                 return r;
-        virSetErrorFunc(NULL, on_libvirt_error);
+        sym_virSetErrorFunc(NULL, on_libvirt_error);
         w = calloc(1, sizeof(*w));
         if (!w || !(w->uri = strdup(m->config.libvirt_uri))) {
                 free(w);
@@ -364,17 +368,17 @@ int virt_watch_resolve(VirtWatch *w, const char *domain, Owner *ret, const char 
                 *ret_reason = "privmemd is not connected to libvirt now; it keeps trying";
                 return -ENOTCONN;
         }
-        dom = looks_like_uuid(domain) ? virDomainLookupByUUIDString(w->conn, domain) : virDomainLookupByName(w->conn, domain);
+        dom = looks_like_uuid(domain) ? sym_virDomainLookupByUUIDString(w->conn, domain) : sym_virDomainLookupByName(w->conn, domain);
         if (!dom) {
-                virErrorPtr e = virGetLastError();
+                virErrorPtr e = sym_virGetLastError();
                 if (e && e->code == VIR_ERR_NO_DOMAIN)
                         return -ENOENT;
                 *ret_reason = "libvirt did not answer the lookup";
                 log_warning("Libvirt at %s: looking up domain '%s' failed: %s", w->uri, domain, last_error());
                 return -ENOTCONN;
         }
-        int r = virDomainGetUUIDString(dom, uuid) < 0 ? -EIO : owner_from_domain(ret, uuid, virDomainGetName(dom));
-        virDomainFree(dom);
+        int r = sym_virDomainGetUUIDString(dom, uuid) < 0 ? -EIO : owner_from_domain(ret, uuid, sym_virDomainGetName(dom));
+        sym_virDomainFree(dom);
         if (r >= 0)
                 (void) domain_track(w, uuid);  /* its QEMU, if it runs already */
         return r;

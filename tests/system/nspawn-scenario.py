@@ -88,9 +88,13 @@ class Owner:
                 os._exit(code)
         child.close()
         self.sock = parent
-        msg, fds, _, _ = socket.recv_fds(parent, 64, 1)
+        parent.settimeout(60)  # privmemd that does not start must fail the test, not hang it
+        try:
+            msg, fds, _, _ = socket.recv_fds(parent, 64, 1)
+        except TimeoutError:
+            msg, fds = None, None
         if not msg or not fds:
-            fail("owner %s could not acquire" % pattern)
+            fail("owner %s could not acquire within 60 s" % pattern)
         self.lease, self.spy = msg.decode(), fds[0]
 
     def _run(self, sock, own_pidfd):
