@@ -191,7 +191,8 @@ static int client_next_message(VarlinkClient *c, VarlinkMessage *ret) {
                         return r < 0 ? r : 0;
                 if (c->stream.eof)
                         return -ECONNRESET;
-                r = varlink_stream_read(&c->stream);
+                /* Without a timeout, wait in recvmsg() itself: one system call per reply. */
+                r = c->timeout_ms < 0 ? varlink_stream_read_wait(&c->stream) : varlink_stream_read(&c->stream);
                 if (r < 0)
                         return r;
                 if (r == 0) {

@@ -168,7 +168,17 @@ static void stream_count_new_input(VarlinkStream *s, size_t n) {
         }
 }
 
+static int stream_read(VarlinkStream *s, int flags);
+
 int varlink_stream_read(VarlinkStream *s) {
+        return stream_read(s, MSG_DONTWAIT);
+}
+
+int varlink_stream_read_wait(VarlinkStream *s) {
+        return stream_read(s, 0);
+}
+
+static int stream_read(VarlinkStream *s, int flags) {
         union {
                 struct cmsghdr align;
                 char buf[CMSG_SPACE(sizeof(int) * VARLINK_FDS_MAX)];
@@ -192,7 +202,7 @@ int varlink_stream_read(VarlinkStream *s) {
                 mh.msg_controllen = sizeof(control);
         }
 
-        ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        ssize_t n = recvmsg(s->fd, &mh, flags | MSG_CMSG_CLOEXEC);
         if (n < 0) {
                 if (errno == EAGAIN || errno == EINTR)
                         return 0;

@@ -46,6 +46,9 @@ void varlink_stream_done(VarlinkStream *s);
  * already too long, before buffering more of it. */
 int varlink_stream_read(VarlinkStream *s);
 
+/* The same, waiting for the socket to have something: a blocking client saves a poll() this way. */
+int varlink_stream_read_wait(VarlinkStream *s);
+
 /* Takes the next complete message out of the input. 1: *ret filled; 0: none complete yet;
  * -EBADMSG: not JSON, or not a JSON object; -EPROTO: fd confusion; -EMSGSIZE: too long. */
 int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret);
