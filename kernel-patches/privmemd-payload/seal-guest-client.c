@@ -51,6 +51,7 @@ static int client(int owner, int unregister, int out)
 		fail("connect to privmemd: %s", strerror(-r));
 		return 1;
 	}
+	privmem_set_timeout(p, 30000);
 	r = privmem_acquire(p, pool, size, NULL, &memfd, &l);
 	if (r < 0) {
 		fail("acquire %" PRIu64 " bytes of pool %s: %s (%s: %s)", size, pool,
