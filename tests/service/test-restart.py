@@ -3,6 +3,7 @@
 service manager lose no lease and no byte: every lease is listed again, its memory intact, the pools
 back at target, a later owner exit still invalidates, and an owner that died while privmemd was down
 is invalidated at start. Usage: test-restart.py PRIVMEMD"""
+import json
 import mmap
 import os
 import signal
@@ -165,6 +166,29 @@ def main():
             if "0123456789abcdef" in leases(sm) or os.path.exists(ghost):
                 fail("a lease file without its memfd was kept")
             print("ok: a lease file without its memfd is reported and removed")
+
+            # systemd drops a stored pidfd once its process is reaped; privmemd then finds the owner
+            # by pid, but only a process with the recorded start time is still the owner.
+            stranger = Owner(sm.socket_path, 16 * MiB, b"third")
+            owners.append(stranger)
+            sm.stop(signal.SIGTERM)
+            for lease in (kept.lease, stranger.lease):
+                for fd in sm.store.pop("owner." + lease, []):
+                    os.close(fd)
+            path = os.path.join(tmp, "runtime", "leases", stranger.lease + ".json")
+            with open(path) as f:
+                record = json.load(f)
+            record["ownerStartTime"] += 1  # as if pid were reused by a later process
+            with open(path, "w") as f:
+                json.dump(record, f)
+            sm.start()
+            got = leases(sm)
+            if got.get(kept.lease, {}).get("state") != "active":
+                fail("an owner found again by pid and start time lost its lease: %s" % got.get(kept.lease))
+            wait_for("the lease whose pid now names another process to end", lambda: stranger.lease not in leases(sm))
+            owners.remove(stranger)
+            stranger.exit()
+            print("ok: an owner whose pidfd was dropped is found by pid and start time, and only then")
 
             # A later owner exit still invalidates.
             last = owners.pop()
