@@ -6,42 +6,18 @@
 
 #include "helper.h"
 #include "memfd.h"
+#include "vmm.h"
 
 static const char config[] =
         "[pool a]\n"
         "sizes = 4M:2\n"
         "limit = 64M\n";
 
-typedef struct Vmm {
-        const TestDaemon *daemon;
-        int sock;
-} Vmm;
-
-/* A VMM that acquires, hangs up on privmemd, and keeps running. */
-static int vmm_hang_up(void *arg) {
-        Vmm *v = arg;
-        privmem *p = test_connect(v->daemon);
-        privmem_lease *l = NULL;
-        int fd;
-
-        check_ok(p, privmem_acquire(p, "a", 4 * MiB, NULL, &fd, &l), "Acquire in the VMM");
-        memfd_fill(fd, 4 * MiB, 20);
-        privmem_disconnect(p);
-        fd_send(v->sock, fd, privmem_lease_id(l));
-        test_pause_forever();
-}
-
 static void test_live_owner_hangs_up(const TestDaemon *d, privmem *p) {
         char id[128];
-        int sv[2];
         privmem_lease *l = NULL;
-
-        check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0, "socketpair: %m");
-        Vmm v = { .daemon = d, .sock = sv[1] };
-        pid_t vmm = test_fork(vmm_hang_up, &v);
-        int fd = fd_receive(sv[0], id, sizeof(id));
-        close(sv[0]);
-        close(sv[1]);
+        int fd;
+        pid_t vmm = vmm_start(d, "a", 4 * MiB, 20, true, &fd, id, sizeof(id));
 
         test_sleep_ms(500);     /* time enough for a wrong invalidation to show */
         memfd_check_filled(fd, 4 * MiB, 20);

@@ -8,50 +8,20 @@
 
 #include "helper.h"
 #include "memfd.h"
+#include "vmm.h"
 
 static const char config[] =
         "[pool a]\n"
         "sizes = 4M:2\n"
         "limit = 64M\n";
 
-typedef struct Vmm {
-        const TestDaemon *daemon;
-        int sock;
-        uint32_t seed;
-} Vmm;
-
-/* A VMM: acquires, fills the memory, hands a dup of its memfd and the lease id to the test,
- * then keeps running until killed. */
-static int vmm_run(void *arg) {
-        Vmm *v = arg;
-        privmem *p = test_connect(v->daemon);
-        privmem_lease *l = NULL;
-        int fd;
-
-        check_ok(p, privmem_acquire(p, "a", 4 * MiB, NULL, &fd, &l), "Acquire in the VMM");
-        memfd_fill(fd, 4 * MiB, v->seed);
-        fd_send(v->sock, fd, privmem_lease_id(l));
-        test_pause_forever();
-}
-
-static pid_t vmm_start(const TestDaemon *d, uint32_t seed, int *ret_fd, char *id, size_t id_size) {
-        int sv[2];
-        check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0, "socketpair: %m");
-        Vmm v = { .daemon = d, .sock = sv[1], .seed = seed };
-        pid_t pid = test_fork(vmm_run, &v);
-        close(sv[1]);
-        *ret_fd = fd_receive(sv[0], id, id_size);
-        close(sv[0]);
-        return pid;
-}
-
 static void test_sigkill(const TestDaemon *d, privmem *p) {
         char victim_id[128], sibling_id[128];
         int victim_fd, sibling_fd;
         privmem_lease *l = NULL;
 
-        pid_t victim = vmm_start(d, 10, &victim_fd, victim_id, sizeof(victim_id));
-        pid_t sibling = vmm_start(d, 11, &sibling_fd, sibling_id, sizeof(sibling_id));
+        pid_t victim = vmm_start(d, "a", 4 * MiB, 10, false, &victim_fd, victim_id, sizeof(victim_id));
+        pid_t sibling = vmm_start(d, "a", 4 * MiB, 11, false, &sibling_fd, sibling_id, sizeof(sibling_id));
         check(kill(victim, SIGKILL) == 0, "kill %d: %m", (int) victim);
         check(test_wait(victim) == 128 + SIGKILL, "the victim did not die of SIGKILL");
 
