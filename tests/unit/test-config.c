@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* privmemd.conf: values parse as documented, defaults are filled in, and every error names the file,
+ * the line and the key. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config-parse.h"
+#include "config.h"
+
+static void test_sizes(void **state) {
+        uint64_t v;
+        assert_int_equal(parse_size("4096", &v), 0);
+        assert_int_equal(v, 4096);
+        assert_int_equal(parse_size("4K", &v), 0);
+        assert_int_equal(v, 4096);
+        assert_int_equal(parse_size("2M", &v), 0);
+        assert_int_equal(v, 2 << 20);
+        assert_int_equal(parse_size("1GiB", &v), 0);
+        assert_int_equal(v, 1ULL << 30);
+        assert_int_equal(parse_size("3t", &v), 0);
+        assert_int_equal(v, 3ULL << 40);
+        assert_int_equal(parse_size("", &v), -EINVAL);
+        assert_int_equal(parse_size("-1", &v), -EINVAL);
+        assert_int_equal(parse_size("12Q", &v), -EINVAL);
+        assert_int_equal(parse_size("99999999999T", &v), -ERANGE);
+}
+
+static void test_size_targets(void **state) {
+        SizeTarget *t = NULL;
+        size_t n = 0;
+        assert_int_equal(parse_size_targets("64M:2, 1G:1", &t, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(t[0].size, 64 << 20);
+        assert_int_equal(t[0].target, 2);
+        assert_int_equal(t[1].size, 1ULL << 30);
+        assert_int_equal(t[1].target, 1);
+        free(t);
+        assert_int_equal(parse_size_targets("64M", &t, &n), -EINVAL);
+        assert_int_equal(parse_size_targets("64M:x", &t, &n), -EINVAL);
+}
+
+static void test_booleans_and_ids(void **state) {
+        bool b;
+        uid_t *u = NULL;
+        size_t n;
+        bool all;
+        assert_int_equal(parse_boolean("Yes", &b), 0);
+        assert_true(b);
+        assert_int_equal(parse_boolean("off", &b), 0);
+        assert_false(b);
+        assert_int_equal(parse_boolean("maybe", &b), -EINVAL);
+        assert_int_equal(parse_users("root 107,*", &u, &n, &all), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(u[0], 0);
+        assert_int_equal(u[1], 107);
+        assert_true(all);
+        free(u);
+        assert_int_equal(parse_users("no-such-user-here", &u, &n, &all), -ESRCH);
+}
+
+/* Writes text to a file of its own and loads it; returns config_load()'s result. */
+static int load(const char *text, Config *ret, char **ret_error) {
+        char path[] = "/tmp/privmemd-config-test.XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        close(fd);
+        int r = config_load(ret, path, ret_error);
+        unlink(path);
+        return r;
+}
+
+static void test_defaults(void **state) {
+        Config c;
+        char *error = NULL;
+        assert_int_equal(load("[pool a]\nsizes = 64M:2 256M:1\n", &c, &error), 0);
+        assert_null(error);
+        const PoolConfig *pc = config_find_pool(&c, "a");
+        assert_non_null(pc);
+        assert_int_equal(pc->backing, BACKING_SHMEM);
+        assert_int_equal(pc->page_size, (uint64_t) sysconf(_SC_PAGESIZE));
+        assert_int_equal(pc->limit, 2 * (2 * (64 << 20) + (256 << 20)));  /* twice the ready set */
+        assert_int_equal(pc->quota_per_uid, pc->limit);
+        assert_int_equal(pc->numa_node, -1);
+        config_done(&c);
+}
+
+/* A bad file fails with an error that names the file, the line and the key. */
+static void expect_error(const char *text, const char *line_and_what) {
+        Config c;
+        char *error = NULL;
+        assert_int_equal(load(text, &c, &error), -EINVAL);
+        assert_non_null(error);
+        if (!strstr(error, line_and_what))
+                fail_msg("error '%s' does not say '%s'", error, line_and_what);
+        free(error);
+}
+
+static void test_errors(void **state) {
+        expect_error("[pool a]\nsizes = 64Q:1\n", ":2: [pool a]: key 'sizes': invalid value '64Q:1' (expected SIZE:COUNT");
+        expect_error("[pool a]\nsizes = 4M:1\ncolour = blue\n", ":3: [pool a]: unknown key 'colour'");
+        expect_error("[pools]\nx = 1\n", ":2: unknown section [pools]");
+        expect_error("[pool a b]\nsizes = 4M:1\n", "a pool name is 1-64 of");
+        expect_error("[pool a]\nsizes = 3000:1\n", "size 3000 is not a whole number of 4096-byte pages");
+        expect_error("[pool a]\nsizes = 4M:4\nlimit = 8M\n", "need 16777216 bytes, over limit 8388608");
+        expect_error("[pool a]\nbacking = hugetlb\npage_size = 4K\nsizes = 2M:1\n", "needs page_size 2M or 1G");
+        expect_error("[privmemd]\nworkers = 2\n", "no pools configured");
+        expect_error("junk\n", ":1: syntax error");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_sizes),
+                cmocka_unit_test(test_size_targets),
+                cmocka_unit_test(test_booleans_and_ids),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_errors),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
