@@ -2,8 +2,11 @@
 namespace (unshare -m) where temporary directories are bound over /run/libvirt, /var/lib/libvirt,
 /var/cache/libvirt, /var/log/libvirt and /etc/libvirt (and copies over /etc/passwd and /etc/group
 that add the libvirt-qemu user the qemu driver insists on), so nothing of the host's libvirt is
-touched. Its socket is TMP/run/libvirt-sock, reachable from outside the namespace. It is stopped
-by its pid; the namespace and its mounts go with its last process."""
+touched. A bind needs its mount point to exist: on a host without libvirt-daemon-system none of
+those directories does, so the sandbox makes the missing ones before it starts libvirtd and removes
+them (if still empty) after it stops, leaving the host as it found it. Its socket is
+TMP/run/libvirt-sock, reachable from outside the namespace. It is stopped by its pid; the namespace
+and its mounts go with its last process."""
 import os
 import shutil
 import signal
@@ -63,6 +66,7 @@ class Libvirtd:
         self.socket = os.path.join(self.dir, "run", "libvirt-sock")
         self.log = os.path.join(self.dir, "libvirtd.log")
         self.proc = None
+        self.made_mount_points = []
         for name, _ in BINDS:
             if name not in ("passwd", "group"):
                 os.makedirs(os.path.join(self.dir, name), exist_ok=True)
@@ -84,7 +88,23 @@ class Libvirtd:
     def uri(self, driver="test", path="/default"):
         return "%s+unix://%s?socket=%s" % (driver, path, self.socket)
 
+    def _make_mount_points(self):
+        """Creates each bind target the host lacks, remembering it so that stop() removes it."""
+        for _, target in BINDS:
+            if not os.path.exists(target):
+                os.mkdir(target, 0o755)
+                self.made_mount_points.append(target)
+
+    def _remove_mount_points(self):
+        for target in reversed(self.made_mount_points):
+            try:
+                os.rmdir(target)
+            except OSError as e:
+                print("libvirt sandbox: could not remove %s, which it created: %s" % (target, e))
+        self.made_mount_points = []
+
     def start(self, timeout=60):
+        self._make_mount_points()
         binds = " && ".join("mount --bind %s %s" % (os.path.join(self.dir, n), t) for n, t in BINDS)
         script = "%s && exec libvirtd -f /etc/libvirt/libvirtd.conf" % binds
         log = open(self.log, "a")
@@ -105,15 +125,15 @@ class Libvirtd:
         raise TimeoutError("libvirtd did not listen on %s" % self.socket)
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        if not self.proc:
-            return
-        self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
+        if self.proc:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+        self._remove_mount_points()
 
     def virsh(self, uri, *args, check=True):
         r = subprocess.run(["virsh", "-q", "-c", uri] + list(args), capture_output=True, text=True, timeout=120)
