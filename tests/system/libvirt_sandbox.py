@@ -7,6 +7,7 @@ those directories does, so the sandbox makes the missing ones before it starts l
 them (if still empty) after it stops, leaving the host as it found it. Its socket is
 TMP/run/libvirt-sock, reachable from outside the namespace. It is stopped by its pid; the namespace
 and its mounts go with its last process."""
+import fcntl
 import os
 import shutil
 import signal
@@ -66,7 +67,7 @@ class Libvirtd:
         self.socket = os.path.join(self.dir, "run", "libvirt-sock")
         self.log = os.path.join(self.dir, "libvirtd.log")
         self.proc = None
-        self.made_mount_points = []
+        self.lock = None
         for name, _ in BINDS:
             if name not in ("passwd", "group"):
                 os.makedirs(os.path.join(self.dir, name), exist_ok=True)
@@ -88,20 +89,45 @@ class Libvirtd:
     def uri(self, driver="test", path="/default"):
         return "%s+unix://%s?socket=%s" % (driver, path, self.socket)
 
+    # Sandboxes of several test runs may overlap: each holds a shared flock on /run while its
+    # libvirtd runs, and the mount points one of them made are listed in MADE until the last one
+    # (the one that gets the lock exclusively) removes them. A directory removed under another
+    # sandbox would detach that sandbox's mounts.
+    MADE = "/run/privmemd-libvirt-sandbox.made"
+
     def _make_mount_points(self):
-        """Creates each bind target the host lacks, remembering it so that stop() removes it."""
-        for _, target in BINDS:
-            if not os.path.exists(target):
-                os.mkdir(target, 0o755)
-                self.made_mount_points.append(target)
+        """Creates each bind target the host lacks, noting it in MADE for the last sandbox to remove."""
+        self.lock = os.open("/run", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
+        with open(self.MADE, "a") as made:
+            for _, target in BINDS:
+                if not os.path.exists(target):
+                    os.mkdir(target, 0o755)
+                    made.write(target + "\n")
+        fcntl.flock(self.lock, fcntl.LOCK_SH)
 
     def _remove_mount_points(self):
-        for target in reversed(self.made_mount_points):
+        if self.lock is None:
+            return
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass        # another sandbox still runs: the last one cleans up
+        else:
             try:
-                os.rmdir(target)
-            except OSError as e:
-                print("libvirt sandbox: could not remove %s, which it created: %s" % (target, e))
-        self.made_mount_points = []
+                with open(self.MADE) as made:
+                    targets = [t for t in made.read().split("\n") if t]
+            except FileNotFoundError:
+                targets = []
+            for target in reversed(targets):
+                try:
+                    os.rmdir(target)
+                except OSError as e:
+                    print("libvirt sandbox: could not remove %s, which it created: %s" % (target, e))
+            if os.path.exists(self.MADE):
+                os.unlink(self.MADE)
+        os.close(self.lock)
+        self.lock = None
 
     def start(self, timeout=60):
         self._make_mount_points()
