@@ -14,6 +14,9 @@ struct privmem_pool {
         bool has_numa_node;
         SizeClass *classes;
         size_t n_classes;
+        bool has_huge;
+        struct privmem_pool_huge huge;  /* its strings point into huge_fallback, huge_advice */
+        char *huge_fallback, *huge_advice;
 };
 
 struct privmem_pool_list {
@@ -60,6 +63,32 @@ static int numa_node_from_json(json_object *o, privmem_pool *pool) {
         return r < 0 ? r : 0;
 }
 
+static int huge_from_json(json_object *o, privmem_pool *pool) {
+        json_object *h = json_object_object_get(o, "huge"), *host;
+        uint64_t min = 0;
+        int r;
+
+        if (!h || json_object_is_type(h, json_type_null))
+                return 0;
+        if ((r = json_get_u64(h, "readyHugeBytes", &pool->huge.ready_huge_bytes)) < 0 ||
+            (r = json_get_u64(h, "populatedBytes", &pool->huge.populated_bytes)) < 0 ||
+            (r = json_get_u64(h, "populatedHugeBytes", &pool->huge.populated_huge_bytes)) < 0 ||
+            (r = json_get_u64(h, "shortMemfds", &pool->huge.short_memfds)) < 0 ||
+            (r = json_get_u64(h, "minPercent", &min)) < 0 ||
+            (r = json_get_string(h, "fallback", &pool->huge_fallback)) < 0 ||
+            (r = json_get_string_opt(h, "hostAdvice", &pool->huge_advice)) < 0)
+                return r;
+        host = json_object_object_get(h, "hostGivesHuge");
+        if (host && !json_object_is_type(host, json_type_null) && !json_object_is_type(host, json_type_boolean))
+                return -EPROTO;
+        pool->huge.min_percent = (unsigned) MIN(min, 100U);
+        pool->huge.host_gives_huge = host && json_object_is_type(host, json_type_boolean) ? json_object_get_boolean(host) : -1;
+        pool->huge.fallback = pool->huge_fallback;
+        pool->huge.host_advice = pool->huge_advice;
+        pool->has_huge = true;
+        return 0;
+}
+
 static int pool_from_json(json_object *o, privmem_pool *pool) {
         int r;
         if ((r = json_get_string(o, "name", &pool->name)) < 0 ||
@@ -73,7 +102,8 @@ static int pool_from_json(json_object *o, privmem_pool *pool) {
             (r = json_get_u64(o, "limit", &pool->limit)) < 0 ||
             (r = json_get_u64(o, "quotaPerUid", &pool->quota_per_uid)) < 0 ||
             (r = json_get_enum(o, "state", pool_states, &pool->state)) < 0 ||
-            (r = json_get_string_opt(o, "lastError", &pool->last_error)) < 0)
+            (r = json_get_string_opt(o, "lastError", &pool->last_error)) < 0 ||
+            (r = huge_from_json(o, pool)) < 0)
                 return r;
         return 0;
 }
@@ -84,6 +114,8 @@ _public_ privmem_pool_list *privmem_pool_list_free(privmem_pool_list *list) {
         for (size_t i = 0; i < list->n; i++) {
                 free(list->pools[i].name);
                 free(list->pools[i].last_error);
+                free(list->pools[i].huge_fallback);
+                free(list->pools[i].huge_advice);
                 free(list->pools[i].classes);
         }
         free(list->pools);
@@ -135,6 +167,14 @@ _public_ uint64_t privmem_pool_limit(const privmem_pool *p) { return p ? p->limi
 _public_ uint64_t privmem_pool_quota_per_uid(const privmem_pool *p) { return p ? p->quota_per_uid : 0; }
 _public_ enum privmem_pool_state privmem_pool_state(const privmem_pool *p) { return p ? p->state : 0; }
 _public_ const char *privmem_pool_last_error(const privmem_pool *p) { return p ? p->last_error : NULL; }
+_public_ int privmem_pool_huge(const privmem_pool *p, struct privmem_pool_huge *ret) {
+        if (!p || !p->has_huge)
+                return 0;
+        if (ret)
+                *ret = p->huge;
+        return 1;
+}
+
 _public_ size_t privmem_pool_n_classes(const privmem_pool *p) { return p ? p->n_classes : 0; }
 
 static const SizeClass *class_get(const privmem_pool *p, size_t i) {

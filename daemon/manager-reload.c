@@ -7,6 +7,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "pool-admin.h"
+#include "pool-thp.h"
 
 /* The pool of that name, the live one first: a retired pool may share its name with a new one. */
 static Pool *manager_find_any_pool(Manager *m, const char *name) {
@@ -61,6 +62,7 @@ static int reload_apply(Manager *m, const Config *c) {
                 r = p ? pool_reconfigure(p, pc) : manager_append_pool(m, pc);
                 if (r < 0)
                         return r;
+                pool_thp_check_host(manager_find_pool(m, pc->name));
         }
         manager_collect_pools(m);
         return 0;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "pool-thp.h"
 #include "methods.h"
 #include "pool.h"
 #include "recover.h"
@@ -79,6 +80,7 @@ static int manager_new_pools(Manager *m) {
                 int r = pool_new(&m->pools[m->n_pools], m, &m->config.pools[m->n_pools]);
                 if (r < 0)
                         return r;
+                pool_thp_check_host(m->pools[m->n_pools]);
         }
         return 0;
 }

@@ -85,7 +85,24 @@ static json_object *json_class(const privmem_pool *pool, size_t i) {
         return o;
 }
 
+static json_object *json_huge(const struct privmem_pool_huge *h) {
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        add_u64(o, "readyHugeBytes", h->ready_huge_bytes);
+        add_u64(o, "populatedBytes", h->populated_bytes);
+        add_u64(o, "populatedHugeBytes", h->populated_huge_bytes);
+        add_u64(o, "shortMemfds", h->short_memfds);
+        add_u64(o, "minPercent", h->min_percent);
+        add_str(o, "fallback", h->fallback);
+        if (h->host_gives_huge >= 0)
+                json_object_object_add(o, "hostGivesHuge", json_object_new_boolean(h->host_gives_huge));
+        add_str(o, "hostAdvice", h->host_advice);
+        return o;
+}
+
 json_object *json_pool(const privmem_pool *pool) {
+        struct privmem_pool_huge huge;
         json_object *o = json_object_new_object(), *classes = json_object_new_array();
         if (!o || !classes) {
                 json_object_put(o);
@@ -107,6 +124,8 @@ json_object *json_pool(const privmem_pool *pool) {
         add_u64(o, "quotaPerUid", privmem_pool_quota_per_uid(pool));
         add_str(o, "state", pool_state_name(privmem_pool_state(pool)));
         add_str(o, "lastError", privmem_pool_last_error(pool));
+        if (privmem_pool_huge(pool, &huge) > 0)
+                json_object_object_add(o, "huge", json_huge(&huge));
         return o;
 }
 
