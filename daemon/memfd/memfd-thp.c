@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
-#include "memfd-thp.h"
-#include "macro.h"
+#include "memfd/memfd-thp.h"
+#include "util/macro.h"
 
 #define HELPER_NAME "privmemd-populate"
 

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "macro.h"
-#include "memfd-thp.h"
+#include "memfd/memfd-thp.h"
+#include "util/macro.h"
 
 static char dir[] = "/tmp/test-thp-host.XXXXXX";
 
