@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include "ctl.h"
-#include "json-out.h"
 #include "prom.h"
 
 /* One family over the 2M shmem pools; the value taken from their struct privmem_pool_huge. */
@@ -133,7 +132,7 @@ static int run(Ctl *c, char **args, unsigned n_args) {
         if ((r = privmem_get_metrics(p, &m)) < 0)
                 return ctl_fail(c, p, r);
         if (c->json)
-                return ctl_print_json(json_wrap("metrics", json_metrics(m))) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
+                return ctl_print_reply(p) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
         if ((r = privmem_list_pools(p, &pools)) < 0 || (r = privmem_list_leases(p, NULL, &leases)) < 0)
                 return ctl_fail(c, p, r);
         pool_metrics(pools);
