@@ -4,6 +4,7 @@
 
 #include "api/describe.h"
 #include "memfd/memfd-ops.h"
+#include "core/pool-thp.h"
 #include "schema/io-privmemd.h"
 
 /* The wire's Pool.backing: Backing indexes schema_backings. */
@@ -73,6 +74,25 @@ static SchemaPoolState pool_state(const Pool *p) {
         return p->last_error < 0 ? SCHEMA_POOL_STATE_FAILING : SCHEMA_POOL_STATE_OK;
 }
 
+/* 2M shmem pools: what is huge, and what the pool does when too little is. */
+static json_object *describe_huge(const Pool *p) {
+        const PoolThp *t = &p->thp;
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        add_int(o, SCHEMA_HUGE_READY_HUGE_BYTES, (int64_t) t->ready_huge);
+        add_int(o, SCHEMA_HUGE_POPULATED_BYTES, (int64_t) t->populated);
+        add_int(o, SCHEMA_HUGE_POPULATED_HUGE_BYTES, (int64_t) t->populated_huge);
+        add_int(o, SCHEMA_HUGE_SHORT_MEMFDS, (int64_t) t->short_memfds);
+        add_int(o, SCHEMA_HUGE_MIN_PERCENT, p->config->huge_min);
+        add_string(o, SCHEMA_HUGE_FALLBACK, huge_fallback_to_string(p->config->huge_fallback));
+        if (t->host >= 0)
+                json_object_object_add(o, SCHEMA_HUGE_HOST_GIVES_HUGE, json_object_new_boolean(t->host > 0));
+        if (t->host_advice)
+                add_string(o, SCHEMA_HUGE_HOST_ADVICE, t->host_advice);
+        return o;
+}
+
 json_object *describe_pool(const Pool *p) {
         const PoolConfig *pc = p->config;
         json_object *o = json_object_new_object(), *classes = json_object_new_array();
@@ -98,5 +118,7 @@ json_object *describe_pool(const Pool *p) {
         add_string(o, SCHEMA_POOL_STATE, schema_pool_states[pool_state(p)]);
         if (p->last_error < 0)
                 add_string(o, SCHEMA_POOL_LAST_ERROR, strerror(-p->last_error));
+        if (pool_is_thp(p))
+                json_object_object_add(o, SCHEMA_POOL_HUGE, describe_huge(p));
         return o;
 }
