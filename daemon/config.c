@@ -155,6 +155,8 @@ static int global_set(Config *c, const char *key, const char *value) {
 static int libvirt_set(Config *c, const char *key, const char *value) {
         char *v;
 
+        if (streq(key, "timeout"))
+                return parse_unsigned(value, 600, &c->libvirt_timeout_sec) < 0 || c->libvirt_timeout_sec == 0 ? -EINVAL : 0;
         if (!streq(key, "uri"))
                 return -ENOENT;
         if (!value[0])
@@ -179,6 +181,7 @@ static const char *key_hint(const char *key) {
                 { "numa_node", "expected a node number, 0-1023" },
                 { "workers", "expected a number of threads, 1-256" },
                 { "seal_guest", "expected yes or no" },
+                { "timeout", "expected seconds, 1-600" },
         };
         for (size_t i = 0; i < ELEMENTSOF(hints); i++)
                 if (streq(hints[i].key, key))

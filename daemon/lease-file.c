@@ -23,6 +23,9 @@ static json_object *lease_to_record(const Lease *l) {
         if (l->owner.kind == OWNER_DOMAIN) {
                 json_object_object_add(o, "ownerDomain", json_object_new_string(l->owner.domain_uuid));
                 json_object_object_add(o, "ownerDomainName", json_object_new_string(strempty(l->owner.domain_name)));
+                json_object_object_add(o, "ownerDomainId", json_object_new_int(l->owner.domain_id));
+                json_object_object_add(o, "ownerDomainQemuPid", json_object_new_int64(l->owner.domain_qemu_pid));
+                json_object_object_add(o, "ownerDomainQemuStartTime", json_object_new_int64((int64_t) l->owner.domain_qemu_start_time));
         }
         if (l->tag)
                 json_object_object_add(o, "tag", json_object_new_string(l->tag));
@@ -85,6 +88,9 @@ static int record_parse_domain(json_object *o, LeaseRecord *r) {
                 return -EBADMSG;
         }
         strcpy(r->owner_domain, uuid);
+        r->owner_domain_id = (int) MAX(record_int(o, "ownerDomainId"), 0);
+        r->owner_domain_qemu_pid = (pid_t) MAX(record_int(o, "ownerDomainQemuPid"), 0);
+        r->owner_domain_qemu_start_time = (uint64_t) MAX(record_int(o, "ownerDomainQemuStartTime"), 0);
         r->owner_domain_name = strdup(strempty(name));
         return r->owner_domain_name ? 0 : -ENOMEM;
 }
