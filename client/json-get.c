@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Typed reads of reply fields: -EPROTO when a field is missing or of the wrong type. */
 #include "json-get.h"
-#include "macro.h"
+#include "util/macro.h"
 
 static json_object *field(json_object *o, const char *key) {
         json_object *v = NULL;

@@ -5,9 +5,9 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "macro.h"
 #include "privmem/privmem.h"
-#include "varlink-client.h"
+#include "util/macro.h"
+#include "varlink/varlink-client.h"
 
 #define _public_ __attribute__((visibility("default")))
 

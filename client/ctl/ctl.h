@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "macro.h"
 #include "privmem/privmem.h"
+#include "util/macro.h"
 
 /* Exit codes, documented in privmemctl(1). exec also exits 126/127 as a shell does. */
 enum {

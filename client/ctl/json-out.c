@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libprivmem's objects back as JSON, with privmemd's field names. */
 #include "json-out.h"
-#include "macro.h"
+#include "util/macro.h"
 
 const char *owner_kind_name(enum privmem_owner_kind k) {
         return k == PRIVMEM_OWNER_PROCESS ? "process" : k == PRIVMEM_OWNER_CONNECTION ? "connection" : "unknown";

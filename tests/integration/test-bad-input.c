@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "helper.h"
-#include "varlink-client.h"
+#include "varlink/varlink-client.h"
 
 static const char config[] =
         "[pool a]\n"

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "config-parse.h"
-#include "config.h"
+#include "config/config-parse.h"
+#include "config/config.h"
 
 static void test_sizes(void **state) {
         uint64_t v;
