@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include "ctl.h"
-#include "json-out.h"
 #include "prom.h"
 
 static void pool_metrics(const privmem_pool_list *pools) {
@@ -95,7 +94,7 @@ static int run(Ctl *c, char **args, unsigned n_args) {
         if ((r = privmem_get_metrics(p, &m)) < 0)
                 return ctl_fail(c, p, r);
         if (c->json)
-                return ctl_print_json(json_wrap("metrics", json_metrics(m))) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
+                return ctl_print_reply(p) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
         if ((r = privmem_list_pools(p, &pools)) < 0 || (r = privmem_list_leases(p, NULL, &leases)) < 0)
                 return ctl_fail(c, p, r);
         pool_metrics(pools);

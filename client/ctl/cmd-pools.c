@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "ctl.h"
-#include "json-out.h"
 #include "size.h"
 #include "table.h"
 
@@ -17,9 +16,9 @@ static int pools_table(const privmem_pool_list *list, bool styled) {
         for (size_t i = 0; t && i < privmem_pool_list_count(list); i++) {
                 const privmem_pool *p = privmem_pool_list_get(list, i);
                 table_add(t, privmem_pool_name(p));
-                table_add(t, backing_name(privmem_pool_backing(p)));
+                table_add(t, privmem_pool_backing_name(p));
                 table_add(t, size_format(b[0], privmem_pool_page_size(p)));
-                table_add(t, pool_state_name(privmem_pool_state(p)));
+                table_add(t, privmem_pool_state_name(p));
                 table_add(t, size_format(b[1], privmem_pool_bytes_ready(p)));
                 table_add(t, size_format(b[2], privmem_pool_bytes_lent(p)));
                 table_add(t, size_format(b[3], privmem_pool_bytes_other(p)));
@@ -84,7 +83,7 @@ static int run(Ctl *c, char **args, unsigned n_args) {
         r = privmem_list_pools(p, &list);
         if (r < 0)
                 return ctl_fail(c, p, r);
-        r = c->json ? ctl_print_json(json_wrap("pools", json_pool_list(list))) : pools_print(c, list);
+        r = c->json ? ctl_print_reply(p) : pools_print(c, list);
         return r < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
 }
 

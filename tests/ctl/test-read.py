@@ -66,8 +66,9 @@ def test_status(d):
 
 
 def check_pool_json(p, name, classes, limit, quota, page=4096):
-    expect_eq(set(p), {"name", "backing", "pageSize", "classes", "bytesReady", "bytesLent", "bytesOther",
-                       "limit", "quotaPerUid", "state"}, "fields of pool %s" % name)
+    expect_eq(set(p), {"name", "backing", "pageSize", "sealGuest", "classes", "bytesReady", "bytesLent",
+                       "bytesOther", "limit", "quotaPerUid", "state"}, "fields of pool %s" % name)
+    expect_eq(p["sealGuest"], False, "sealGuest of %s" % name)
     expect_eq(p["name"], name, "name")
     expect_eq(p["backing"], "shmem", "backing of %s" % name)
     expect_eq(p["pageSize"], page, "pageSize of %s" % name)
