@@ -15,6 +15,9 @@ struct privmem_pool {
         bool has_numa_node, seal_guest;
         SizeClass *classes;
         size_t n_classes;
+        bool has_huge;
+        struct privmem_pool_huge huge;  /* its strings point into huge_fallback, huge_advice */
+        char *huge_fallback, *huge_advice;
 };
 
 struct privmem_pool_list {
@@ -70,6 +73,31 @@ static int numa_node_from_json(json_object *o, privmem_pool *pool) {
         return r < 0 ? r : 0;
 }
 
+static int huge_from_json(json_object *o, privmem_pool *pool) {
+        json_object *h = json_object_object_get(o, SCHEMA_POOL_HUGE);
+        uint64_t min = 0;
+        bool host = false;
+        int r;
+
+        if (!h || json_object_is_type(h, json_type_null))
+                return 0;
+        if ((r = json_get_u64(h, SCHEMA_HUGE_READY_HUGE_BYTES, &pool->huge.ready_huge_bytes)) < 0 ||
+            (r = json_get_u64(h, SCHEMA_HUGE_POPULATED_BYTES, &pool->huge.populated_bytes)) < 0 ||
+            (r = json_get_u64(h, SCHEMA_HUGE_POPULATED_HUGE_BYTES, &pool->huge.populated_huge_bytes)) < 0 ||
+            (r = json_get_u64(h, SCHEMA_HUGE_SHORT_MEMFDS, &pool->huge.short_memfds)) < 0 ||
+            (r = json_get_u64(h, SCHEMA_HUGE_MIN_PERCENT, &min)) < 0 ||
+            (r = json_get_string(h, SCHEMA_HUGE_FALLBACK, &pool->huge_fallback)) < 0 ||
+            (r = json_get_string_opt(h, SCHEMA_HUGE_HOST_ADVICE, &pool->huge_advice)) < 0 ||
+            (r = json_get_bool_opt(h, SCHEMA_HUGE_HOST_GIVES_HUGE, &host)) < 0)
+                return r;
+        pool->huge.min_percent = (unsigned) MIN(min, 100U);
+        pool->huge.host_gives_huge = r > 0 ? host : -1;
+        pool->huge.fallback = pool->huge_fallback;
+        pool->huge.host_advice = pool->huge_advice;
+        pool->has_huge = true;
+        return 0;
+}
+
 static int pool_from_json(json_object *o, privmem_pool *pool) {
         int r;
         if ((r = json_get_string(o, SCHEMA_POOL_NAME, &pool->name)) < 0 ||
@@ -87,7 +115,8 @@ static int pool_from_json(json_object *o, privmem_pool *pool) {
             (r = json_get_u64(o, SCHEMA_POOL_QUOTA_PER_UID, &pool->quota_per_uid)) < 0 ||
             (r = json_get_enum(o, SCHEMA_POOL_STATE, schema_pool_states, pool_states, &pool->state,
                                &pool->state_name)) < 0 ||
-            (r = json_get_string_opt(o, SCHEMA_POOL_LAST_ERROR, &pool->last_error)) < 0)
+            (r = json_get_string_opt(o, SCHEMA_POOL_LAST_ERROR, &pool->last_error)) < 0 ||
+            (r = huge_from_json(o, pool)) < 0)
                 return r;
         return 0;
 }
@@ -100,6 +129,8 @@ _public_ privmem_pool_list *privmem_pool_list_free(privmem_pool_list *list) {
                 free(list->pools[i].backing_name);
                 free(list->pools[i].state_name);
                 free(list->pools[i].last_error);
+                free(list->pools[i].huge_fallback);
+                free(list->pools[i].huge_advice);
                 free(list->pools[i].classes);
         }
         free(list->pools);
@@ -151,6 +182,14 @@ _public_ uint64_t privmem_pool_limit(const privmem_pool *p) { return p ? p->limi
 _public_ uint64_t privmem_pool_quota_per_uid(const privmem_pool *p) { return p ? p->quota_per_uid : 0; }
 _public_ enum privmem_pool_state privmem_pool_state(const privmem_pool *p) { return p ? p->state : 0; }
 _public_ const char *privmem_pool_last_error(const privmem_pool *p) { return p ? p->last_error : NULL; }
+_public_ int privmem_pool_huge(const privmem_pool *p, struct privmem_pool_huge *ret) {
+        if (!p || !p->has_huge)
+                return 0;
+        if (ret)
+                *ret = p->huge;
+        return 1;
+}
+
 _public_ size_t privmem_pool_n_classes(const privmem_pool *p) { return p ? p->n_classes : 0; }
 _public_ int privmem_pool_seal_guest(const privmem_pool *p) { return p && p->seal_guest; }
 _public_ const char *privmem_pool_backing_name(const privmem_pool *p) { return p ? p->backing_name : NULL; }

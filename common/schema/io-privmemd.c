@@ -18,6 +18,12 @@ const char *const schema_lease_states[_SCHEMA_LEASE_STATE_MAX + 1] = {
         [SCHEMA_LEASE_STATE_LEAKED] = "leaked",
 };
 
+const char *const schema_huge_fallbacks[_SCHEMA_HUGE_FALLBACK_MAX + 1] = {
+        [SCHEMA_HUGE_FALLBACK_LEND] = "lend",
+        [SCHEMA_HUGE_FALLBACK_RETRY] = "retry",
+        [SCHEMA_HUGE_FALLBACK_REFUSE] = "refuse",
+};
+
 const char *const schema_backings[_SCHEMA_BACKING_MAX + 1] = {
         [SCHEMA_BACKING_SHMEM] = "shmem",
         [SCHEMA_BACKING_HUGETLB] = "hugetlb",
@@ -101,7 +107,17 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_POOL_LIMIT, "int" },
                 { SCHEMA_POOL_QUOTA_PER_UID, "int" },
                 { SCHEMA_POOL_STATE, "enum", schema_pool_states },
-                { SCHEMA_POOL_LAST_ERROR, "?string" }) },
+                { SCHEMA_POOL_LAST_ERROR, "?string" },
+                { SCHEMA_POOL_HUGE, "?HugePages" }) },
+        { SCHEMA_TYPE, "HugePages", FIELDS(
+                { SCHEMA_HUGE_READY_HUGE_BYTES, "int" },
+                { SCHEMA_HUGE_POPULATED_BYTES, "int" },
+                { SCHEMA_HUGE_POPULATED_HUGE_BYTES, "int" },
+                { SCHEMA_HUGE_SHORT_MEMFDS, "int" },
+                { SCHEMA_HUGE_MIN_PERCENT, "int" },
+                { SCHEMA_HUGE_FALLBACK, "enum", schema_huge_fallbacks },
+                { SCHEMA_HUGE_HOST_GIVES_HUGE, "?bool" },
+                { SCHEMA_HUGE_HOST_ADVICE, "?string" }) },
         { SCHEMA_TYPE, "Event", FIELDS(
                 { SCHEMA_EVENT_KIND, "enum", schema_event_kinds },
                 { SCHEMA_EVENT_TIMESTAMP, "int" },

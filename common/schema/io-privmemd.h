@@ -76,6 +76,16 @@
 #define SCHEMA_POOL_QUOTA_PER_UID       "quotaPerUid"
 #define SCHEMA_POOL_STATE               "state"
 #define SCHEMA_POOL_LAST_ERROR          "lastError"
+#define SCHEMA_POOL_HUGE                "huge"
+
+#define SCHEMA_HUGE_READY_HUGE_BYTES    "readyHugeBytes"
+#define SCHEMA_HUGE_POPULATED_BYTES     "populatedBytes"
+#define SCHEMA_HUGE_POPULATED_HUGE_BYTES "populatedHugeBytes"
+#define SCHEMA_HUGE_SHORT_MEMFDS        "shortMemfds"
+#define SCHEMA_HUGE_MIN_PERCENT         "minPercent"
+#define SCHEMA_HUGE_FALLBACK            "fallback"
+#define SCHEMA_HUGE_HOST_GIVES_HUGE     "hostGivesHuge"
+#define SCHEMA_HUGE_HOST_ADVICE         "hostAdvice"
 
 #define SCHEMA_EVENT_KIND               "kind"
 #define SCHEMA_EVENT_TIMESTAMP          "timestamp"
@@ -177,6 +187,13 @@ typedef enum SchemaPoolState {
         _SCHEMA_POOL_STATE_MAX,
 } SchemaPoolState;
 
+typedef enum SchemaHugeFallback {
+        SCHEMA_HUGE_FALLBACK_LEND,
+        SCHEMA_HUGE_FALLBACK_RETRY,
+        SCHEMA_HUGE_FALLBACK_REFUSE,
+        _SCHEMA_HUGE_FALLBACK_MAX,
+} SchemaHugeFallback;
+
 typedef enum SchemaEventKind {
         SCHEMA_EVENT_KIND_WATCHING,
         SCHEMA_EVENT_KIND_LEASE_ACQUIRED,
@@ -196,6 +213,7 @@ extern const char *const schema_lease_states[_SCHEMA_LEASE_STATE_MAX + 1];
 extern const char *const schema_backings[_SCHEMA_BACKING_MAX + 1];
 extern const char *const schema_pool_states[_SCHEMA_POOL_STATE_MAX + 1];
 extern const char *const schema_event_kinds[_SCHEMA_EVENT_KIND_MAX + 1];
+extern const char *const schema_huge_fallbacks[_SCHEMA_HUGE_FALLBACK_MAX + 1];
 
 /* The value's name; NULL when out of range. */
 const char *schema_enum_to_string(const char *const table[], int value);

@@ -4,6 +4,7 @@
 
 #include "api/describe.h"
 #include "memfd/memfd-ops.h"
+#include "core/pool-thp.h"
 
 static void add_string(json_object *o, const char *key, const char *value) {
         json_object_object_add(o, key, json_object_new_string(value));
@@ -60,6 +61,25 @@ static json_object *describe_class(const SizeClass *c) {
         return o;
 }
 
+/* 2M shmem pools: what is huge, and what the pool does when too little is. */
+static json_object *describe_huge(const Pool *p) {
+        const PoolThp *t = &p->thp;
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        add_int(o, "readyHugeBytes", (int64_t) t->ready_huge);
+        add_int(o, "populatedBytes", (int64_t) t->populated);
+        add_int(o, "populatedHugeBytes", (int64_t) t->populated_huge);
+        add_int(o, "shortMemfds", (int64_t) t->short_memfds);
+        add_int(o, "minPercent", p->config->huge_min);
+        add_string(o, "fallback", huge_fallback_to_string(p->config->huge_fallback));
+        if (t->host >= 0)
+                json_object_object_add(o, "hostGivesHuge", json_object_new_boolean(t->host > 0));
+        if (t->host_advice)
+                add_string(o, "hostAdvice", t->host_advice);
+        return o;
+}
+
 json_object *describe_pool(const Pool *p) {
         const PoolConfig *pc = p->config;
         json_object *o = json_object_new_object(), *classes = json_object_new_array();
@@ -85,5 +105,7 @@ json_object *describe_pool(const Pool *p) {
         add_string(o, "state", p->retired ? "retired" : p->drained ? "drained" : p->last_error < 0 ? "failing" : "ok");
         if (p->last_error < 0)
                 add_string(o, "lastError", strerror(-p->last_error));
+        if (pool_is_thp(p))
+                json_object_object_add(o, "huge", describe_huge(p));
         return o;
 }

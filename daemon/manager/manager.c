@@ -7,6 +7,7 @@
 #include "api/methods.h"
 #include "core/lease.h"
 #include "core/pool.h"
+#include "core/pool-thp.h"
 #include "manager/manager.h"
 #include "manager/notify.h"
 #include "manager/recover.h"
@@ -79,6 +80,7 @@ static int manager_new_pools(Manager *m) {
                 int r = pool_new(&m->pools[m->n_pools], m, &m->config.pools[m->n_pools]);
                 if (r < 0)
                         return r;
+                pool_thp_check_host(m->pools[m->n_pools]);
         }
         return 0;
 }

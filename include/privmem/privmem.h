@@ -125,6 +125,20 @@ uint64_t privmem_pool_quota_per_uid(const privmem_pool *pool);
 enum privmem_pool_state privmem_pool_state(const privmem_pool *pool);
 const char *privmem_pool_last_error(const privmem_pool *pool);  /* NULL when none */
 
+/* What a backing=shmem page_size=2M (transparent huge page) pool got from the kernel. */
+struct privmem_pool_huge {
+        uint64_t ready_huge_bytes;      /* of the ready memfds, in 2 MiB pages */
+        uint64_t populated_bytes;       /* populated since privmemd started */
+        uint64_t populated_huge_bytes;  /* ... of them in 2 MiB pages */
+        uint64_t short_memfds;          /* memfds under min_percent: lent anyway or dropped */
+        unsigned min_percent;
+        const char *fallback;           /* "lend", "retry" or "refuse" (borrowed from the pool) */
+        int host_gives_huge;            /* 1, 0, or -1 when unknown */
+        const char *host_advice;        /* what to change on the host, or a note; NULL when none */
+};
+/* 1 and *ret filled for a 2M shmem pool; 0 for other pools (LIBPRIVMEM_0.3). */
+int privmem_pool_huge(const privmem_pool *pool, struct privmem_pool_huge *ret);
+
 /* Size classes, 0 <= i < privmem_pool_n_classes(); out of range gives 0. */
 size_t privmem_pool_n_classes(const privmem_pool *pool);
 uint64_t privmem_pool_class_size(const privmem_pool *pool, size_t i);

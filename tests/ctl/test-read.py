@@ -94,9 +94,10 @@ def test_pools(d):
     out = d.ctl("pools").stdout
     tables = out.split("\n\n")
     expect_eq(len(tables), 2, "pools prints the pools, a blank line, the size classes:\n" + out)
-    rows = check_table(tables[0], {"PAGE", "READY", "LENT", "OTHER", "LIMIT", "QUOTA/UID"})
+    rows = check_table(tables[0], {"PAGE", "READY", "LENT", "OTHER", "LIMIT", "QUOTA/UID", "HUGE"})
     expect_eq(rows[0], {"POOL": "vm", "BACKING": "shmem", "PAGE": "4.0 KiB", "STATE": "ok", "READY": "8.0 MiB",
-                        "LENT": "0 B", "OTHER": "0 B", "LIMIT": "32 MiB", "QUOTA/UID": "16 MiB", "NUMA": "-"},
+                        "LENT": "0 B", "OTHER": "0 B", "LIMIT": "32 MiB", "QUOTA/UID": "16 MiB", "NUMA": "-",
+                        "HUGE": "-"},
               "pool vm in the table")
     expect_eq(rows[1]["LIMIT"], "8.0 MiB", "limit of rootonly")
     rows = check_table(tables[1], {"SIZE", "TARGET", "READY", "BUILDING", "LENT"})
