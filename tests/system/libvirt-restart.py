@@ -107,7 +107,8 @@ def run(tmp, privmemd):
         l2 = acquire_for(c, "vm2")["id"]
         with open(os.path.join(tmp, "runtime", "leases", l1 + ".json")) as f:
             rec = json.load(f)
-        if rec.get("ownerKind") != "domain" or rec.get("ownerDomain") != DOMAINS["vm1"]:
+        o = rec.get("owner", {})
+        if o.get("kind") != "domain" or o.get("domain") != DOMAINS["vm1"] or not o.get("domainId"):
             fail("lease file of a domain-owned lease: %s" % rec)
         c.close()
 
