@@ -19,10 +19,11 @@
 #define RECHECK_MAX_USEC (600ULL * 1000 * 1000)
 
 const char *lease_state_to_string(LeaseState s) {
-        static const char *const names[] = {
-                [LEASE_ACTIVE] = "active", [LEASE_INVALIDATING] = "invalidating", [LEASE_LEAKED] = "leaked",
-        };
-        return names[s];
+        return schema_enum_to_string(schema_lease_states, s);
+}
+
+int lease_state_from_string(const char *s) {
+        return schema_enum_from_string(schema_lease_states, s);
 }
 
 /* "Lease ID (POOL, SIZE bytes, owner KIND PID COMM): what", with journal fields for each. */

@@ -5,13 +5,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "schema/io-privmemd.h"
 #include "varlink/varlink-server.h"
 
+/* The wire's Owner.kind: a value indexes schema_owner_kinds. */
 typedef enum OwnerKind {
-        OWNER_PROCESS,
-        OWNER_CONNECTION,
-        OWNER_UNKNOWN,          /* recovered without its owner: only a Release ends it */
-        OWNER_DOMAIN,           /* a libvirt domain by UUID: libvirt-watch.c ends it */
+        OWNER_PROCESS = SCHEMA_OWNER_KIND_PROCESS,
+        OWNER_CONNECTION = SCHEMA_OWNER_KIND_CONNECTION,
+        OWNER_UNKNOWN = SCHEMA_OWNER_KIND_UNKNOWN,      /* recovered without its owner: only a Release ends it */
+        OWNER_DOMAIN = SCHEMA_OWNER_KIND_DOMAIN,        /* a libvirt domain by UUID: libvirt-watch.c ends it */
 } OwnerKind;
 
 #define OWNER_DOMAIN_UUID_LEN 36
@@ -25,6 +27,10 @@ typedef struct Owner {
         VarlinkConnection *conn;        /* OWNER_CONNECTION */
         char domain_uuid[OWNER_DOMAIN_UUID_LEN + 1];    /* OWNER_DOMAIN */
         char *domain_name;
+        /* Which run of the domain the lease is for, to tell a domain restarted unseen (0: not known) */
+        int domain_id;                  /* libvirt's id while it ran */
+        pid_t domain_qemu_pid;          /* its QEMU process, when privmemd found one */
+        uint64_t domain_qemu_start_time;
 } Owner;
 
 #define OWNER_INIT ((Owner) { .pidfd = -1 })

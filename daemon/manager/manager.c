@@ -11,6 +11,7 @@
 #include "manager/manager.h"
 #include "manager/notify.h"
 #include "manager/recover.h"
+#include "schema/io-privmemd.h"
 #include "store/fdstore.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -63,7 +64,7 @@ static int manager_new_server(Manager *m) {
                 .product = "privmemd",
                 .version = PACKAGE_VERSION,
                 .url = "https://github.com/privmemd/privmemd",
-                .system_error = "io.privmemd.SystemError",
+                .system_error = SCHEMA_ERROR_SYSTEM_ERROR,
         };
         int r = varlink_server_new(&m->server, m->event, &info);
         if (r < 0)

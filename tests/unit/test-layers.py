@@ -38,8 +38,9 @@ UPCALLS = {
     'daemon/core/pool.c': ['store', 'manager', 'api'],
     'daemon/core/lease.c': ['store', 'manager', 'api'],
     'daemon/core/build.c': ['store', 'manager', 'api'],
-    'daemon/virt/libvirt-watch.c': ['manager'],
-    'daemon/virt/libvirt-off.c': ['manager'],
+    'daemon/virt/libvirt-watch.c': ['store', 'manager'],
+    'daemon/virt/libvirt-domain.c': ['store', 'manager'],
+    'daemon/virt/libvirt-off.c': ['store', 'manager'],
     'daemon/manager/manager.c': ['api'],
     'daemon/manager/manager-reload.c': ['api'],
 }
