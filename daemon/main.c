@@ -3,9 +3,9 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "log.h"
-#include "macro.h"
-#include "manager.h"
+#include "manager/manager.h"
+#include "util/log.h"
+#include "util/macro.h"
 
 static void help(void) {
         printf("privmemd [OPTIONS...]\n\n"

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A lease: one memfd lent to one owner, watched until the owner is gone, then punched. */
+#pragma once
+
+#include "core/owner.h"
+#include "core/pool.h"
+
+/* The wire's Lease.state: a value indexes schema_lease_states. */
+typedef enum LeaseState {
+        LEASE_ACTIVE = SCHEMA_LEASE_STATE_ACTIVE,
+        LEASE_INVALIDATING = SCHEMA_LEASE_STATE_INVALIDATING,   /* owner gone or released: the punch is queued or running */
+        LEASE_LEAKED = SCHEMA_LEASE_STATE_LEAKED,       /* blocks came back after the punch: someone else holds the memfd */
+} LeaseState;
+
+typedef struct Lease {
+        struct Lease *prev, *next;
+        Manager *manager;
+        Pool *pool;
+        SizeClass *cls;
+        char id[MEMFD_ID_LEN + 1];
+        uint64_t size;
+        int fd;
+        LeaseState state;
+        Owner owner;
+        sd_event_source *owner_watch;
+        uid_t uid;
+        char *tag;
+        uint64_t acquired_usec;         /* CLOCK_MONOTONIC */
+        uint64_t held;                  /* bytes still allocated after the last punch */
+        Job punch;
+        unsigned punches;
+        sd_event_source *recheck;
+} Lease;
+
+const char *lease_state_to_string(LeaseState s);
+int lease_state_from_string(const char *s);     /* -EINVAL when no state has that name */
+/* Lends memfd to owner (both taken, also on failure) and starts watching the owner. */
+int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t uid, const char *tag);
+typedef struct LeaseRecord LeaseRecord;
+/* A lease found again after a restart: its fd (taken on success) and owner (taken). */
+int lease_restore(Lease **ret, Pool *pool, const LeaseRecord *rec, int fd, Owner *owner);
+/* Ends the lease: stops watching, gives back the uid's quota, queues the punch. Idempotent. */
+void lease_invalidate(Lease *l, const char *why);
+/* Frees without punching: only when the daemon exits. */
+void lease_free(Lease *l);
