@@ -6,7 +6,7 @@
 #include <sys/random.h>
 
 #include "core/build.h"
-#include "manager/manager.h"
+#include "core/core.h"
 #include "memfd/memfd-ops.h"
 #include "util/macro.h"
 
@@ -86,13 +86,12 @@ static void build_finish(Build *b) {
         }
         p->last_error = 0;
         p->failures = 0;
-        histogram_observe(&p->manager->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
+        histogram_observe(&p->core->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
         size_class_ready(c, TAKE_PTR(b->memfd));
         free(b);
         pool_refill(p);
         pool_check_target(p);
-        if (p->retired)
-                manager_collect_pools(p->manager);
+        pool_check_unused(p);
 }
 
 static void chunk_done(Job *j) {
@@ -150,7 +149,7 @@ int build_start(SizeClass *c, bool urgent) {
         c->n_building++;
         p->bytes_building += c->size;
         for (unsigned i = 0; i < b->n_chunks; i++)
-                workers_submit(p->manager->workers, &b->chunks[i].job);
+                workers_submit(p->core->workers, &b->chunks[i].job);
         return 0;
 }
 
@@ -159,7 +158,7 @@ void size_class_promote_build(SizeClass *c) {
                 if (!b->urgent) {
                         b->urgent = true;
                         for (unsigned i = 0; i < b->n_chunks; i++)
-                                workers_promote(c->pool->manager->workers, &b->chunks[i].job);
+                                workers_promote(c->pool->core->workers, &b->chunks[i].job);
                         return;
                 }
 }

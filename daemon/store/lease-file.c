@@ -66,13 +66,6 @@ static int64_t record_int(json_object *o, const char *key) {
         return json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
 }
 
-static int lease_state_from_string(const char *s) {
-        for (int i = LEASE_ACTIVE; i <= LEASE_LEAKED; i++)
-                if (streq(s, lease_state_to_string((LeaseState) i)))
-                        return i;
-        return -EINVAL;
-}
-
 /* A domain owner's UUID and name; a lease without its UUID would be owned by nobody. */
 static int record_parse_domain(json_object *o, LeaseRecord *r) {
         const char *uuid = record_string(o, "ownerDomain"), *name = record_string(o, "ownerDomainName");

@@ -102,7 +102,7 @@ static VirtDomain *domain_track(VirtWatch *w, const char *uuid) {
 
 static unsigned domain_leases(VirtWatch *w, const char *uuid, bool invalidate, const char *why) {
         unsigned n = 0;
-        for (Lease *l = w->manager->leases, *next; l; l = next) {
+        for (Lease *l = w->manager->core.leases, *next; l; l = next) {
                 next = l->next;
                 if (l->state != LEASE_ACTIVE || l->owner.kind != OWNER_DOMAIN || !streq(l->owner.domain_uuid, uuid))
                         continue;
@@ -207,7 +207,7 @@ static void watch_reconcile(VirtWatch *w) {
                 if (!d->why && domain_leases(w, d->uuid, false, NULL) == 0)
                         domain_free(d);
         }
-        for (Lease *l = w->manager->leases, *next; l; l = next) {
+        for (Lease *l = w->manager->core.leases, *next; l; l = next) {
                 next = l->next;
                 if (l->state == LEASE_ACTIVE && l->owner.kind == OWNER_DOMAIN) {
                         VirtDomain *d = domain_find(w, l->owner.domain_uuid);
