@@ -6,6 +6,7 @@
 
 #include "json-get.h"
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
 #define ACQUIRE_FLAGS_KNOWN (PRIVMEM_ACQUIRE_OWNER_PIDFD | PRIVMEM_ACQUIRE_BIND_TO_CONNECTION | PRIVMEM_ACQUIRE_NO_WAIT)
 #define OPTIONS_SIZE_0_1 (offsetof(struct privmem_acquire_options, tag) + sizeof(const char *))
@@ -43,16 +44,16 @@ static json_object *request_new(const char *pool, uint64_t size, const struct pr
         json_object *j = json_object_new_object();
         if (!j)
                 return NULL;
-        json_object_object_add(j, "pool", json_object_new_string(pool));
-        json_object_object_add(j, "size", json_object_new_int64((int64_t) size));
+        json_object_object_add(j, SCHEMA_ACQUIRE_POOL, json_object_new_string(pool));
+        json_object_object_add(j, SCHEMA_ACQUIRE_SIZE, json_object_new_int64((int64_t) size));
         if (o && (o->flags & PRIVMEM_ACQUIRE_OWNER_PIDFD))
-                json_object_object_add(j, "ownerFileDescriptor", json_object_new_int(0));
+                json_object_object_add(j, SCHEMA_ACQUIRE_OWNER_FD, json_object_new_int(0));
         if (o && (o->flags & PRIVMEM_ACQUIRE_BIND_TO_CONNECTION))
-                json_object_object_add(j, "bindToConnection", json_object_new_boolean(true));
+                json_object_object_add(j, SCHEMA_ACQUIRE_BIND_TO_CONNECTION, json_object_new_boolean(true));
         if (o && (o->flags & PRIVMEM_ACQUIRE_NO_WAIT))
-                json_object_object_add(j, "wait", json_object_new_boolean(false));
+                json_object_object_add(j, SCHEMA_ACQUIRE_WAIT, json_object_new_boolean(false));
         if (o && o->tag)
-                json_object_object_add(j, "tag", json_object_new_string(o->tag));
+                json_object_object_add(j, SCHEMA_ACQUIRE_TAG, json_object_new_string(o->tag));
         return j;
 }
 
@@ -76,9 +77,9 @@ static int reply_take(privmem *p, VarlinkReply *reply, const char *pool, uint64_
         json_object *lease;
         uint64_t index;
 
-        if (json_get_object(reply->parameters, "lease", &lease) < 0 || lease_from_json(lease, &l) < 0 ||
-            json_get_u64(reply->parameters, "fileDescriptor", &index) < 0)
-                return privmem_error_local(p, -EPROTO, "acquire: privmemd's reply does not match io.privmemd.Acquire");
+        if (json_get_object(reply->parameters, SCHEMA_ACQUIRE_LEASE, &lease) < 0 || lease_from_json(lease, &l) < 0 ||
+            json_get_u64(reply->parameters, SCHEMA_ACQUIRE_FD, &index) < 0)
+                return privmem_error_local(p, -EPROTO, "acquire: privmemd's reply does not match " SCHEMA_METHOD_ACQUIRE);
         if (privmem_lease_size(l) != size || !streq(privmem_lease_pool(l), pool))
                 return privmem_error_local(p, -EPROTO, "acquire: asked pool '%s' for %llu bytes, got a lease from '%s' of %llu",
                                            pool, (unsigned long long) size, privmem_lease_pool(l),
@@ -119,7 +120,7 @@ _public_ int privmem_acquire(privmem *p, const char *pool, uint64_t size,
                         return privmem_error_local(p, -errno, "acquire: cannot duplicate owner pidfd %d", opts->owner_pidfd);
                 }
         }
-        r = privmem_call(p, "io.privmemd.Acquire", request, fds, n_fds,
+        r = privmem_call(p, SCHEMA_METHOD_ACQUIRE, request, fds, n_fds,
                          opts && (opts->flags & PRIVMEM_ACQUIRE_NO_WAIT), &reply);
         if (r < 0)
                 return r;

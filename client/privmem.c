@@ -83,6 +83,17 @@ int privmem_call(privmem *p, const char *method, json_object *parameters, int *f
                 varlink_reply_done(&reply);
                 return r;
         }
+        p->reply = json_object_get(reply.parameters);
         *ret = reply;
         return 0;
+}
+
+const char *privmem_json_text(json_object *o, unsigned flags) {
+        int f = JSON_C_TO_STRING_NOSLASHESCAPE;
+        f |= flags & PRIVMEM_JSON_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+        return o ? json_object_to_json_string_ext(o, f) : NULL;
+}
+
+_public_ const char *privmem_last_reply_json(privmem *p, unsigned flags) {
+        return p ? privmem_json_text(p->reply, flags) : NULL;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "schema/io-privmemd.h"
 #include "size.h"
 
 static const char *socket_path(const Ctl *c) {
@@ -76,23 +77,23 @@ static void permission_denied(const Ctl *c) {
 
 /* Errors privmemd answered, worded here; others with libprivmem's message. */
 static void daemon_error(const Ctl *c, privmem *p, const char *name) {
-        if (streq(name, "io.privmemd.PoolExhausted"))
+        if (streq(name, SCHEMA_ERROR_POOL_EXHAUSTED))
                 exhausted(p);
-        else if (streq(name, "io.privmemd.QuotaExceeded"))
+        else if (streq(name, SCHEMA_ERROR_QUOTA_EXCEEDED))
                 quota(p);
-        else if (streq(name, "io.privmemd.InvalidSize"))
+        else if (streq(name, SCHEMA_ERROR_INVALID_SIZE))
                 invalid_size(p);
-        else if (streq(name, "org.varlink.service.PermissionDenied"))
+        else if (streq(name, SCHEMA_ERROR_PERMISSION_DENIED))
                 permission_denied(c);
-        else if (streq(name, "io.privmemd.NoSuchPool"))
+        else if (streq(name, SCHEMA_ERROR_NO_SUCH_POOL))
                 fprintf(stderr, "no pool '%s'. 'privmemctl pools' lists them.\n",
                         privmem_last_error_string(p, "pool") ?: "?");
-        else if (streq(name, "io.privmemd.NoSuchLease"))
+        else if (streq(name, SCHEMA_ERROR_NO_SUCH_LEASE))
                 fprintf(stderr, "no lease '%s' (or not one of yours). 'privmemctl leases' lists them.\n",
-                        privmem_last_error_string(p, "id") ?: "?");
-        else if (streq(name, "io.privmemd.BadConfiguration"))
+                        privmem_last_error_string(p, SCHEMA_NO_SUCH_LEASE_ID) ?: "?");
+        else if (streq(name, SCHEMA_ERROR_BAD_CONFIGURATION))
                 fprintf(stderr, "privmemd refused the configuration and keeps the one in use: %s\n",
-                        privmem_last_error_string(p, "message") ?: "?");
+                        privmem_last_error_string(p, SCHEMA_BAD_CONFIGURATION_MESSAGE) ?: "?");
         else
                 fprintf(stderr, "%s (%s)\n", privmem_last_error_message(p) ?: "failed", name);
 }
@@ -113,11 +114,10 @@ int ctl_fail(const Ctl *c, privmem *p, int r) {
         return CTL_EXIT_DAEMON;
 }
 
-int ctl_print_json(json_object *o) {
-        if (!o)
+int ctl_print_reply(privmem *p) {
+        const char *text = privmem_last_reply_json(p, PRIVMEM_JSON_PRETTY);
+        if (!text)
                 return -ENOMEM;
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
+        puts(text);
         return fflush(stdout) == 0 ? 0 : -errno;
 }

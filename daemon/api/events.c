@@ -7,6 +7,7 @@
 #include "api/describe.h"
 #include "api/events.h"
 #include "core/lease.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
 #include "varlink/varlink-dispatch.h"
 
@@ -18,17 +19,17 @@ struct Watcher {
         bool privileged;        /* sees every lease, not just its uid's */
 };
 
-static const char *const kind_names[] = {
-        [EVENT_WATCHING] = "watching",
-        [EVENT_LEASE_ACQUIRED] = "leaseAcquired",
-        [EVENT_LEASE_INVALIDATING] = "leaseInvalidating",
-        [EVENT_LEASE_RELEASED] = "leaseReleased",
-        [EVENT_LEASE_LEAKED] = "leaseLeaked",
-        [EVENT_POOL_EXHAUSTED] = "poolExhausted",
-        [EVENT_POOL_REFILLED] = "poolRefilled",
-        [EVENT_POOL_FAILING] = "poolFailing",
-        [EVENT_CONFIG_RELOADED] = "configReloaded",
-};
+/* The wire's Event.kind: EventKind indexes schema_event_kinds. */
+_Static_assert((int) EVENT_WATCHING == (int) SCHEMA_EVENT_KIND_WATCHING &&
+               (int) EVENT_LEASE_ACQUIRED == (int) SCHEMA_EVENT_KIND_LEASE_ACQUIRED &&
+               (int) EVENT_LEASE_INVALIDATING == (int) SCHEMA_EVENT_KIND_LEASE_INVALIDATING &&
+               (int) EVENT_LEASE_RELEASED == (int) SCHEMA_EVENT_KIND_LEASE_RELEASED &&
+               (int) EVENT_LEASE_LEAKED == (int) SCHEMA_EVENT_KIND_LEASE_LEAKED &&
+               (int) EVENT_POOL_EXHAUSTED == (int) SCHEMA_EVENT_KIND_POOL_EXHAUSTED &&
+               (int) EVENT_POOL_REFILLED == (int) SCHEMA_EVENT_KIND_POOL_REFILLED &&
+               (int) EVENT_POOL_FAILING == (int) SCHEMA_EVENT_KIND_POOL_FAILING &&
+               (int) EVENT_CONFIG_RELOADED == (int) SCHEMA_EVENT_KIND_CONFIG_RELOADED &&
+               _SCHEMA_EVENT_KIND_MAX == 9, "EventKind and io.privmemd's Event.kind differ");
 
 static json_object *event_new(EventKind kind, const char *reason) {
         struct timespec ts;
@@ -37,10 +38,10 @@ static json_object *event_new(EventKind kind, const char *reason) {
         if (!e)
                 return NULL;
         clock_gettime(CLOCK_REALTIME, &ts);
-        json_object_object_add(e, "kind", json_object_new_string(kind_names[kind]));
-        json_object_object_add(e, "timestamp", json_object_new_int64((int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000));
+        json_object_object_add(e, SCHEMA_EVENT_KIND, json_object_new_string(schema_event_kinds[kind]));
+        json_object_object_add(e, SCHEMA_EVENT_TIMESTAMP, json_object_new_int64((int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000));
         if (reason)
-                json_object_object_add(e, "reason", json_object_new_string(reason));
+                json_object_object_add(e, SCHEMA_EVENT_REASON, json_object_new_string(reason));
         return e;
 }
 
@@ -48,7 +49,7 @@ static int watcher_send(Watcher *w, json_object *event) {
         json_object *reply = json_object_new_object();
         if (!reply)
                 return -ENOMEM;
-        json_object_object_add(reply, "event", json_object_get(event));
+        json_object_object_add(reply, SCHEMA_WATCH_EVENT, json_object_get(event));
         return varlink_call_notify(w->call, reply);
 }
 
@@ -70,9 +71,9 @@ static void events_lease(Manager *m, EventKind kind, const Lease *l, const char 
         if (!e)
                 return;
         sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        json_object_object_add(e, "lease", describe_lease(l, now));
-        json_object_object_add(e, "pool", json_object_new_string(l->pool->config->name));
-        json_object_object_add(e, "size", json_object_new_int64((int64_t) l->size));
+        json_object_object_add(e, SCHEMA_EVENT_LEASE, describe_lease(l, now));
+        json_object_object_add(e, SCHEMA_EVENT_POOL, json_object_new_string(l->pool->config->name));
+        json_object_object_add(e, SCHEMA_EVENT_SIZE, json_object_new_int64((int64_t) l->size));
         events_send(m, e, l->uid);
 }
 
@@ -82,9 +83,9 @@ void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const
         json_object *e = event_new(kind, reason);
         if (!e)
                 return;
-        json_object_object_add(e, "pool", json_object_new_string(p->config->name));
+        json_object_object_add(e, SCHEMA_EVENT_POOL, json_object_new_string(p->config->name));
         if (size > 0)
-                json_object_object_add(e, "size", json_object_new_int64((int64_t) size));
+                json_object_object_add(e, SCHEMA_EVENT_SIZE, json_object_new_int64((int64_t) size));
         events_send(m, e, (uid_t) -1);
 }
 

@@ -4,6 +4,7 @@
 #include "api/errors.h"
 #include "api/methods.h"
 #include "core/pool-admin.h"
+#include "schema/io-privmemd.h"
 #include "manager/manager.h"
 #include "util/macro.h"
 #include "varlink/varlink-dispatch.h"
@@ -132,8 +133,8 @@ int method_reload(VarlinkCall *c, json_object *params, void *userdata) {
         if (r < 0 && error) {
                 json_object *o = json_object_new_object();
                 if (o)
-                        json_object_object_add(o, "message", json_object_new_string(error));
-                return varlink_call_error(c, "io.privmemd.BadConfiguration", o);
+                        json_object_object_add(o, SCHEMA_BAD_CONFIGURATION_MESSAGE, json_object_new_string(error));
+                return varlink_call_error(c, SCHEMA_ERROR_BAD_CONFIGURATION, o);
         }
         if (r < 0)
                 return r;

@@ -50,6 +50,24 @@ int parse_unsigned(const char *s, unsigned max, unsigned *ret) {
         return 0;
 }
 
+int parse_percent(const char *s, unsigned *ret) {
+        char buf[8];
+        size_t n = strlen(s);
+        if (n == 0 || n >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, s, n + 1);
+        if (buf[n - 1] == '%')
+                buf[n - 1] = 0;
+        unsigned v;
+        int r = parse_unsigned(buf, 100, &v);
+        if (r < 0)
+                return r;
+        if (v == 0)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
 int parse_boolean(const char *s, bool *ret) {
         static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
         for (size_t i = 0; i < ELEMENTSOF(yes); i++)
@@ -186,4 +204,21 @@ int parse_users(const char *s, uid_t **ret, size_t *ret_n, bool *ret_all) {
 
 int parse_groups(const char *s, gid_t **ret, size_t *ret_n) {
         return parse_ids(s, false, (unsigned **) ret, ret_n, NULL);
+}
+
+static const char *const huge_fallback_names[_HUGE_FALLBACK_MAX] = {
+        [HUGE_FALLBACK_LEND] = "lend",
+        [HUGE_FALLBACK_RETRY] = "retry",
+        [HUGE_FALLBACK_REFUSE] = "refuse",
+};
+
+const char *huge_fallback_to_string(HugeFallback f) {
+        return f < _HUGE_FALLBACK_MAX ? huge_fallback_names[f] : NULL;
+}
+
+int huge_fallback_from_string(const char *s) {
+        for (size_t i = 0; i < _HUGE_FALLBACK_MAX; i++)
+                if (streq(s, huge_fallback_names[i]))
+                        return (int) i;
+        return -EINVAL;
 }

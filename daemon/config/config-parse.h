@@ -13,6 +13,8 @@ int parse_size(const char *s, uint64_t *ret);
 int parse_size_targets(const char *s, SizeTarget **ret, size_t *ret_n);
 int parse_unsigned(const char *s, unsigned max, unsigned *ret);
 int parse_boolean(const char *s, bool *ret);  /* yes/no, true/false, on/off, 1/0 */
+/* "90%" or "90": 1-100. */
+int parse_percent(const char *s, unsigned *ret);
 /* Names or numbers, separated by blanks or commas; "*" (users only) means everyone. */
 int parse_users(const char *s, uid_t **ret, size_t *ret_n, bool *ret_all);
 int parse_groups(const char *s, gid_t **ret, size_t *ret_n);

@@ -25,9 +25,9 @@ static int pool_validate_page_size(PoolConfig *pc, char **ret_error) {
 
         if (pc->page_size == 0)
                 pc->page_size = pc->backing == BACKING_HUGETLB ? 2ULL << 20 : base;
-        if (pc->backing == BACKING_SHMEM && pc->page_size != base)
-                return pool_fail(pc, ret_error, "page_size %" PRIu64 " needs backing=hugetlb (shmem pages are %" PRIu64 " bytes)",
-                                 pc->page_size, base);
+        if (pc->backing == BACKING_SHMEM && pc->page_size != base && pc->page_size != MEMFD_THP_SIZE)
+                return pool_fail(pc, ret_error, "page_size %" PRIu64 " needs backing=hugetlb (shmem pages are %" PRIu64 " or %llu bytes)",
+                                 pc->page_size, base, MEMFD_THP_SIZE);
         if (pc->backing == BACKING_HUGETLB && pc->page_size == base)
                 return pool_fail(pc, ret_error, "backing=hugetlb needs page_size 2M or 1G, not %" PRIu64, pc->page_size);
         return 0;
@@ -54,12 +54,32 @@ static int pool_validate_sizes(PoolConfig *pc, char **ret_error, uint64_t *ret_w
         return 0;
 }
 
+/* huge_fallback= and huge_min= are for 2M shmem pools, which cannot be guest-sealed: their
+ * populate maps them, and F_SEAL_GUEST forbids every mapping. */
+static int pool_validate_thp(PoolConfig *pc, char **ret_error) {
+        MemfdSpec spec = pool_config_memfd_spec(pc);
+        if (!memfd_spec_is_thp(&spec)) {
+                if (pc->huge_min || pc->huge_fallback != HUGE_FALLBACK_LEND)
+                        return pool_fail(pc, ret_error, "huge_fallback= and huge_min= are for backing=shmem page_size=2M");
+                return 0;
+        }
+        if (pc->seal_guest)
+                return pool_fail(pc, ret_error, "seal_guest=yes is not possible with backing=shmem page_size=2M "
+                                 "(its memfds are mapped to populate them with huge pages)");
+        if (pc->huge_min == 0)
+                pc->huge_min = 90;
+        return 0;
+}
+
 static int pool_validate(PoolConfig *pc, char **ret_error) {
         uint64_t warm = 0, largest = 0;
         int r = pool_validate_page_size(pc, ret_error);
         if (r < 0)
                 return r;
         r = pool_validate_sizes(pc, ret_error, &warm, &largest);
+        if (r < 0)
+                return r;
+        r = pool_validate_thp(pc, ret_error);
         if (r < 0)
                 return r;
         if (pc->limit == 0)

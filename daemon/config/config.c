@@ -4,7 +4,7 @@
  *   [privmemd]             workers=, admin_group=
  *   [libvirt]              uri= (libvirt domains as lease owners; see libvirt-watch.c)
  *   [pool NAME]            backing=, page_size=, sizes=, limit=, quota_per_uid=, leases_per_uid=,
- *                          numa_node=, users=, groups=
+ *                          numa_node=, users=, groups=, seal_guest=, huge_fallback=, huge_min=
  *
  * The main file, then privmemd.conf.d/ (*.conf, in name order): a later value of a key wins. */
 #include <dirent.h>
@@ -125,6 +125,14 @@ static int pool_set(PoolConfig *pc, const char *key, const char *value) {
                 return pool_set_numa_node(pc, value);
         if (streq(key, "seal_guest"))
                 return parse_boolean(value, &pc->seal_guest);
+        if (streq(key, "huge_fallback")) {
+                r = huge_fallback_from_string(value);
+                if (r >= 0)
+                        pc->huge_fallback = (HugeFallback) r;
+                return r;
+        }
+        if (streq(key, "huge_min"))
+                return parse_percent(value, &pc->huge_min);
         if (streq(key, "users")) {
                 free(pc->users);
                 pc->users = NULL;
@@ -179,6 +187,8 @@ static const char *key_hint(const char *key) {
                 { "numa_node", "expected a node number, 0-1023" },
                 { "workers", "expected a number of threads, 1-256" },
                 { "seal_guest", "expected yes or no" },
+                { "huge_fallback", "expected lend, retry or refuse" },
+                { "huge_min", "expected a percentage, 1-100%" },
         };
         for (size_t i = 0; i < ELEMENTSOF(hints); i++)
                 if (streq(hints[i].key, key))

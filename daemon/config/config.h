@@ -13,6 +13,17 @@ typedef struct SizeTarget {
         unsigned target;        /* ready memfds of this size to keep */
 } SizeTarget;
 
+/* What a 2M shmem pool does with a memfd of which less than huge_min percent is 2 MiB folios. */
+typedef enum HugeFallback {
+        HUGE_FALLBACK_LEND,     /* lend it anyway, and report it (the default) */
+        HUGE_FALLBACK_RETRY,    /* drop it, retry with backoff; Acquires waiting keep waiting */
+        HUGE_FALLBACK_REFUSE,   /* drop it, fail the Acquires waiting for it, retry with backoff */
+        _HUGE_FALLBACK_MAX,
+} HugeFallback;
+
+const char *huge_fallback_to_string(HugeFallback f);
+int huge_fallback_from_string(const char *s);
+
 typedef struct PoolConfig {
         char *name;
         char *origin;           /* "FILE:LINE" of its section, for error messages */
@@ -25,6 +36,8 @@ typedef struct PoolConfig {
         unsigned leases_per_uid;
         int numa_node;          /* -1: none */
         bool seal_guest;        /* F_SEAL_GUEST on every memfd (a kernel of kernel-patches/) */
+        HugeFallback huge_fallback;     /* backing=shmem page_size=2M only */
+        unsigned huge_min;      /* percent; 0 until set */
         bool all_users;         /* users = * */
         uid_t *users;
         size_t n_users;

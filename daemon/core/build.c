@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A build: one new memfd being populated by the workers, chunk by chunk, then sealed.
  * Chunks let several workers fill one large memfd; they are done on the event loop in any order,
- * and the last one seals the memfd and hands it to its size class. */
+ * and the last one seals the memfd and hands it to its size class. At most PARALLEL_CHUNKS of one
+ * memfd are in the workers' queue at a time: one memfd stops scaling at ~4 threads (its own
+ * locks), so more workers fill several memfds at once instead. */
 #include <stdio.h>
 #include <sys/random.h>
 
 #include "core/build.h"
 #include "core/core.h"
+#include "core/pool-thp.h"
 #include "memfd/memfd-ops.h"
 #include "util/macro.h"
 
 #define CHUNK_BYTES (64ULL << 20)
+#define THP_CHUNK_BYTES (256ULL << 20)    /* a privmemd-populate process each: ~2.5 ms to spawn */
+#define PARALLEL_CHUNKS 4U
 
 typedef struct BuildChunk {
         Job job;                /* first: a Job * is a BuildChunk * */
         Build *build;
         uint64_t offset, length;
+        uint64_t huge;          /* bytes of it in huge pages, from run() */
 } BuildChunk;
 
 struct Build {
@@ -25,7 +31,7 @@ struct Build {
         bool urgent;
         uint64_t start_usec;
         int error;              /* the first chunk's failure */
-        unsigned n_chunks, chunks_left;
+        unsigned n_chunks, chunks_left, chunks_submitted;
         BuildChunk chunks[];
 };
 
@@ -46,7 +52,7 @@ static void chunk_run(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
         MemfdSpec spec = pool_config_memfd_spec(b->cls->pool->config);
-        j->result = memfd_ops_populate(&spec, b->memfd->fd, ch->offset, ch->length);
+        j->result = memfd_ops_populate(&spec, b->memfd->fd, ch->offset, ch->length, &ch->huge);
 }
 
 void build_free(Build *b) {
@@ -79,6 +85,16 @@ static void build_finish(Build *b) {
         int r = b->error ?: memfd_ops_seal(b->memfd->fd);
 
         build_unlink(b);
+        for (unsigned i = 0; i < b->n_chunks; i++)
+                b->memfd->huge += b->chunks[i].huge;
+        if (r >= 0) {
+                r = pool_thp_accept(p, b->memfd);
+                if (r == 0) {  /* huge_fallback=retry: dropped, and the waiters keep waiting */
+                        build_free(b);
+                        pool_build_retry(p, c, -ENOMEM);
+                        return;
+                }
+        }
         if (r < 0) {
                 build_free(b);
                 pool_build_failed(p, c, r);
@@ -94,6 +110,11 @@ static void build_finish(Build *b) {
         pool_check_unused(p);
 }
 
+static void build_submit_next(Build *b) {
+        if (b->chunks_submitted < b->n_chunks)
+                workers_submit(b->cls->pool->core->workers, &b->chunks[b->chunks_submitted++].job);
+}
+
 static void chunk_done(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
@@ -102,11 +123,15 @@ static void chunk_done(Job *j) {
                 b->error = j->result;
         if (--b->chunks_left == 0)
                 build_finish(b);
+        else
+                build_submit_next(b);
 }
 
 static Build *build_new(SizeClass *c, bool urgent) {
         const PoolConfig *pc = c->pool->config;
-        uint64_t chunk = MAX(CHUNK_BYTES / pc->page_size, 1) * pc->page_size;
+        MemfdSpec spec = pool_config_memfd_spec(pc);
+        uint64_t bytes = memfd_spec_is_thp(&spec) ? THP_CHUNK_BYTES : CHUNK_BYTES;
+        uint64_t chunk = MAX(bytes / pc->page_size, 1) * pc->page_size;
         unsigned n = (unsigned) ((c->size + chunk - 1) / chunk);
         Build *b = calloc(1, sizeof(Build) + n * sizeof(BuildChunk));
 
@@ -148,8 +173,8 @@ int build_start(SizeClass *c, bool urgent) {
         c->builds = b;
         c->n_building++;
         p->bytes_building += c->size;
-        for (unsigned i = 0; i < b->n_chunks; i++)
-                workers_submit(p->core->workers, &b->chunks[i].job);
+        for (unsigned i = 0; i < MIN(b->n_chunks, PARALLEL_CHUNKS); i++)
+                build_submit_next(b);
         return 0;
 }
 

@@ -18,10 +18,13 @@
 #define RECHECK_FIRST_USEC (10ULL * 1000 * 1000)
 #define RECHECK_MAX_USEC (600ULL * 1000 * 1000)
 
-static const char *const lease_state_table[] = {
-        [LEASE_ACTIVE] = "active", [LEASE_INVALIDATING] = "invalidating", [LEASE_LEAKED] = "leaked",
-};
-DEFINE_STRING_TABLE(lease_state, LeaseState);
+const char *lease_state_to_string(LeaseState s) {
+        return schema_enum_to_string(schema_lease_states, s);
+}
+
+int lease_state_from_string(const char *s) {
+        return schema_enum_from_string(schema_lease_states, s);
+}
 
 /* "Lease ID (POOL, SIZE bytes, owner KIND PID COMM): what", with journal fields for each. */
 static _printf_(3, 4) void lease_log(const Lease *l, int level, const char *fmt, ...) {

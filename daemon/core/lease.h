@@ -5,10 +5,11 @@
 #include "core/owner.h"
 #include "core/pool.h"
 
+/* The wire's Lease.state: a value indexes schema_lease_states. */
 typedef enum LeaseState {
-        LEASE_ACTIVE,
-        LEASE_INVALIDATING,     /* owner gone or released: the punch is queued or running */
-        LEASE_LEAKED,           /* blocks came back after the punch: someone else holds the memfd */
+        LEASE_ACTIVE = SCHEMA_LEASE_STATE_ACTIVE,
+        LEASE_INVALIDATING = SCHEMA_LEASE_STATE_INVALIDATING,   /* owner gone or released: the punch is queued or running */
+        LEASE_LEAKED = SCHEMA_LEASE_STATE_LEAKED,       /* blocks came back after the punch: someone else holds the memfd */
 } LeaseState;
 
 typedef struct Lease {
@@ -50,7 +51,7 @@ typedef struct LeaseRecord {
 } LeaseRecord;
 
 const char *lease_state_to_string(LeaseState s);
-int lease_state_from_string(const char *s);
+int lease_state_from_string(const char *s);     /* -EINVAL when no state has that name */
 /* Lends memfd to owner (both taken, also on failure) and starts watching the owner. */
 int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t uid, const char *tag);
 /* A lease found again after a restart: its fd (taken on success) and owner (taken). */

@@ -11,20 +11,12 @@
 #include "core/owner.h"
 #include "util/macro.h"
 
-static const char *const owner_kinds[] = {
-        [OWNER_PROCESS] = "process", [OWNER_CONNECTION] = "connection", [OWNER_UNKNOWN] = "unknown",
-        [OWNER_DOMAIN] = "domain",
-};
-
 const char *owner_kind_to_string(OwnerKind k) {
-        return owner_kinds[k];
+        return schema_enum_to_string(schema_owner_kinds, k);
 }
 
 int owner_kind_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(owner_kinds); i++)
-                if (streq(s, owner_kinds[i]))
-                        return (int) i;
-        return -EINVAL;
+        return schema_enum_from_string(schema_owner_kinds, s);
 }
 
 static void read_comm(pid_t pid, char comm[static 16]) {

@@ -5,13 +5,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "schema/io-privmemd.h"
 #include "varlink/varlink-server.h"
 
+/* The wire's Owner.kind: a value indexes schema_owner_kinds. */
 typedef enum OwnerKind {
-        OWNER_PROCESS,
-        OWNER_CONNECTION,
-        OWNER_UNKNOWN,          /* recovered without its owner: only a Release ends it */
-        OWNER_DOMAIN,           /* a libvirt domain by UUID: libvirt-watch.c ends it */
+        OWNER_PROCESS = SCHEMA_OWNER_KIND_PROCESS,
+        OWNER_CONNECTION = SCHEMA_OWNER_KIND_CONNECTION,
+        OWNER_UNKNOWN = SCHEMA_OWNER_KIND_UNKNOWN,      /* recovered without its owner: only a Release ends it */
+        OWNER_DOMAIN = SCHEMA_OWNER_KIND_DOMAIN,        /* a libvirt domain by UUID: libvirt-watch.c ends it */
 } OwnerKind;
 
 #define OWNER_DOMAIN_UUID_LEN 36

@@ -67,6 +67,7 @@ Pool *pool_free(Pool *p) {
         }
         sd_event_source_disable_unref(p->retry);
         sd_event_source_disable_unref(p->refill);
+        free(p->thp.host_advice);
         pool_config_free(p->config);
         free(p->usage);
         free(p);
@@ -124,6 +125,7 @@ ReadyMemfd *size_class_take(SizeClass *c) {
                 m->next = NULL;
                 c->n_ready--;
                 c->pool->bytes_ready -= m->size;
+                c->pool->thp.ready_huge -= m->huge;
                 c->pool->at_target = false;
                 change_queue_ready(&c->pool->core->changes, CHANGE_READY_TAKEN, c->pool, m);
         }
@@ -145,6 +147,7 @@ void size_class_add_ready(SizeClass *c, ReadyMemfd *m) {
         c->ready = m;
         c->n_ready++;
         c->pool->bytes_ready += m->size;
+        c->pool->thp.ready_huge += m->huge;
 }
 
 /* A built memfd: to the first waiter, else into the ready list, else (over target) freed. */
@@ -199,22 +202,26 @@ static int pool_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-void pool_build_failed(Pool *p, SizeClass *c, int error) {
+void pool_build_retry(Pool *p, SizeClass *c, int error) {
         uint64_t delay = RETRY_FIRST_USEC << MIN(p->failures, 6U);
 
         p->last_error = error;
         p->failures++;
         log_warning_errno(error, "Pool %s: populating a %" PRIu64 "-byte memfd failed, retrying in %" PRIu64 " s: %m",
                           p->config->name, c->size, MIN(delay, RETRY_MAX_USEC) / 1000000);
+        change_queue_pool(&p->core->changes, CHANGE_POOL_FAILING, p, c->size, strerror(-error));
+        if (!p->retry)
+                (void) clock_timer(p->core->event, &p->retry, MIN(delay, RETRY_MAX_USEC), pool_on_retry, p);
+        size_class_forget_if_unused(c);
+}
+
+void pool_build_failed(Pool *p, SizeClass *c, int error) {
         /* Waiters beyond the builds still coming get the failure now. */
         while (c->n_waiters > c->n_building) {
                 Waiter *w = size_class_pop_waiter(c);
                 w->serve(w, NULL, error);
         }
-        change_queue_pool(&p->core->changes, CHANGE_POOL_FAILING, p, c->size, strerror(-error));
-        if (!p->retry)
-                (void) clock_timer(p->core->event, &p->retry, MIN(delay, RETRY_MAX_USEC), pool_on_retry, p);
-        size_class_forget_if_unused(c);
+        pool_build_retry(p, c, error);
 }
 
 static void pool_refill_now(Pool *p);

@@ -23,6 +23,7 @@ typedef struct ReadyMemfd {
         struct ReadyMemfd *next;
         int fd;
         uint64_t size;
+        uint64_t huge;          /* bytes in huge pages (2M shmem pools: measured after populating) */
         char id[MEMFD_ID_LEN + 1];
 } ReadyMemfd;
 
@@ -46,6 +47,17 @@ struct SizeClass {
         unsigned n_waiters;
 };
 
+/* What a 2M shmem (THP) pool knows of its huge pages (pool-thp.c). */
+typedef struct PoolThp {
+        uint64_t ready_huge;            /* bytes of the ready memfds in 2 MiB folios */
+        uint64_t populated, populated_huge;     /* bytes, all builds since the start */
+        uint64_t short_memfds;          /* memfds under huge_min: lent anyway, or dropped */
+        unsigned last_percent;          /* huge percentage of the last built memfd */
+        bool short_said;                /* a shortfall was logged; quiet until one is huge enough */
+        int host;                       /* 1: the host's THP settings give huge pages; 0: no; < 0: unknown */
+        char *host_advice;              /* what to change, or a note */
+} PoolThp;
+
 typedef struct UidUsage {
         uid_t uid;
         uint64_t bytes;         /* lent or promised to a waiting Acquire */
@@ -62,6 +74,7 @@ struct Pool {
         uint64_t bytes_ready, bytes_building, bytes_lent, bytes_returning;
         UidUsage *usage;
         size_t n_usage;
+        PoolThp thp;            /* 2M shmem pools: how much is huge */
         int last_error;         /* of the last failed build; 0 once one succeeds */
         unsigned failures;      /* in a row, for the backoff */
         sd_event_source *retry;
@@ -92,6 +105,8 @@ void pool_trim(Pool *p);
 /* For build.c: a memfd is built, or building one failed. */
 void size_class_ready(SizeClass *c, ReadyMemfd *m);
 void pool_build_failed(Pool *p, SizeClass *c, int error);
+/* As pool_build_failed(), but the waiters keep waiting for the retry. */
+void pool_build_retry(Pool *p, SizeClass *c, int error);
 
 void pool_account_lend(Pool *p, uint64_t size);
 void pool_account_return_start(Pool *p, uint64_t size);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/pool-admin.h"
+#include "core/pool-thp.h"
 #include "manager/manager.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -60,6 +61,7 @@ static int reload_apply(Manager *m, const Config *c) {
                 r = p ? pool_reconfigure(p, pc) : manager_append_pool(m, pc);
                 if (r < 0)
                         return r;
+                pool_thp_check_host(manager_find_pool(m, pc->name));
         }
         manager_collect_pools(m);
         return 0;

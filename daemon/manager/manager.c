@@ -6,9 +6,11 @@
 
 #include "core/lease.h"
 #include "core/pool.h"
+#include "core/pool-thp.h"
 #include "manager/manager.h"
 #include "manager/notify.h"
 #include "manager/recover.h"
+#include "schema/io-privmemd.h"
 #include "store/fdstore.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -61,7 +63,7 @@ static int manager_new_server(Manager *m) {
                 .product = "privmemd",
                 .version = PACKAGE_VERSION,
                 .url = "https://github.com/privmemd/privmemd",
-                .system_error = "io.privmemd.SystemError",
+                .system_error = SCHEMA_ERROR_SYSTEM_ERROR,
         };
         int r = varlink_server_new(&m->server, m->event, &info);
         if (r < 0)
@@ -78,6 +80,7 @@ static int manager_new_pools(Manager *m) {
                 int r = pool_new(&m->pools[m->n_pools], &m->core, &m->config.pools[m->n_pools]);
                 if (r < 0)
                         return r;
+                pool_thp_check_host(m->pools[m->n_pools]);
         }
         return 0;
 }

@@ -8,6 +8,7 @@
  *            1 GiB on the 2-core test VM: 0.55-0.61 GB/s, MADV_POPULATE_WRITE 0.32-0.56 GB/s;
  *            fallocate() is faster but leaves the zeroing to the VMM's first touch.
  *   hugetlb: fallocate(), which allocates and clears each huge page.
+ *   2M shmem (THP): MADV_POPULATE_WRITE after all, in a helper process of its own (memfd-thp.c).
  * The NUMA node is the worker thread's memory policy while it does that.
  * bench/privmemd-bench measures the result against populating in the VMM's own process. */
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <sys/syscall.h>
 
 #include "memfd/memfd-ops.h"
+#include "memfd/memfd-thp.h"
 #include "util/macro.h"
 
 #ifndef MFD_NOEXEC_SEAL
@@ -113,7 +115,10 @@ static int write_zeros(int fd, uint64_t offset, uint64_t length) {
         return 0;
 }
 
-int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length) {
+int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length, uint64_t *ret_huge) {
+        if (memfd_spec_is_thp(spec))  /* in a process of its own: memfd-thp.c */
+                return memfd_thp_populate(fd, offset, length, spec->numa_node, ret_huge);
+        *ret_huge = spec->backing == BACKING_HUGETLB ? length : 0;
         int r = spec->numa_node >= 0 ? thread_bind_to_node(spec->numa_node) : 0;
         if (r < 0)
                 return r;

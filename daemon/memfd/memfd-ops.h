@@ -21,6 +21,12 @@ typedef struct MemfdSpec {
         int numa_node;          /* -1: any */
 } MemfdSpec;
 
+/* shmem with 2 MiB folios (transparent huge pages): backing=shmem page_size=2M. */
+#define MEMFD_THP_SIZE (2ULL << 20)
+static inline bool memfd_spec_is_thp(const MemfdSpec *spec) {
+        return spec->backing == BACKING_SHMEM && spec->page_size == MEMFD_THP_SIZE;
+}
+
 /* F_SEAL_GUEST of kernel-patches/: free in 6.12 and in mainline (0x20 became F_SEAL_EXEC). */
 #define PRIVMEM_F_SEAL_GUEST 0x0040
 
@@ -30,9 +36,9 @@ int memfd_ops_probe_seal_guest(const MemfdSpec *spec);
  * guest-sealed first if the spec says so. */
 int memfd_ops_create(const MemfdSpec *spec, const char *pool, const char *id, uint64_t size, int *ret_fd);
 /* Allocates (and, but for guest-sealed shmem, zeroes) every page of [offset, offset+length), on
- * the spec's node, without mapping the memfd. -ENOMEM (-ENOSPC from hugetlb) when the kernel has
- * no pages. */
-int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length);
+ * the spec's node, never mapping the memfd into privmemd. -ENOMEM (-ENOSPC from hugetlb) when the
+ * kernel has no pages. *ret_huge: how many of those bytes are in pages larger than 4 KiB. */
+int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length, uint64_t *ret_huge);
 /* Seals against shrinking, growing and further sealing. */
 int memfd_ops_seal(int fd);
 /* Punches the whole file; *ret_held is what is still allocated afterwards, in bytes. */

@@ -4,30 +4,57 @@
 #include <fcntl.h>
 #include <stdio.h>
 
+#include "schema/io-privmemd.h"
 #include "store/lease-file.h"
 #include "util/log.h"
 #include "util/macro.h"
+
+/* A lease file says what a Lease says with the wire's names (schema/), plus what only a restart
+ * needs: the owner's start time, and the acquire's time on CLOCK_MONOTONIC. */
+#define RECORD_OWNER_START_TIME "startTime"
+#define RECORD_ACQUIRED_USEC "acquiredUsec"
+
+/* The owner's keys: in the object "owner" since the schema was shared, flat before. */
+typedef struct OwnerKeys {
+        const char *kind, *pid, *command, *start_time, *domain, *domain_name;
+} OwnerKeys;
+
+static const OwnerKeys owner_keys = {
+        SCHEMA_OWNER_KIND, SCHEMA_OWNER_PID, SCHEMA_OWNER_COMMAND, RECORD_OWNER_START_TIME,
+        SCHEMA_OWNER_DOMAIN, SCHEMA_OWNER_DOMAIN_NAME,
+};
+static const OwnerKeys owner_keys_flat = {
+        "ownerKind", "ownerPid", "ownerCommand", "ownerStartTime", "ownerDomain", "ownerDomainName",
+};
+
+static json_object *owner_to_record(const Owner *owner) {
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        json_object_object_add(o, owner_keys.kind, json_object_new_string(owner_kind_to_string(owner->kind)));
+        json_object_object_add(o, owner_keys.pid, json_object_new_int64(owner->pid));
+        json_object_object_add(o, owner_keys.command, json_object_new_string(owner->comm));
+        json_object_object_add(o, owner_keys.start_time, json_object_new_int64((int64_t) owner->start_time));
+        if (owner->kind == OWNER_DOMAIN) {
+                json_object_object_add(o, owner_keys.domain, json_object_new_string(owner->domain_uuid));
+                json_object_object_add(o, owner_keys.domain_name, json_object_new_string(strempty(owner->domain_name)));
+        }
+        return o;
+}
 
 static json_object *lease_to_record(const Lease *l) {
         json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
-        json_object_object_add(o, "id", json_object_new_string(l->id));
-        json_object_object_add(o, "pool", json_object_new_string(l->pool->config->name));
-        json_object_object_add(o, "size", json_object_new_int64((int64_t) l->size));
-        json_object_object_add(o, "uid", json_object_new_int64(l->uid));
-        json_object_object_add(o, "ownerKind", json_object_new_string(owner_kind_to_string(l->owner.kind)));
-        json_object_object_add(o, "ownerPid", json_object_new_int64(l->owner.pid));
-        json_object_object_add(o, "ownerCommand", json_object_new_string(l->owner.comm));
-        json_object_object_add(o, "ownerStartTime", json_object_new_int64((int64_t) l->owner.start_time));
-        if (l->owner.kind == OWNER_DOMAIN) {
-                json_object_object_add(o, "ownerDomain", json_object_new_string(l->owner.domain_uuid));
-                json_object_object_add(o, "ownerDomainName", json_object_new_string(strempty(l->owner.domain_name)));
-        }
+        json_object_object_add(o, SCHEMA_LEASE_ID, json_object_new_string(l->id));
+        json_object_object_add(o, SCHEMA_LEASE_POOL, json_object_new_string(l->pool->config->name));
+        json_object_object_add(o, SCHEMA_LEASE_SIZE, json_object_new_int64((int64_t) l->size));
+        json_object_object_add(o, SCHEMA_LEASE_STATE, json_object_new_string(lease_state_to_string(l->state)));
+        json_object_object_add(o, SCHEMA_LEASE_OWNER, owner_to_record(&l->owner));
+        json_object_object_add(o, SCHEMA_LEASE_UID, json_object_new_int64(l->uid));
         if (l->tag)
-                json_object_object_add(o, "tag", json_object_new_string(l->tag));
-        json_object_object_add(o, "acquiredUsec", json_object_new_int64((int64_t) l->acquired_usec));
-        json_object_object_add(o, "state", json_object_new_string(lease_state_to_string(l->state)));
+                json_object_object_add(o, SCHEMA_LEASE_TAG, json_object_new_string(l->tag));
+        json_object_object_add(o, RECORD_ACQUIRED_USEC, json_object_new_int64((int64_t) l->acquired_usec));
         return o;
 }
 
@@ -66,41 +93,60 @@ static int64_t record_int(json_object *o, const char *key) {
         return json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
 }
 
-/* A domain owner's UUID and name; a lease without its UUID would be owned by nobody. */
-static int record_parse_domain(json_object *o, LeaseRecord *r) {
-        const char *uuid = record_string(o, "ownerDomain"), *name = record_string(o, "ownerDomainName");
+static void lease_record_done(LeaseRecord *r) {
+        free(r->pool);
+        free(r->owner_domain_name);
+        free(r->tag);
+        r->pool = r->owner_domain_name = r->tag = NULL;
+}
 
-        if (!r->pool)
-                return -ENOMEM;
-        if (!uuid || strlen(uuid) != OWNER_DOMAIN_UUID_LEN) {
-                free(r->pool);
-                free(r->tag);
+/* A domain owner's UUID and name; a lease without its UUID would be owned by nobody. */
+static int record_parse_domain(json_object *o, const OwnerKeys *keys, LeaseRecord *r) {
+        const char *uuid = record_string(o, keys->domain), *name = record_string(o, keys->domain_name);
+
+        if (!uuid || strlen(uuid) != OWNER_DOMAIN_UUID_LEN)
                 return -EBADMSG;
-        }
         strcpy(r->owner_domain, uuid);
         r->owner_domain_name = strdup(strempty(name));
         return r->owner_domain_name ? 0 : -ENOMEM;
 }
 
-static int record_parse(json_object *o, LeaseRecord *r) {
-        const char *id = record_string(o, "id"), *pool = record_string(o, "pool"), *kind = record_string(o, "ownerKind");
-        const char *state = record_string(o, "state"), *comm = record_string(o, "ownerCommand"), *tag = record_string(o, "tag");
-        int k = kind ? owner_kind_from_string(kind) : -EINVAL, st = state ? lease_state_from_string(state) : -EINVAL;
+/* The owner, from the object "owner", or from the flat keys of a file an older privmemd wrote. */
+static int record_parse_owner(json_object *record, LeaseRecord *r) {
+        json_object *o = json_object_object_get(record, SCHEMA_LEASE_OWNER);
+        const OwnerKeys *keys = json_object_is_type(o, json_type_object) ? &owner_keys : &owner_keys_flat;
+        if (keys == &owner_keys_flat)
+                o = record;
 
-        if (!id || strlen(id) != MEMFD_ID_LEN || !pool || k < 0 || st < 0 || record_int(o, "size") <= 0 ||
-            record_int(o, "uid") < 0)
+        int k = owner_kind_from_string(record_string(o, keys->kind));
+        if (k < 0)
+                return -EBADMSG;
+        r->owner_kind = (OwnerKind) k;
+        r->owner_pid = (pid_t) MAX(record_int(o, keys->pid), 0);
+        r->owner_start_time = (uint64_t) MAX(record_int(o, keys->start_time), 0);
+        snprintf(r->owner_comm, sizeof(r->owner_comm), "%s", strempty(record_string(o, keys->command)));
+        return k == OWNER_DOMAIN ? record_parse_domain(o, keys, r) : 0;
+}
+
+static int record_parse(json_object *o, LeaseRecord *r) {
+        const char *id = record_string(o, SCHEMA_LEASE_ID), *pool = record_string(o, SCHEMA_LEASE_POOL);
+        const char *tag = record_string(o, SCHEMA_LEASE_TAG);
+        int st = lease_state_from_string(record_string(o, SCHEMA_LEASE_STATE));
+
+        if (!id || strlen(id) != MEMFD_ID_LEN || !pool || st < 0 || record_int(o, SCHEMA_LEASE_SIZE) <= 0 ||
+            record_int(o, SCHEMA_LEASE_UID) < 0)
                 return -EBADMSG;
         *r = (LeaseRecord) {
-                .size = (uint64_t) record_int(o, "size"), .uid = (uid_t) record_int(o, "uid"), .owner_kind = (OwnerKind) k,
-                .owner_pid = (pid_t) record_int(o, "ownerPid"),
-                .owner_start_time = (uint64_t) MAX(record_int(o, "ownerStartTime"), 0), .acquired_usec = (uint64_t) record_int(o, "acquiredUsec"),
-                .state = (LeaseState) st, .pool = strdup(pool), .tag = tag ? strdup(tag) : NULL,
+                .size = (uint64_t) record_int(o, SCHEMA_LEASE_SIZE), .uid = (uid_t) record_int(o, SCHEMA_LEASE_UID),
+                .acquired_usec = (uint64_t) record_int(o, RECORD_ACQUIRED_USEC), .state = (LeaseState) st,
         };
         strcpy(r->id, id);
-        snprintf(r->owner_comm, sizeof(r->owner_comm), "%s", strempty(comm));
-        if (k == OWNER_DOMAIN)
-                return record_parse_domain(o, r);
-        return r->pool ? 0 : -ENOMEM;
+        int ret = record_parse_owner(o, r);
+        if (ret >= 0 && (!(r->pool = strdup(pool)) || (tag && !(r->tag = strdup(tag)))))
+                ret = -ENOMEM;
+        if (ret < 0)
+                lease_record_done(r);
+        return ret;
 }
 
 static int record_read(const char *dir, const char *name, LeaseRecord *ret) {
@@ -147,10 +193,7 @@ int lease_file_read_all(const char *dir, LeaseRecord **ret, size_t *ret_n) {
 }
 
 void lease_records_free(LeaseRecord *r, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(r[i].pool);
-                free(r[i].owner_domain_name);
-                free(r[i].tag);
-        }
+        for (size_t i = 0; i < n; i++)
+                lease_record_done(&r[i]);
         free(r);
 }

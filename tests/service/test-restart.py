@@ -146,8 +146,32 @@ def main():
             os.close(spy)
             print("ok: an owner gone while privmemd was down is invalidated at start")
 
-            # A lease file lost while privmemd is down: the lease comes back from its fds, as root's.
+            # Lease files use the wire's names (Lease, its Owner); a file in the flat format of
+            # earlier versions is still read, so an upgrade keeps every lease.
             kept = owners[0]
+            sm.stop(signal.SIGTERM)
+            path = os.path.join(tmp, "runtime", "leases", kept.lease + ".json")
+            with open(path) as f:
+                record = json.load(f)
+            want = {"id", "pool", "size", "state", "owner", "uid", "acquiredUsec"}
+            if set(record) != want or record["owner"]["kind"] != "process" or record["owner"]["pid"] != kept.pid:
+                fail("lease file %s, want the keys %s and the wire's Owner" % (record, sorted(want)))
+            owner = record.pop("owner")
+            record.update({"ownerKind": owner["kind"], "ownerPid": owner["pid"], "ownerCommand": owner["command"],
+                           "ownerStartTime": owner["startTime"],
+                           "tag": "flat"})  # only the file knows it: proves the file was read
+            with open(path, "w") as f:
+                json.dump(record, f)
+            sm.start()
+            got = leases(sm).get(kept.lease)
+            if not got or got["state"] != "active" or got.get("tag") != "flat" or \
+                    got["owner"] != {"kind": "process", "pid": kept.pid, "command": owner["command"]}:
+                fail("a lease file in the earlier flat format came back as %s" % got)
+            if not kept.memory_intact():
+                fail("the memory of a lease recovered from a file in the earlier format changed")
+            print("ok: a lease file in the earlier flat format is recovered, owner and memory intact")
+
+            # A lease file lost while privmemd is down: the lease comes back from its fds, as root's.
             sm.stop(signal.SIGTERM)
             os.unlink(os.path.join(tmp, "runtime", "leases", kept.lease + ".json"))
             sm.start()
@@ -160,8 +184,8 @@ def main():
             sm.stop(signal.SIGTERM)
             ghost = os.path.join(tmp, "runtime", "leases", "0123456789abcdef.json")
             with open(ghost, "w") as f:
-                f.write('{"id":"0123456789abcdef","pool":"a","size":16777216,"uid":0,"ownerKind":"process",'
-                        '"ownerPid":1,"ownerCommand":"init","acquiredUsec":1,"state":"active"}')
+                f.write('{"id":"0123456789abcdef","pool":"a","size":16777216,"state":"active",'
+                        '"owner":{"kind":"process","pid":1,"command":"init","startTime":1},"uid":0,"acquiredUsec":1}')
             sm.start()
             if "0123456789abcdef" in leases(sm) or os.path.exists(ghost):
                 fail("a lease file without its memfd was kept")
@@ -178,7 +202,7 @@ def main():
             path = os.path.join(tmp, "runtime", "leases", stranger.lease + ".json")
             with open(path) as f:
                 record = json.load(f)
-            record["ownerStartTime"] += 1  # as if pid were reused by a later process
+            record["owner"]["startTime"] += 1  # as if pid were reused by a later process
             with open(path, "w") as f:
                 json.dump(record, f)
             sm.start()

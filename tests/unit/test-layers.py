@@ -14,10 +14,11 @@ import tempfile
 
 # The direction of calls, bottom first: what each layer may include besides itself. This is the
 # reference; the `layers` table in the top meson.build must agree with it (docs/ARCHITECTURE.md).
-COMMON = ['util', 'varlink']
+COMMON = ['util', 'varlink', 'schema']
 BELOW = {
     'util': [],
     'varlink': ['util'],
+    'schema': [],
     'memfd': ['util'],
     'config': ['util', 'memfd'],
     'core': COMMON + ['memfd', 'config'],
@@ -28,7 +29,7 @@ BELOW = {
     'client': COMMON,               # libprivmem and privmemctl: the wire, never the daemon
 }
 FOLDERS = {
-    'common/util/': 'util', 'common/varlink/': 'varlink', 'daemon/memfd/': 'memfd',
+    'common/util/': 'util', 'common/varlink/': 'varlink', 'common/schema/': 'schema', 'daemon/memfd/': 'memfd',
     'daemon/config/': 'config', 'daemon/core/': 'core', 'daemon/store/': 'store',
     'daemon/virt/': 'virt', 'daemon/manager/': 'manager', 'daemon/api/': 'api', 'client/': 'client',
 }
@@ -39,7 +40,8 @@ UPCALLS = {
 }
 # One header of each layer, to include.
 PROBE = {
-    'util': 'util/macro.h', 'varlink': 'varlink/varlink-server.h', 'memfd': 'memfd/memfd-ops.h',
+    'util': 'util/macro.h', 'varlink': 'varlink/varlink-server.h', 'schema': 'schema/io-privmemd.h',
+    'memfd': 'memfd/memfd-ops.h',
     'config': 'config/config.h', 'core': 'core/pool.h', 'store': 'store/fdstore.h',
     'virt': 'virt/libvirt.h', 'manager': 'manager/manager.h', 'api': 'api/methods.h',
 }
