@@ -144,19 +144,90 @@ static int acquire_wait(Manager *m, VarlinkCall *c, Pool *p, SizeClass *cls, Own
         return 0;
 }
 
-/* A libvirt domain as the owner: root and the admin group only. Answers failures itself. */
-static int acquire_owner_domain(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *ret) {
+static AcquireResult result_of(int r) {
+        return r == -EBADMSG ? ACQUIRE_INVALID : r == -EACCES ? ACQUIRE_DENIED : r == -EDQUOT ? ACQUIRE_QUOTA : ACQUIRE_FAILED;
+}
+
+/* An Acquire for a libvirt domain, waiting for libvirt's thread to find the domain. */
+typedef struct DomainAcquire {
+        VarlinkCall *call;
+        Manager *manager;
+        AcquireParams params;           /* its strings are the copies below */
+        char *pool, *domain, *tag;
+        uid_t uid;
+        uint64_t start_usec;
+        VirtResolve *resolve;
+} DomainAcquire;
+
+static int acquire_check(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool **ret);
+static int acquire_with_owner(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool *pool, Owner *owner, uid_t uid,
+                              uint64_t start);
+
+static void domain_acquire_free(DomainAcquire *da) {
+        virt_resolve_cancel(da->resolve);
+        free(da->pool);
+        free(da->domain);
+        free(da->tag);
+        free(da);
+}
+
+static void domain_acquire_cancel(VarlinkCall *c, void *userdata) {
+        domain_acquire_free(userdata);
+}
+
+/* libvirt answered (or did not in time): go on as a synchronous Acquire would have. */
+static void domain_acquire_resolved(int r, Owner *owner, const char *reason, void *userdata) {
+        DomainAcquire *da = userdata;
+        Manager *m = da->manager;
+        VarlinkCall *c = da->call;
+        Pool *pool = NULL;
+
+        da->resolve = NULL;
+        if (r == -ENOENT) {
+                reply_no_such_domain(c, da->domain);
+                r = -EBADMSG;
+        } else if (r == -ENOTCONN || r == -ETIMEDOUT || r == -ECANCELED) {
+                reply_libvirt_unavailable(c, reason);
+                r = -EBADMSG;
+        } else if (r >= 0)
+                r = acquire_check(c, m, &da->params, &pool);  /* again: a Reload may have retired the pool */
+        if (r < 0) {
+                if (r != -EBADMSG && r != -EACCES)
+                        varlink_call_error_errno(c, r);
+                metrics_acquire(&m->core.metrics, result_of(r), da->start_usec);
+        } else if ((r = acquire_with_owner(c, m, &da->params, pool, owner, da->uid, da->start_usec)) < 0 && r != -EDQUOT)
+                varlink_call_error_errno(c, r);
+        domain_acquire_free(da);
+}
+
+/* A libvirt domain as the owner: root and the admin group only. Answers failures itself; 0: the
+ * call is deferred until libvirt's thread has found the domain. */
+static int acquire_owner_domain(VarlinkCall *c, Manager *m, const AcquireParams *p, uint64_t start) {
         const char *reason = NULL;
+        DomainAcquire *da;
 
         if (p->owner_fd >= 0 || p->bind_to_connection)
                 return varlink_call_error_invalid_parameter(c, "ownerDomain"), -EBADMSG;
         if (!access_is_admin(m, varlink_call_connection(c)))
                 return reply_permission_denied(c), -EACCES;
-        int r = virt_watch_resolve(m->virt, p->owner_domain, ret, &reason);
-        if (r == -ENOENT)
-                return reply_no_such_domain(c, p->owner_domain), -EBADMSG;
+        if (!(da = calloc(1, sizeof(*da))))
+                return -ENOMEM;
+        *da = (DomainAcquire) { .call = c, .manager = m, .params = *p, .start_usec = start,
+                                .uid = varlink_connection_peer(varlink_call_connection(c))->uid };
+        da->params.pool = da->pool = strdup(p->pool);
+        da->params.owner_domain = da->domain = strdup(p->owner_domain);
+        da->params.tag = da->tag = p->tag ? strdup(p->tag) : NULL;
+        if (!da->pool || !da->domain || (p->tag && !da->tag)) {
+                domain_acquire_free(da);
+                return -ENOMEM;
+        }
+        int r = virt_watch_resolve(m->virt, p->owner_domain, domain_acquire_resolved, da, &da->resolve, &reason);
+        if (r < 0)
+                domain_acquire_free(da);
         if (r == -EOPNOTSUPP || r == -ENOTCONN)
                 return reply_libvirt_unavailable(c, reason), -EBADMSG;
+        if (r >= 0)
+                varlink_call_defer(c, domain_acquire_cancel, da);
         return r;
 }
 
@@ -166,8 +237,6 @@ static int acquire_owner(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *re
         VarlinkConnection *conn = varlink_call_connection(c);
         int r;
 
-        if (p->owner_domain)
-                return acquire_owner_domain(c, m, p, ret);
         if (p->owner_fd >= 0 && p->bind_to_connection) {
                 varlink_call_error_invalid_parameter(c, "bindToConnection");
                 return -EBADMSG;
@@ -230,10 +299,6 @@ static int acquire_lend(Manager *m, VarlinkCall *c, Pool *pool, SizeClass *cls, 
         return acquire_wait(m, c, pool, cls, owner, uid, p->tag, start_usec);
 }
 
-static AcquireResult result_of(int r) {
-        return r == -EBADMSG ? ACQUIRE_INVALID : r == -EACCES ? ACQUIRE_DENIED : r == -EDQUOT ? ACQUIRE_QUOTA : ACQUIRE_FAILED;
-}
-
 int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
         static const VarlinkField table[] = {
                 { "pool", VARLINK_FIELD_STRING, offsetof(AcquireParams, pool), VARLINK_FIELD_MANDATORY },
@@ -256,22 +321,35 @@ int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
         r = varlink_dispatch(c, params, table, &p);
         if (r >= 0)
                 r = acquire_check(c, m, &p, &pool);
-        if (r >= 0)
+        if (r >= 0 && p.owner_domain)
+                r = acquire_owner_domain(c, m, &p, start);
+        else if (r >= 0)
                 r = acquire_owner(c, m, &p, &owner);
         safe_close(p.owner_fd);
-        if (r >= 0)
-                r = acquire_quota(c, pool, uid, (uint64_t) p.size);
+        if (r < 0)
+                metrics_acquire(&m->core.metrics, result_of(r), start);
+        if (r < 0 || p.owner_domain)
+                return r;
+        r = acquire_with_owner(c, m, &p, pool, &owner, uid, start);
+        return r == -EBADMSG || r == -EACCES || r == -EDQUOT ? 0 : r;
+}
+
+/* With the owner known: the quota, then a ready memfd, or a wait for one. Answers the caller's
+ * mistakes itself (then returns -EDQUOT); < 0 otherwise: failed, not answered. */
+static int acquire_with_owner(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool *pool, Owner *owner, uid_t uid,
+                              uint64_t start) {
+        int r = acquire_quota(c, pool, uid, (uint64_t) p->size);
         if (r < 0) {
                 metrics_acquire(&m->core.metrics, result_of(r), start);
                 return r;
         }
 
-        SizeClass *cls = pool_get_class(pool, (uint64_t) p.size, true);
-        r = cls ? acquire_lend(m, c, pool, cls, &owner, uid, &p, start) : -ENOMEM;
+        SizeClass *cls = pool_get_class(pool, (uint64_t) p->size, true);
+        r = cls ? acquire_lend(m, c, pool, cls, owner, uid, p, start) : -ENOMEM;
         if (r < 0)
                 metrics_acquire(&m->core.metrics, ACQUIRE_FAILED, start);
         if (r != 0) {
-                quota_release(pool, uid, (uint64_t) p.size);
+                quota_release(pool, uid, (uint64_t) p->size);
                 if (cls)
                         size_class_forget_if_unused(cls);
         }

@@ -163,6 +163,8 @@ static int global_set(Config *c, const char *key, const char *value) {
 static int libvirt_set(Config *c, const char *key, const char *value) {
         char *v;
 
+        if (streq(key, "timeout"))
+                return parse_unsigned(value, 600, &c->libvirt_timeout_sec) < 0 || c->libvirt_timeout_sec == 0 ? -EINVAL : 0;
         if (!streq(key, "uri"))
                 return -ENOENT;
         if (!value[0])
@@ -189,6 +191,7 @@ static const char *key_hint(const char *key) {
                 { "seal_guest", "expected yes or no" },
                 { "huge_fallback", "expected lend, retry or refuse" },
                 { "huge_min", "expected a percentage, 1-100%" },
+                { "timeout", "expected seconds, 1-600" },
         };
         for (size_t i = 0; i < ELEMENTSOF(hints); i++)
                 if (streq(hints[i].key, key))

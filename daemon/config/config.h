@@ -50,6 +50,7 @@ typedef struct Config {
         char *admin_group;
         gid_t admin_gid;        /* admin_group resolved; -1 when there is no such group */
         char *libvirt_uri;      /* [libvirt] uri=; NULL: no libvirt domains as owners */
+        unsigned libvirt_timeout_sec;   /* [libvirt] timeout=; 0: the default */
         PoolConfig *pools;
         size_t n_pools;
 } Config;

@@ -9,6 +9,7 @@
 static const char *const change_kinds[_CHANGE_KIND_MAX] = {
         [CHANGE_LEASE_ACQUIRED] = "lease-acquired",
         [CHANGE_LEASE_RESTORED] = "lease-restored",
+        [CHANGE_LEASE_UPDATED] = "lease-updated",
         [CHANGE_LEASE_INVALIDATING] = "lease-invalidating",
         [CHANGE_LEASE_LEAKED] = "lease-leaked",
         [CHANGE_LEASE_RELEASED] = "lease-released",

@@ -11,6 +11,7 @@
 typedef enum ChangeKind {
         CHANGE_LEASE_ACQUIRED,          /* lent: its memfd and owner pidfd to the store */
         CHANGE_LEASE_RESTORED,          /* found again after a restart, still active */
+        CHANGE_LEASE_UPDATED,           /* its owner is known better now (a domain's run) */
         CHANGE_LEASE_INVALIDATING,      /* owner gone or released: the punch is queued */
         CHANGE_LEASE_LEAKED,            /* blocks came back after the punch */
         CHANGE_LEASE_RELEASED,          /* its memory is back in the kernel: the lease is gone */

@@ -44,6 +44,9 @@ typedef struct LeaseRecord {
         char owner_comm[16];
         char owner_domain[OWNER_DOMAIN_UUID_LEN + 1];   /* OWNER_DOMAIN */
         char *owner_domain_name;
+        int owner_domain_id;            /* 0 when not known */
+        pid_t owner_domain_qemu_pid;
+        uint64_t owner_domain_qemu_start_time;
         char *tag;
         uint64_t acquired_usec;         /* CLOCK_MONOTONIC: the same across restarts of one boot */
         LeaseState state;

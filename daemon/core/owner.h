@@ -27,6 +27,10 @@ typedef struct Owner {
         VarlinkConnection *conn;        /* OWNER_CONNECTION */
         char domain_uuid[OWNER_DOMAIN_UUID_LEN + 1];    /* OWNER_DOMAIN */
         char *domain_name;
+        /* Which run of the domain the lease is for, to tell a domain restarted unseen (0: not known) */
+        int domain_id;                  /* libvirt's id while it ran */
+        pid_t domain_qemu_pid;          /* its QEMU process, when privmemd found one */
+        uint64_t domain_qemu_start_time;
 } Owner;
 
 #define OWNER_INIT ((Owner) { .pidfd = -1 })

@@ -58,6 +58,7 @@ static void store_change(Manager *m, const Change *c) {
         switch (c->kind) {
         case CHANGE_LEASE_ACQUIRED:
         case CHANGE_LEASE_RESTORED:
+        case CHANGE_LEASE_UPDATED:
         case CHANGE_LEASE_INVALIDATING:
         case CHANGE_LEASE_LEAKED:
         case CHANGE_LEASE_RELEASED: {

@@ -119,8 +119,12 @@ static void recover_owner(const LeaseRecord *rec, PassedFd *of, Owner *ret, bool
 
         *ret = OWNER_INIT;
         *ret_gone = false;
-        if (rec->owner_kind == OWNER_DOMAIN && owner_from_domain(ret, rec->owner_domain, rec->owner_domain_name) >= 0)
+        if (rec->owner_kind == OWNER_DOMAIN && owner_from_domain(ret, rec->owner_domain, rec->owner_domain_name) >= 0) {
+                ret->domain_id = rec->owner_domain_id;
+                ret->domain_qemu_pid = rec->owner_domain_qemu_pid;
+                ret->domain_qemu_start_time = rec->owner_domain_qemu_start_time;
                 return;  /* libvirt-watch.c asks libvirt about it once connected */
+        }
         if (rec->owner_kind == OWNER_PROCESS && !of) {
                 r = recover_owner_by_pid(rec, ret);
                 if (r >= 0)

@@ -13,6 +13,10 @@
  * needs: the owner's start time, and the acquire's time on CLOCK_MONOTONIC. */
 #define RECORD_OWNER_START_TIME "startTime"
 #define RECORD_ACQUIRED_USEC "acquiredUsec"
+/* A domain owner: which run of the domain the lease is for (libvirt/libvirt-domain.c) */
+#define RECORD_DOMAIN_ID "domainId"
+#define RECORD_DOMAIN_QEMU_PID "domainQemuPid"
+#define RECORD_DOMAIN_QEMU_START_TIME "domainQemuStartTime"
 
 /* The owner's keys: in the object "owner" since the schema was shared, flat before. */
 typedef struct OwnerKeys {
@@ -38,6 +42,10 @@ static json_object *owner_to_record(const Owner *owner) {
         if (owner->kind == OWNER_DOMAIN) {
                 json_object_object_add(o, owner_keys.domain, json_object_new_string(owner->domain_uuid));
                 json_object_object_add(o, owner_keys.domain_name, json_object_new_string(strempty(owner->domain_name)));
+                json_object_object_add(o, RECORD_DOMAIN_ID, json_object_new_int(owner->domain_id));
+                json_object_object_add(o, RECORD_DOMAIN_QEMU_PID, json_object_new_int64(owner->domain_qemu_pid));
+                json_object_object_add(o, RECORD_DOMAIN_QEMU_START_TIME,
+                                       json_object_new_int64((int64_t) owner->domain_qemu_start_time));
         }
         return o;
 }
@@ -107,6 +115,9 @@ static int record_parse_domain(json_object *o, const OwnerKeys *keys, LeaseRecor
         if (!uuid || strlen(uuid) != OWNER_DOMAIN_UUID_LEN)
                 return -EBADMSG;
         strcpy(r->owner_domain, uuid);
+        r->owner_domain_id = (int) MAX(record_int(o, RECORD_DOMAIN_ID), 0);  /* absent before: 0, not known */
+        r->owner_domain_qemu_pid = (pid_t) MAX(record_int(o, RECORD_DOMAIN_QEMU_PID), 0);
+        r->owner_domain_qemu_start_time = (uint64_t) MAX(record_int(o, RECORD_DOMAIN_QEMU_START_TIME), 0);
         r->owner_domain_name = strdup(strempty(name));
         return r->owner_domain_name ? 0 : -ENOMEM;
 }

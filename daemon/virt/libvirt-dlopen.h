@@ -15,12 +15,19 @@
         X(virConnectSetKeepAlive)                                       \
         X(virConnectUnregisterCloseCallback)                            \
         X(virDomainFree)                                                \
+        X(virDomainGetID)                                               \
         X(virDomainGetName)                                             \
         X(virDomainGetState)                                            \
         X(virDomainGetUUIDString)                                       \
         X(virDomainLookupByName)                                        \
         X(virDomainLookupByUUIDString)                                  \
-        X(virEventRegisterImpl)                                         \
+        X(virEventAddHandle)                                            \
+        X(virEventAddTimeout)                                           \
+        X(virEventRegisterDefaultImpl)                                  \
+        X(virEventRemoveHandle)                                         \
+        X(virEventRemoveTimeout)                                        \
+        X(virEventRunDefaultImpl)                                       \
+        X(virEventUpdateTimeout)                                        \
         X(virGetLastError)                                              \
         X(virGetLastErrorMessage)                                       \
         X(virSetErrorFunc)

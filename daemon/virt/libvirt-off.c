@@ -16,7 +16,12 @@ VirtWatch *virt_watch_free(VirtWatch *w) {
         return NULL;
 }
 
-int virt_watch_resolve(VirtWatch *w, const char *domain, Owner *ret, const char **ret_reason) {
+int virt_watch_resolve(VirtWatch *w, const char *domain, VirtResolvedFunc done, void *userdata, VirtResolve **ret,
+                       const char **ret_reason) {
         *ret_reason = "privmemd was built without libvirt";
         return -EOPNOTSUPP;
+}
+
+VirtResolve *virt_resolve_cancel(VirtResolve *r) {
+        return NULL;
 }

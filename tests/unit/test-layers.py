@@ -36,6 +36,7 @@ FOLDERS = {
 # Files that still call up, and what they may see in addition (layer_upcalls in the top meson.build).
 UPCALLS = {
     'daemon/virt/libvirt-watch.c': ['manager'],
+    'daemon/virt/libvirt-domain.c': ['manager'],
     'daemon/virt/libvirt-off.c': ['manager'],
 }
 # One header of each layer, to include.
