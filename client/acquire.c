@@ -8,8 +8,28 @@
 #include "privmem-internal.h"
 #include "schema/io-privmemd.h"
 
-#define ACQUIRE_FLAGS_KNOWN (PRIVMEM_ACQUIRE_OWNER_PIDFD | PRIVMEM_ACQUIRE_BIND_TO_CONNECTION | PRIVMEM_ACQUIRE_NO_WAIT)
+#define ACQUIRE_FLAGS_KNOWN (PRIVMEM_ACQUIRE_OWNER_PIDFD | PRIVMEM_ACQUIRE_BIND_TO_CONNECTION | PRIVMEM_ACQUIRE_NO_WAIT | \
+                             PRIVMEM_ACQUIRE_OWNER_DOMAIN)
 #define OPTIONS_SIZE_0_1 (offsetof(struct privmem_acquire_options, tag) + sizeof(const char *))
+#define OPTIONS_SIZE_0_3 (offsetof(struct privmem_acquire_options, owner_domain) + sizeof(const char *))
+
+/* The owner domain, from options long enough to have one. */
+static const char *owner_domain(const struct privmem_acquire_options *o) {
+        return o && (o->flags & PRIVMEM_ACQUIRE_OWNER_DOMAIN) && o->size >= OPTIONS_SIZE_0_3 ? o->owner_domain : NULL;
+}
+
+static int owner_domain_check(privmem *p, const struct privmem_acquire_options *o) {
+        if (!(o->flags & PRIVMEM_ACQUIRE_OWNER_DOMAIN))
+                return 0;
+        if (o->size < OPTIONS_SIZE_0_3)
+                return privmem_error_local(p, -EINVAL, "acquire: an owner domain needs options of size %zu, got %zu",
+                                           OPTIONS_SIZE_0_3, o->size);
+        if (!o->owner_domain || !*o->owner_domain)
+                return privmem_error_local(p, -EINVAL, "acquire: no owner domain");
+        if (o->flags & (PRIVMEM_ACQUIRE_OWNER_PIDFD | PRIVMEM_ACQUIRE_BIND_TO_CONNECTION))
+                return privmem_error_local(p, -EINVAL, "acquire: an owner domain excludes an owner pidfd and binding to the connection");
+        return 0;
+}
 
 /* Options from a caller built against another version: shorter is an error, longer must be
  * zero beyond what this version knows (as openat2() does). */
@@ -28,7 +48,7 @@ static int options_check(privmem *p, const struct privmem_acquire_options *o) {
                 return privmem_error_local(p, -EBADF, "acquire: owner pidfd %d", o->owner_pidfd);
         if ((o->flags & PRIVMEM_ACQUIRE_OWNER_PIDFD) && (o->flags & PRIVMEM_ACQUIRE_BIND_TO_CONNECTION))
                 return privmem_error_local(p, -EINVAL, "acquire: an owner pidfd and binding to the connection exclude each other");
-        return 0;
+        return owner_domain_check(p, o);
 }
 
 static int request_check(privmem *p, const char *pool, uint64_t size, const struct privmem_acquire_options *o) {
@@ -50,6 +70,8 @@ static json_object *request_new(const char *pool, uint64_t size, const struct pr
                 json_object_object_add(j, SCHEMA_ACQUIRE_OWNER_FD, json_object_new_int(0));
         if (o && (o->flags & PRIVMEM_ACQUIRE_BIND_TO_CONNECTION))
                 json_object_object_add(j, SCHEMA_ACQUIRE_BIND_TO_CONNECTION, json_object_new_boolean(true));
+        if (owner_domain(o))
+                json_object_object_add(j, SCHEMA_ACQUIRE_OWNER_DOMAIN, json_object_new_string(owner_domain(o)));
         if (o && (o->flags & PRIVMEM_ACQUIRE_NO_WAIT))
                 json_object_object_add(j, SCHEMA_ACQUIRE_WAIT, json_object_new_boolean(false));
         if (o && o->tag)

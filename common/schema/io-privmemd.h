@@ -150,6 +150,9 @@
 #define SCHEMA_QUOTA_EXCEEDED_LIMIT     "limit"
 #define SCHEMA_QUOTA_EXCEEDED_USED      "used"
 #define SCHEMA_QUOTA_EXCEEDED_REQUESTED "requested"
+/* QuotaExceeded.resource, a string in the IDL ("bytes or leases"). */
+#define SCHEMA_QUOTA_RESOURCE_BYTES     "bytes"
+#define SCHEMA_QUOTA_RESOURCE_LEASES    "leases"
 #define SCHEMA_NO_SUCH_DOMAIN_DOMAIN    "domain"
 #define SCHEMA_LIBVIRT_UNAVAILABLE_REASON "reason"
 #define SCHEMA_BAD_CONFIGURATION_MESSAGE "message"

@@ -19,16 +19,16 @@ static bool require_admin(VarlinkCall *c, Manager *m) {
 
 /* Reads one {size, target} of SetTargets, checking the size against the pool's pages. */
 static int parse_target(VarlinkCall *c, const Pool *p, json_object *e, SizeTarget *ret) {
-        json_object *size = json_object_object_get(e, "size"), *target = json_object_object_get(e, "target");
+        json_object *size = json_object_object_get(e, SCHEMA_TARGET_SIZE), *target = json_object_object_get(e, SCHEMA_TARGET_TARGET);
 
         if (!json_object_is_type(e, json_type_object) || json_object_object_length(e) != 2 ||
             !json_object_is_type(size, json_type_int) || !json_object_is_type(target, json_type_int))
-                return varlink_call_error_invalid_parameter(c, "targets"), -EBADMSG;
+                return varlink_call_error_invalid_parameter(c, SCHEMA_SET_TARGETS_TARGETS), -EBADMSG;
         int64_t sz = json_object_get_int64(size), t = json_object_get_int64(target);
         if (sz <= 0 || (uint64_t) sz % p->config->page_size != 0)
                 return reply_invalid_size(c, sz, p->config->page_size), -EBADMSG;
         if (t < 0 || t > 4096)
-                return varlink_call_error_invalid_parameter(c, "target"), -EBADMSG;
+                return varlink_call_error_invalid_parameter(c, SCHEMA_TARGET_TARGET), -EBADMSG;
         *ret = (SizeTarget) { .size = (uint64_t) sz, .target = (unsigned) t };
         return 0;
 }
@@ -84,8 +84,8 @@ static Pool *admin_pool(VarlinkCall *c, Manager *m, const char *name) {
 
 int method_set_targets(VarlinkCall *c, json_object *params, void *userdata) {
         static const VarlinkField table[] = {
-                { "pool", VARLINK_FIELD_STRING, offsetof(PoolParams, pool), VARLINK_FIELD_MANDATORY },
-                { "targets", VARLINK_FIELD_ARRAY, offsetof(PoolParams, targets), VARLINK_FIELD_MANDATORY },
+                { SCHEMA_SET_TARGETS_POOL, VARLINK_FIELD_STRING, offsetof(PoolParams, pool), VARLINK_FIELD_MANDATORY },
+                { SCHEMA_SET_TARGETS_TARGETS, VARLINK_FIELD_ARRAY, offsetof(PoolParams, targets), VARLINK_FIELD_MANDATORY },
                 {}
         };
         PoolParams p = {};
@@ -108,7 +108,7 @@ int method_set_targets(VarlinkCall *c, json_object *params, void *userdata) {
 
 int method_drain(VarlinkCall *c, json_object *params, void *userdata) {
         static const VarlinkField table[] = {
-                { "pool", VARLINK_FIELD_STRING, offsetof(PoolParams, pool), VARLINK_FIELD_MANDATORY },
+                { SCHEMA_DRAIN_POOL, VARLINK_FIELD_STRING, offsetof(PoolParams, pool), VARLINK_FIELD_MANDATORY },
                 {}
         };
         PoolParams p = {};

@@ -7,6 +7,7 @@
 #include "api/methods.h"
 #include "core/lease.h"
 #include "manager/manager.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
 #include "varlink/varlink-dispatch.h"
 
@@ -39,19 +40,19 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
         json_object *status = json_object_new_object();
         if (!status)
                 return -ENOMEM;
-        json_object_object_add(status, "version", json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(status, "uptime", json_object_new_double((double) (manager_now(m) - m->start_usec) / 1e6));
-        json_object_object_add(status, "connections", json_object_new_int((int) varlink_server_n_connections(m->server)));
-        json_object_object_add(status, "pools", json_object_new_int((int) m->n_pools));
-        json_object_object_add(status, "leases", json_object_new_int((int) m->core.n_leases));
-        return reply_with(c, "status", status);
+        json_object_object_add(status, SCHEMA_STATUS_VERSION, json_object_new_string(PACKAGE_VERSION));
+        json_object_object_add(status, SCHEMA_STATUS_UPTIME, json_object_new_double((double) (manager_now(m) - m->start_usec) / 1e6));
+        json_object_object_add(status, SCHEMA_STATUS_CONNECTIONS, json_object_new_int((int) varlink_server_n_connections(m->server)));
+        json_object_object_add(status, SCHEMA_STATUS_POOLS, json_object_new_int((int) m->n_pools));
+        json_object_object_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->core.n_leases));
+        return reply_with(c, SCHEMA_GET_STATUS_STATUS, status);
 }
 
 /* The lease named by the call's "id", if the caller may see it (root, the admin group, the uid
  * that acquired it); otherwise the call is answered (InvalidParameter, NoSuchLease) and NULL. */
 static Lease *lease_of_call(VarlinkCall *c, json_object *params, Manager *m) {
         static const VarlinkField table[] = {
-                { "id", VARLINK_FIELD_STRING, 0, VARLINK_FIELD_MANDATORY },
+                { SCHEMA_GET_LEASE_ID, VARLINK_FIELD_STRING, 0, VARLINK_FIELD_MANDATORY },
                 {}
         };
         VarlinkConnection *conn = varlink_call_connection(c);
@@ -79,12 +80,12 @@ static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata)
         if (!l)
                 return 0;
         owner_refresh_command(&l->owner);
-        return reply_with(c, "lease", describe_lease(l, manager_now(userdata)));
+        return reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, manager_now(userdata)));
 }
 
 static int method_list_leases(VarlinkCall *c, json_object *params, void *userdata) {
         static const VarlinkField table[] = {
-                { "pool", VARLINK_FIELD_STRING, 0 },
+                { SCHEMA_LIST_LEASES_POOL, VARLINK_FIELD_STRING, 0 },
                 {}
         };
         Manager *m = userdata;
@@ -105,7 +106,7 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
                         owner_refresh_command(&l->owner);
                         json_object_array_add(leases, describe_lease(l, now));
                 }
-        return reply_with(c, "leases", leases);
+        return reply_with(c, SCHEMA_LIST_LEASES_LEASES, leases);
 }
 
 static int method_list_pools(VarlinkCall *c, json_object *params, void *userdata) {
@@ -117,7 +118,7 @@ static int method_list_pools(VarlinkCall *c, json_object *params, void *userdata
         json_object *pools = json_object_new_array();
         for (size_t i = 0; i < m->n_pools && pools; i++)
                 json_object_array_add(pools, describe_pool(m->pools[i]));
-        return reply_with(c, "pools", pools);
+        return reply_with(c, SCHEMA_LIST_POOLS_POOLS, pools);
 }
 
 static int method_get_metrics(VarlinkCall *c, json_object *params, void *userdata) {
@@ -125,7 +126,7 @@ static int method_get_metrics(VarlinkCall *c, json_object *params, void *userdat
         int r = varlink_dispatch(c, params, NULL, NULL);
         if (r < 0)
                 return r;
-        return reply_with(c, "metrics", metrics_describe(&m->core.metrics));
+        return reply_with(c, SCHEMA_GET_METRICS_METRICS, metrics_describe(&m->core.metrics));
 }
 
 static const VarlinkMethod methods[] = {

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "core/metrics.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
 
 /* Seconds: from a bare fd hand-over (tens of µs) to populating many GiB (tens of s). */
@@ -51,13 +52,13 @@ static json_object *describe_histogram(const Histogram *h) {
         for (size_t i = 0; i < HISTOGRAM_BUCKETS; i++) {
                 json_object *b = json_object_new_object();
                 cumulative += h->buckets[i];
-                json_object_object_add(b, "le", json_object_new_double(bounds[i]));
-                json_object_object_add(b, "count", json_object_new_int64((int64_t) cumulative));
+                json_object_object_add(b, SCHEMA_BUCKET_LE, json_object_new_double(bounds[i]));
+                json_object_object_add(b, SCHEMA_BUCKET_COUNT, json_object_new_int64((int64_t) cumulative));
                 json_object_array_add(buckets, b);
         }
-        json_object_object_add(o, "buckets", buckets);
-        json_object_object_add(o, "count", json_object_new_int64((int64_t) h->count));
-        json_object_object_add(o, "sum", json_object_new_double(h->sum));
+        json_object_object_add(o, SCHEMA_HISTOGRAM_BUCKETS, buckets);
+        json_object_object_add(o, SCHEMA_HISTOGRAM_COUNT, json_object_new_int64((int64_t) h->count));
+        json_object_object_add(o, SCHEMA_HISTOGRAM_SUM, json_object_new_double(h->sum));
         return o;
 }
 
@@ -70,14 +71,14 @@ json_object *metrics_describe(const Metrics *m) {
         }
         for (size_t i = 0; i < _ACQUIRE_RESULT_MAX; i++) {
                 json_object *a = json_object_new_object();
-                json_object_object_add(a, "result", json_object_new_string(result_names[i]));
-                json_object_object_add(a, "count", json_object_new_int64((int64_t) m->acquires[i]));
+                json_object_object_add(a, SCHEMA_ACQUIRE_COUNT_RESULT, json_object_new_string(result_names[i]));
+                json_object_object_add(a, SCHEMA_ACQUIRE_COUNT_COUNT, json_object_new_int64((int64_t) m->acquires[i]));
                 json_object_array_add(acquires, a);
         }
-        json_object_object_add(o, "acquires", acquires);
-        json_object_object_add(o, "invalidations", json_object_new_int64((int64_t) m->invalidations));
-        json_object_object_add(o, "leaks", json_object_new_int64((int64_t) m->leaks));
-        json_object_object_add(o, "acquireSeconds", describe_histogram(&m->acquire_seconds));
-        json_object_object_add(o, "refillSeconds", describe_histogram(&m->refill_seconds));
+        json_object_object_add(o, SCHEMA_METRICS_ACQUIRES, acquires);
+        json_object_object_add(o, SCHEMA_METRICS_INVALIDATIONS, json_object_new_int64((int64_t) m->invalidations));
+        json_object_object_add(o, SCHEMA_METRICS_LEAKS, json_object_new_int64((int64_t) m->leaks));
+        json_object_object_add(o, SCHEMA_METRICS_ACQUIRE_SECONDS, describe_histogram(&m->acquire_seconds));
+        json_object_object_add(o, SCHEMA_METRICS_REFILL_SECONDS, describe_histogram(&m->refill_seconds));
         return o;
 }

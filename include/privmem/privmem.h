@@ -38,6 +38,7 @@ enum {
         PRIVMEM_ACQUIRE_OWNER_PIDFD = 1 << 0,           /* owner_pidfd names the owner */
         PRIVMEM_ACQUIRE_BIND_TO_CONNECTION = 1 << 1,    /* the lease ends with this connection */
         PRIVMEM_ACQUIRE_NO_WAIT = 1 << 2,               /* -EAGAIN instead of building one */
+        PRIVMEM_ACQUIRE_OWNER_DOMAIN = 1 << 3,          /* since LIBPRIVMEM_0.3: owner_domain names the owner */
 };
 
 /* Set size to sizeof(struct privmem_acquire_options); later versions append fields. */
@@ -46,6 +47,9 @@ struct privmem_acquire_options {
         uint64_t flags;                 /* PRIVMEM_ACQUIRE_* */
         int owner_pidfd;                /* with PRIVMEM_ACQUIRE_OWNER_PIDFD; not taken */
         const char *tag;                /* NULL, or a label shown with the lease */
+        /* Since LIBPRIVMEM_0.3, with PRIVMEM_ACQUIRE_OWNER_DOMAIN: the name or UUID of a libvirt
+         * domain that owns the lease (root and privmemd's admin group only). */
+        const char *owner_domain;
 };
 
 /* Borrows a memfd of exactly size bytes from pool. *ret_memfd is O_CLOEXEC and the caller's;
