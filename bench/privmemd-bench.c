@@ -2,9 +2,13 @@
 /* privmemd-bench: what privmemd saves and costs, each figure next to its alternative measured in the
  * same run on the same machine (absolute times on a shared machine mean little; ratios do).
  *   (a) Acquire round trip from a warm pool vs a bare SCM_RIGHTS request/reply between two processes
- *   (b) a ready 4 GiB lease vs a fresh memfd populated in-process (shmem 4K; hugetlb 2M)
- *   (c) refill throughput vs memset bandwidth
+ *   (b) a ready 4 GiB lease vs a fresh memfd populated in-process
+ *   (c) refill throughput vs the kernel's zeroing bandwidth and memset; status calls during a refill
  *   (d) owner exit to memory back in the kernel
+ *   (e) first touch of a ready lease by another process (the VMM's page faults), and how much is
+ *       PMD-mapped
+ * Backings: shmem 4K, shmem 2M (THP; sets the host knob to advise for the run if needed),
+ * hugetlb 2M and 1G.
  * Usage: privmemd-bench PRIVMEMD [GiB]   (as root; reserves and gives back hugepages; GiB 0: (a) only) */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench-thp.h"
 #include "bench-util.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -28,6 +33,7 @@
 #endif
 #define ROUNDS 3000
 #define GiB (1ULL << 30)
+#define MiB (1ULL << 20)
 
 static const char *privmemd_path;
 static char tmpdir[] = "/tmp/privmemd-bench.XXXXXX";
@@ -120,35 +126,82 @@ static void part_latency(unsigned gap_us) {
         printf("    ratio (goal: p50 within 3x)    p50 %7.2fx     p99 %7.2fx\n\n", a50 / f50, a99 / f99);
 }
 
-/* The VMM's own way: a fresh memfd, populated by one thread in its own process. */
-static double populate_in_process(uint64_t size, bool huge) {
-        unsigned flags = MFD_CLOEXEC | (huge ? MFD_HUGETLB | (21U << 26) : 0);
-        double t = bench_now();
-        int fd = memfd_create("vmm", flags);
-        if (fd < 0 || ftruncate(fd, (off_t) size) < 0)
-                return -1;
-        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (m == MAP_FAILED || madvise(m, size, MADV_POPULATE_WRITE) < 0)
-                return -1;
-        munmap(m, size);
-        t = bench_now() - t;
-        close(fd);
-        return t;
+/* What one backing is measured as: a label, privmemd.conf lines, the in-process alternative. */
+typedef struct Backing {
+        const char *label, *conf;
+        bool hugetlb;
+        uint64_t page_size;
+} Backing;
+
+static double zero_bw_1, zero_bw_n;     /* the kernel zeroing 2 MiB pages: one thread, every CPU */
+static double touch_s[2];               /* first touch of a ready lease, per GiB: 4K shmem, 2M shmem */
+
+/* ListPools calls 1 ms apart, until pool "big" has a ready memfd again (refilling: returns when,
+ * in seconds since t0) or for `idle` seconds. out: p50, p99, max of the calls. */
+static double pools_latency(privmem *p, double t0, double idle, double out[3]) {
+        static double lat[100000];
+        size_t n = 0;
+        double done = -1;
+        while (n < 100000 && bench_now() - t0 < (idle > 0 ? idle : 600)) {
+                privmem_pool_list *list = NULL;
+                double t = bench_now();
+                int r = privmem_list_pools(p, &list);
+                lat[n++] = bench_now() - t;
+                const privmem_pool *pool = r >= 0 ? privmem_pool_list_find(list, "big") : NULL;
+                bool ready = pool && privmem_pool_class_ready(pool, 0) > 0;
+                privmem_pool_list_free(list);
+                if (idle <= 0 && ready) {
+                        done = bench_now() - t0;
+                        break;
+                }
+                usleep(1000);
+        }
+        out[0] = bench_percentile(lat, n, 50);
+        out[1] = bench_percentile(lat, n, 99);
+        out[2] = bench_percentile(lat, n, 100);
+        return done;
 }
 
-/* (b), (c), (d) for one backing: a pool with one ready memfd of size bytes. */
-static void part_big(const char *label, uint64_t size, bool huge) {
+/* The median of three first touches, each by a new process. */
+static double touch3(int fd, uint64_t size, bool aligned, double *ret_pmd) {
+        double t[3];
+        for (int i = 0; i < 3; i++)
+                t[i] = bench_touch(fd, size, aligned, ret_pmd);
+        return bench_percentile(t, 3, 50);
+}
+
+/* (e): another process maps the ready lease and touches every 4 KiB page, as a guest's first run:
+ * shmem at a 2 MiB-aligned address, as QEMU maps guest RAM; hugetlb where mmap() puts it. */
+static void part_touch(const Backing *b, int fd, uint64_t size) {
+        double pmd = 0, pmd_plain = 0;
+        double t = touch3(fd, size, !b->hugetlb, &pmd);
+        double per_gib = t / ((double) size / GiB);
+        char share[32] = "-";
+        if (!b->hugetlb)
+                snprintf(share, sizeof(share), "%.1f%%", pmd * 100);
+        printf("(e) %s first touch of the lease by another process: %8.4f s/GiB  PMD-mapped %s\n", b->label, per_gib, share);
+        if (!b->hugetlb && b->page_size == 2 * MiB) {
+                double tp = touch3(fd, size, false, &pmd_plain) / ((double) size / GiB);
+                printf("(e) %s   through a plain mmap() (no alignment asked):  %8.4f s/GiB  PMD-mapped %.1f%%\n",
+                       b->label, tp, pmd_plain * 100);
+        }
+        if (!b->hugetlb)
+                touch_s[b->page_size == 2 * MiB] = per_gib;
+}
+
+/* (b), (c), (e), (d) for one backing: a pool with one ready memfd of size bytes. */
+static void part_big(const Backing *b, uint64_t size) {
         char socket[4200], config[512];
-        snprintf(config, sizeof(config), "[privmemd]\nworkers = %ld\n[pool big]\nbacking = %s\nsizes = %llu:1\nlimit = %llu\nusers = *\n",
-                 sysconf(_SC_NPROCESSORS_ONLN), huge ? "hugetlb" : "shmem", (unsigned long long) size,
-                 (unsigned long long) size * 2);
+        snprintf(config, sizeof(config), "[privmemd]\nworkers = %ld\n[pool big]\n%ssizes = %llu:1\nlimit = %llu\nusers = *\n",
+                 sysconf(_SC_NPROCESSORS_ONLN), b->conf, (unsigned long long) size, (unsigned long long) size * 2);
         pid_t d = bench_start_daemon(privmemd_path, tmpdir, config, socket, sizeof(socket));
         privmem *p = NULL;
         privmem_lease *l = NULL;
         int fd = -1;
+        double busy[3], idle[3];
 
         if (bench_wait_ready(socket, "big", size, 1, 600) < 0) {
-                printf("(b) %s: the pool never got ready (no memory?); skipped\n\n", label);
+                printf("(b) %s: the pool never got ready (no memory?); skipped\n\n", b->label);
                 bench_stop_daemon(d);
                 return;
         }
@@ -156,12 +209,19 @@ static void part_big(const char *label, uint64_t size, bool huge) {
         double t = bench_now();
         int r = privmem_acquire(p, "big", size, NULL, &fd, &l);
         double lease = bench_now() - t;
-        double refill = bench_wait_ready(socket, "big", size, 1, 600);
-        double own = populate_in_process(size, huge);
+        double refill = pools_latency(p, t, 0, busy);  /* while the refill runs */
+        pools_latency(p, bench_now(), 0.5, idle);
+        double own = bench_populate_in_process(size, b->hugetlb, b->page_size);
         printf("(b) %s %llu GiB  ready lease %9.3f ms   fresh memfd populated in-process %9.3f ms   %8.0fx faster\n",
-               label, (unsigned long long) (size / GiB), lease * 1e3, own * 1e3, own / lease);
-        printf("(c) %s refill %6.2f GB/s   (populating in-process: %6.2f GB/s)\n", label,
-               (double) size / refill / 1e9, (double) size / own / 1e9);
+               b->label, (unsigned long long) (size / GiB), lease * 1e3, own * 1e3, own / lease);
+        printf("(c) %s refill %6.2f GB/s   (populating in-process, one thread: %6.2f GB/s; the kernel zeroing 2 MiB "
+               "pages on %ld CPUs: %.2f GB/s, refill at %.0f%% of it)\n", b->label, (double) size / refill / 1e9,
+               (double) size / own / 1e9, sysconf(_SC_NPROCESSORS_ONLN), zero_bw_n,
+               100 * (double) size / refill / 1e9 / zero_bw_n);
+        printf("(c) %s ListPools while it refills: p50 %6.1f us p99 %6.1f us max %6.1f us; idle: p50 %6.1f us p99 %6.1f us max %6.1f us\n",
+               b->label, busy[0] * 1e6, busy[1] * 1e6, busy[2] * 1e6, idle[0] * 1e6, idle[1] * 1e6, idle[2] * 1e6);
+        if (r >= 0)
+                part_touch(b, fd, size);
 
         /* (d): a child owns the lease; we keep a copy of its memfd and watch its blocks go. */
         pid_t child = fork();
@@ -171,6 +231,7 @@ static void part_big(const char *label, uint64_t size, bool huge) {
         }
         int pidfd = pidfd_open(child, 0);
         struct privmem_acquire_options o = { .size = sizeof(o), .flags = PRIVMEM_ACQUIRE_OWNER_PIDFD, .owner_pidfd = pidfd };
+        privmem_release(p, privmem_lease_id(l));
         privmem_lease_free(l);
         close(fd);
         r = privmem_acquire(p, "big", size, &o, &fd, &l);
@@ -180,11 +241,25 @@ static void part_big(const char *label, uint64_t size, bool huge) {
         waitpid(child, NULL, 0);
         while (r >= 0 && fstat(fd, &st) >= 0 && st.st_blocks > 0 && bench_now() - t < 60)
                 usleep(100);
-        printf("(d) %s owner exit -> memory back in the kernel: %.2f ms\n\n", label, (bench_now() - t) * 1e3);
+        printf("(d) %s owner exit -> memory back in the kernel: %.2f ms\n\n", b->label, (bench_now() - t) * 1e3);
         close(pidfd);
         close(fd);
         privmem_lease_free(l);
         privmem_disconnect(p);
+        bench_stop_daemon(d);
+}
+
+/* (c'): one pool filling n memfds of size at once, from privmemd's start: every worker busy. */
+static void part_refill_many(const Backing *b, uint64_t size, unsigned n) {
+        char socket[4200], config[512];
+        snprintf(config, sizeof(config), "[privmemd]\nworkers = %ld\n[pool many]\n%ssizes = %llu:%u\nlimit = %llu\nusers = *\n",
+                 sysconf(_SC_NPROCESSORS_ONLN), b->conf, (unsigned long long) size, n, (unsigned long long) size * n);
+        double t = bench_now();
+        pid_t d = bench_start_daemon(privmemd_path, tmpdir, config, socket, sizeof(socket));
+        if (bench_wait_ready(socket, "many", size, n, 600) >= 0)
+                printf("(c) %s fill of %u memfds of %llu MiB at once: %6.2f GB/s (the kernel zeroing on %ld CPUs: %.2f GB/s)\n\n",
+                       b->label, n, (unsigned long long) (size / MiB), (double) size * n / (bench_now() - t) / 1e9,
+                       sysconf(_SC_NPROCESSORS_ONLN), zero_bw_n);
         bench_stop_daemon(d);
 }
 
@@ -216,14 +291,40 @@ int main(int argc, char *argv[]) {
         part_latency(2000);
         if (size == 0)  /* GiB 0: the latency part alone */
                 goto out;
-        part_big("shmem 4K  ", size, false);
+        static const Backing shmem_4k = { "shmem 4K  ", "backing = shmem\n", false, 4096 };
+        static const Backing shmem_2m = { "shmem 2M  ", "backing = shmem\npage_size = 2M\n", false, 2 * MiB };
+        static const Backing hugetlb_2m = { "hugetlb 2M", "backing = hugetlb\npage_size = 2M\n", true, 2 * MiB };
+        static const Backing hugetlb_1g = { "hugetlb 1G", "backing = hugetlb\npage_size = 1G\n", true, GiB };
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        /* Warm-up: fresh memory in this VM is slow the first time it is touched. */
+        bench_zeroing_bandwidth(size + GiB, (unsigned) ncpu);
+        zero_bw_1 = bench_zeroing_bandwidth(GiB, 1);
+        zero_bw_n = bench_zeroing_bandwidth(GiB, (unsigned) ncpu);
+        printf("(c) the kernel zeroing fresh 2 MiB pages: %.2f GB/s one thread, %.2f GB/s on %ld CPUs\n\n",
+               zero_bw_1, zero_bw_n, ncpu);
+        part_big(&shmem_4k, size);
+        if (bench_thp_enable()) {
+                part_big(&shmem_2m, size);
+                part_refill_many(&shmem_2m, GiB, (unsigned) (size / GiB > 2 ? size / GiB : 2));
+        } else
+                printf("(b) shmem 2M: this kernel gives shmem no 2 MiB pages; skipped\n\n");
         long pages = (long) (3 * size / (2 << 20)) + 8;  /* ready + refill + the in-process one */
         long got = bench_hugepages_take(2048, pages);
         if (got == pages)
-                part_big("hugetlb 2M", size, true);
+                part_big(&hugetlb_2m, size);
         else
                 printf("(b) hugetlb 2M: could reserve only %ld of %ld 2M pages; skipped\n\n", got, pages);
         bench_hugepages_give_back(2048, got);
+        pages = (long) (3 * size / GiB) + 1;
+        got = bench_hugepages_take(1048576, pages);
+        if (got == pages)
+                part_big(&hugetlb_1g, size);
+        else
+                printf("(b) hugetlb 1G: could reserve only %ld of %ld 1G pages; skipped\n\n", got, pages);
+        bench_hugepages_give_back(1048576, got);
+        if (touch_s[0] > 0 && touch_s[1] > 0)
+                printf("(e) first touch per GiB: shmem 4K %.4f s, shmem 2M %.4f s: %.0fx faster (goal: 20x)\n\n",
+                       touch_s[0], touch_s[1], touch_s[0] / touch_s[1]);
         part_memset();
 out:;
         char cmd[128];
