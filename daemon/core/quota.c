@@ -3,6 +3,7 @@
 #include <assert.h>
 
 #include "core/quota.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
 
 static UidUsage *uid_usage(Pool *p, uid_t uid, bool create) {
@@ -26,11 +27,11 @@ int quota_reserve(Pool *p, uid_t uid, uint64_t size, QuotaExceeded *ret_exceeded
         if (!u)
                 return -ENOMEM;
         if (size > pc->quota_per_uid || u->bytes > pc->quota_per_uid - size) {
-                *ret_exceeded = (QuotaExceeded) { "bytes", pc->quota_per_uid, u->bytes, size };
+                *ret_exceeded = (QuotaExceeded) { SCHEMA_QUOTA_RESOURCE_BYTES, pc->quota_per_uid, u->bytes, size };
                 return -EDQUOT;
         }
         if (u->leases >= pc->leases_per_uid) {
-                *ret_exceeded = (QuotaExceeded) { "leases", pc->leases_per_uid, u->leases, 1 };
+                *ret_exceeded = (QuotaExceeded) { SCHEMA_QUOTA_RESOURCE_LEASES, pc->leases_per_uid, u->leases, 1 };
                 return -EDQUOT;
         }
         u->bytes += size;
