@@ -9,6 +9,7 @@
 #include "api/methods.h"
 #include "core/lease.h"
 #include "manager/manager.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
 #include "varlink/varlink-dispatch.h"
 #include "virt/libvirt.h"
@@ -50,11 +51,11 @@ static int quota_reserve(VarlinkCall *c, Pool *p, uid_t uid, uint64_t size) {
         if (!u)
                 return -ENOMEM;
         if (size > p->config->quota_per_uid || u->bytes > p->config->quota_per_uid - size) {
-                reply_quota_exceeded(c, p, "bytes", p->config->quota_per_uid, u->bytes, size);
+                reply_quota_exceeded(c, p, SCHEMA_QUOTA_RESOURCE_BYTES, p->config->quota_per_uid, u->bytes, size);
                 return -EDQUOT;
         }
         if (u->leases >= p->config->leases_per_uid) {
-                reply_quota_exceeded(c, p, "leases", p->config->leases_per_uid, u->leases, 1);
+                reply_quota_exceeded(c, p, SCHEMA_QUOTA_RESOURCE_LEASES, p->config->leases_per_uid, u->leases, 1);
                 return -EDQUOT;
         }
         u->bytes += size;
@@ -84,8 +85,8 @@ static int lend_and_reply(VarlinkCall *c, Pool *p, ReadyMemfd *memfd, Owner *own
                 return 0;
         }
         sd_event_now(p->manager->event, CLOCK_MONOTONIC, &now);
-        json_object_object_add(reply, "lease", describe_lease(l, now));
-        json_object_object_add(reply, "fileDescriptor", json_object_new_int(0));
+        json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(l, now));
+        json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
         return varlink_call_reply_fds(c, reply, &fd, 1);
 }
 
@@ -221,7 +222,7 @@ static int acquire_owner_domain(VarlinkCall *c, Manager *m, const AcquireParams 
         DomainAcquire *da;
 
         if (p->owner_fd >= 0 || p->bind_to_connection)
-                return varlink_call_error_invalid_parameter(c, "ownerDomain"), -EBADMSG;
+                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_OWNER_DOMAIN), -EBADMSG;
         if (!access_is_admin(m, varlink_call_connection(c)))
                 return reply_permission_denied(c), -EACCES;
         if (!(da = calloc(1, sizeof(*da))))
@@ -252,7 +253,7 @@ static int acquire_owner(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *re
         int r;
 
         if (p->owner_fd >= 0 && p->bind_to_connection) {
-                varlink_call_error_invalid_parameter(c, "bindToConnection");
+                varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_BIND_TO_CONNECTION);
                 return -EBADMSG;
         }
         if (p->bind_to_connection) {
@@ -265,7 +266,7 @@ static int acquire_owner(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *re
         if (r == -EPERM)
                 return reply_permission_denied(c), -EACCES;
         if (r == -EBADF || r == -ESRCH)
-                return varlink_call_error_invalid_parameter(c, "ownerFileDescriptor"), -EBADMSG;
+                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_OWNER_FD), -EBADMSG;
         return r;
 }
 
@@ -290,7 +291,7 @@ static int acquire_check(VarlinkCall *c, Manager *m, const AcquireParams *p, Poo
         if (p->size <= 0 || (uint64_t) p->size % pool->config->page_size != 0)
                 return reply_invalid_size(c, p->size, pool->config->page_size), -EBADMSG;
         if (p->tag && !tag_valid(p->tag))
-                return varlink_call_error_invalid_parameter(c, "tag"), -EBADMSG;
+                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_TAG), -EBADMSG;
         *ret = pool;
         return 0;
 }
@@ -315,13 +316,13 @@ static int acquire_lend(VarlinkCall *c, Pool *pool, SizeClass *cls, Owner *owner
 
 int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
         static const VarlinkField table[] = {
-                { "pool", VARLINK_FIELD_STRING, offsetof(AcquireParams, pool), VARLINK_FIELD_MANDATORY },
-                { "size", VARLINK_FIELD_INT, offsetof(AcquireParams, size), VARLINK_FIELD_MANDATORY },
-                { "ownerFileDescriptor", VARLINK_FIELD_FD, offsetof(AcquireParams, owner_fd) },
-                { "bindToConnection", VARLINK_FIELD_BOOL, offsetof(AcquireParams, bind_to_connection) },
-                { "ownerDomain", VARLINK_FIELD_STRING, offsetof(AcquireParams, owner_domain) },
-                { "wait", VARLINK_FIELD_BOOL, offsetof(AcquireParams, wait) },
-                { "tag", VARLINK_FIELD_STRING, offsetof(AcquireParams, tag) },
+                { SCHEMA_ACQUIRE_POOL, VARLINK_FIELD_STRING, offsetof(AcquireParams, pool), VARLINK_FIELD_MANDATORY },
+                { SCHEMA_ACQUIRE_SIZE, VARLINK_FIELD_INT, offsetof(AcquireParams, size), VARLINK_FIELD_MANDATORY },
+                { SCHEMA_ACQUIRE_OWNER_FD, VARLINK_FIELD_FD, offsetof(AcquireParams, owner_fd) },
+                { SCHEMA_ACQUIRE_BIND_TO_CONNECTION, VARLINK_FIELD_BOOL, offsetof(AcquireParams, bind_to_connection) },
+                { SCHEMA_ACQUIRE_OWNER_DOMAIN, VARLINK_FIELD_STRING, offsetof(AcquireParams, owner_domain) },
+                { SCHEMA_ACQUIRE_WAIT, VARLINK_FIELD_BOOL, offsetof(AcquireParams, wait) },
+                { SCHEMA_ACQUIRE_TAG, VARLINK_FIELD_STRING, offsetof(AcquireParams, tag) },
                 {}
         };
         AcquireParams p = { .owner_fd = -1, .wait = true };

@@ -145,7 +145,7 @@ static const VarlinkMethod methods[] = {
 };
 
 const VarlinkInterface io_privmemd_interface = {
-        .name = "io.privmemd",
+        .name = SCHEMA_INTERFACE,
         .description = io_privmemd_varlink,
         .methods = methods,
 };
