@@ -305,10 +305,10 @@ void pool_check_unused(Pool *p) {
                 change_queue_pool(&p->core->changes, CHANGE_POOL_UNUSED, p, 0, NULL);
 }
 
-ReadyMemfd *pool_find_ready(Pool *p, uint64_t size, const char *id) {
-        SizeClass *c = pool_get_class(p, size, false);
-        for (ReadyMemfd *m = c ? c->ready : NULL; m; m = m->next)
-                if (streq(m->id, id))
-                        return m;
+ReadyMemfd *pool_find_ready(Pool *p, const char *id) {
+        for (SizeClass *c = p->classes; c; c = c->next)
+                for (ReadyMemfd *m = c->ready; m; m = m->next)
+                        if (streq(m->id, id))
+                                return m;
         return NULL;
 }

@@ -113,6 +113,6 @@ void pool_account_return_start(Pool *p, uint64_t size);
 void pool_account_returned(Pool *p, uint64_t size);
 void pool_check_unused(Pool *p);
 /* The ready memfd of that size and id, or NULL once it is lent or dropped. */
-ReadyMemfd *pool_find_ready(Pool *p, uint64_t size, const char *id);
+ReadyMemfd *pool_find_ready(Pool *p, const char *id);
 
 void ready_memfd_free(ReadyMemfd *m);
