@@ -8,8 +8,8 @@
 #include <sys/random.h>
 
 #include "core/build.h"
+#include "core/core.h"
 #include "core/pool-thp.h"
-#include "manager/manager.h"
 #include "memfd/memfd-ops.h"
 #include "util/macro.h"
 
@@ -102,18 +102,17 @@ static void build_finish(Build *b) {
         }
         p->last_error = 0;
         p->failures = 0;
-        histogram_observe(&p->manager->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
+        histogram_observe(&p->core->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
         size_class_ready(c, TAKE_PTR(b->memfd));
         free(b);
         pool_refill(p);
         pool_check_target(p);
-        if (p->retired)
-                manager_collect_pools(p->manager);
+        pool_check_unused(p);
 }
 
 static void build_submit_next(Build *b) {
         if (b->chunks_submitted < b->n_chunks)
-                workers_submit(b->cls->pool->manager->workers, &b->chunks[b->chunks_submitted++].job);
+                workers_submit(b->cls->pool->core->workers, &b->chunks[b->chunks_submitted++].job);
 }
 
 static void chunk_done(Job *j) {
@@ -184,7 +183,7 @@ void size_class_promote_build(SizeClass *c) {
                 if (!b->urgent) {
                         b->urgent = true;
                         for (unsigned i = 0; i < b->n_chunks; i++)
-                                workers_promote(c->pool->manager->workers, &b->chunks[i].job);
+                                workers_promote(c->pool->core->workers, &b->chunks[i].job);
                         return;
                 }
 }

@@ -196,7 +196,7 @@ static void recover_orphan(Manager *m, PassedFd *lf, PassedFd *fds, size_t n) {
         _cleanup_free_ char *pool = memfd_pool_name(lf->fd);
         struct stat st;
 
-        if (manager_find_lease(m, id)) {  /* a second copy of a lease's memfd: the store keeps the first */
+        if (core_find_lease(&m->core, id)) {  /* a second copy of a lease's memfd: the store keeps the first */
                 lf->fd = safe_close(lf->fd);
                 return;
         }
@@ -274,6 +274,6 @@ int manager_recover(Manager *m) {
                 free(names[i]);
         free(names);
         free(fds);
-        log_info("Recovered %u lease(s) from the service manager.", m->n_leases);
+        log_info("Recovered %u lease(s) from the service manager.", m->core.n_leases);
         return fds ? 0 : -ENOMEM;
 }
