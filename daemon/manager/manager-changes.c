@@ -47,7 +47,7 @@ static void store_ready(Manager *m, const Change *c) {
                 (void) fdstore_remove(FDSTORE_READY_PREFIX, pool, c->memfd_id);
                 return;
         }
-        ReadyMemfd *r = pool_find_ready(c->pool, c->size, c->memfd_id);
+        ReadyMemfd *r = pool_find_ready(c->pool, c->memfd_id);
         if (r)  /* else lent or dropped since */
                 (void) fdstore_push(r->fd, FDSTORE_READY_PREFIX, pool, c->memfd_id);
 }

@@ -26,14 +26,6 @@ static void measure_run(Job *j) {
         j->result = memfd_thp_populate(mj->fd, 0, mj->size, -1, &mj->huge);
 }
 
-static ReadyMemfd *pool_find_ready(Pool *p, const char *id) {
-        for (SizeClass *c = p->classes; c; c = c->next)
-                for (ReadyMemfd *r = c->ready; r; r = r->next)
-                        if (streq(r->id, id))
-                                return r;
-        return NULL;
-}
-
 static void measure_done(Job *j) {
         MeasureJob *mj = (MeasureJob *) j;
         Pool *p = manager_find_pool(mj->manager, mj->pool);
