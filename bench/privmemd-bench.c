@@ -9,7 +9,9 @@
  *       PMD-mapped
  * Backings: shmem 4K, shmem 2M (THP; sets the host knob to advise for the run if needed),
  * hugetlb 2M and 1G.
- * Usage: privmemd-bench PRIVMEMD [GiB]   (as root; reserves and gives back hugepages; GiB 0: (a) only) */
+ *   (f) Acquire with [libvirt] configured and connected vs without (mode "libvirt" alone)
+ * Usage: privmemd-bench PRIVMEMD [GiB]   (as root; reserves and gives back hugepages; GiB 0: (a) only)
+ *        privmemd-bench PRIVMEMD libvirt [URI]   ((f); URI defaults to test:///default) */
 #include <errno.h>
 #include <fcntl.h>
 #include <privmem/privmem.h>
@@ -22,6 +24,7 @@
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,12 +87,46 @@ static void floor_latency(double *lat, unsigned gap_us) {
         close(memfd);
 }
 
-static void acquire_latency(double *lat, unsigned gap_us) {
-        char socket[4200];
-        pid_t d = bench_start_daemon(privmemd_path, tmpdir, "[pool lat]\nsizes = 4K:256\nlimit = 64M\nusers = *\n",
-                                     socket, sizeof(socket));
+/* Whether privmemd is connected to libvirt: an ownerDomain nobody has is NoSuchDomain then, and
+ * LibvirtUnavailable while it is not (libprivmem has no ownerDomain: raw varlink). */
+static bool libvirt_connected(const char *path) {
+        static const char req[] = "{\"method\":\"io.privmemd.Acquire\",\"parameters\":{\"pool\":\"lat\",\"size\":4096,"
+                                  "\"ownerDomain\":\"privmemd-bench-no-such-domain\"}}";
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char reply[4096] = "";
+        size_t n = 0;
+        ssize_t k = 1;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                k = -1;
+        else
+                memcpy(sa.sun_path, path, strlen(path) + 1);
+        if (k < 0 || fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || send(fd, req, sizeof(req), 0) < 0)
+                k = -1;
+        while (k > 0 && n < sizeof(reply) - 1 && !memchr(reply, 0, n) && (k = recv(fd, reply + n, sizeof(reply) - 1 - n, 0)) > 0)
+                n += (size_t) k;
+        reply[n] = 0;
+        if (fd >= 0)
+                close(fd);
+        return strstr(reply, "NoSuchDomain") != NULL;
+}
+
+/* ROUNDS Acquire/Release round trips; libvirt_uri: with [libvirt] uri= set, once connected. */
+static void acquire_latency_with(double *lat, unsigned gap_us, const char *libvirt_uri) {
+        char socket[4200], config[1024];
+        snprintf(config, sizeof(config), "[pool lat]\nsizes = 4K:256\nlimit = 64M\nusers = *\n%s%s\n",
+                 libvirt_uri ? "[libvirt]\nuri = " : "", libvirt_uri ?: "");
+        pid_t d = bench_start_daemon(privmemd_path, tmpdir, config, socket, sizeof(socket));
         privmem *p = NULL;
         bench_wait_ready(socket, "lat", 4096, 256, 30);
+        for (int i = 0; libvirt_uri && !libvirt_connected(socket); i++) {
+                if (i == 100) {
+                        fprintf(stderr, "privmemd did not connect to libvirt at %s within 10 s\n", libvirt_uri);
+                        exit(1);
+                }
+                usleep(100 * 1000);
+        }
         privmem_connect(&p, socket);
         for (int i = 0; i < ROUNDS; i++) {
                 privmem_lease *l = NULL;
@@ -109,6 +146,28 @@ static void acquire_latency(double *lat, unsigned gap_us) {
         }
         privmem_disconnect(p);
         bench_stop_daemon(d);
+}
+
+static void acquire_latency(double *lat, unsigned gap_us) {
+        acquire_latency_with(lat, gap_us, NULL);
+}
+
+/* (f) The libvirt thread's cost to everything else: Acquire round trips with [libvirt] set and
+ * connected vs without, alternated (off, on, off, on, ...) so a drift of the machine hits both. */
+#define LIBVIRT_ALTERNATIONS 5
+static void part_libvirt(const char *uri) {
+        static double off[LIBVIRT_ALTERNATIONS * ROUNDS], on[LIBVIRT_ALTERNATIONS * ROUNDS];
+        const size_t n = LIBVIRT_ALTERNATIONS * ROUNDS;
+        for (int i = 0; i < LIBVIRT_ALTERNATIONS; i++) {
+                acquire_latency_with(off + i * ROUNDS, 0, NULL);
+                acquire_latency_with(on + i * ROUNDS, 0, uri);
+        }
+        double o50 = bench_percentile(off, n, 50), o99 = bench_percentile(off, n, 99);
+        double n50 = bench_percentile(on, n, 50), n99 = bench_percentile(on, n, 99);
+        printf("(f) Acquire from a warm pool, calls back to back, libvirt at %s\n", uri);
+        printf("    without [libvirt]                p50 %7.1f us  p99 %7.1f us\n", o50 * 1e6, o99 * 1e6);
+        printf("    [libvirt] set and connected      p50 %7.1f us  p99 %7.1f us\n", n50 * 1e6, n99 * 1e6);
+        printf("    ratio (goal: within 1.1x)        p50 %7.2fx     p99 %7.2fx\n\n", n50 / o50, n99 / o99);
 }
 
 /* Both ways measured alike: back to back (the pool's refill and punch work competes with the next
@@ -279,14 +338,19 @@ static void part_memset(void) {
 
 int main(int argc, char *argv[]) {
         if (argc < 2) {
-                fprintf(stderr, "usage: %s PRIVMEMD [GiB]\n", argv[0]);
+                fprintf(stderr, "usage: %s PRIVMEMD [GiB]\n       %s PRIVMEMD libvirt [URI]\n", argv[0], argv[0]);
                 return 2;
         }
         privmemd_path = argv[1];
+        bool libvirt = argc > 2 && strcmp(argv[2], "libvirt") == 0;
         uint64_t size = (argc > 2 ? strtoull(argv[2], NULL, 10) : 4) * GiB;
         if (!mkdtemp(tmpdir))
                 return 1;
         printf("privmemd-bench on %ld CPUs; every ratio compares figures of this run\n\n", sysconf(_SC_NPROCESSORS_ONLN));
+        if (libvirt) {
+                part_libvirt(argc > 3 ? argv[3] : "test:///default");
+                goto out;
+        }
         part_latency(0);
         part_latency(2000);
         if (size == 0)  /* GiB 0: the latency part alone */

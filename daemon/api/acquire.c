@@ -8,7 +8,9 @@
 #include "api/events.h"
 #include "api/methods.h"
 #include "core/lease.h"
+#include "core/quota.h"
 #include "manager/manager.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
 #include "varlink/varlink-dispatch.h"
 #include "virt/libvirt.h"
@@ -28,6 +30,7 @@ typedef struct AcquireParams {
 /* An Acquire waiting for a memfd to be built. */
 typedef struct PendingAcquire {
         Waiter waiter;          /* first: a Waiter * is a PendingAcquire * */
+        Manager *manager;
         VarlinkCall *call;
         uint64_t start_usec;
         Pool *pool;
@@ -36,30 +39,13 @@ typedef struct PendingAcquire {
         char *tag;
 } PendingAcquire;
 
-static void quota_give_back(Pool *p, uid_t uid, uint64_t size) {
-        UidUsage *u = pool_uid_usage(p, uid, false);
-        if (u) {
-                u->bytes -= size;
-                u->leases--;
-        }
-}
-
 /* Counts size against the uid's quota in the pool, or answers QuotaExceeded (returns -EDQUOT). */
-static int quota_reserve(VarlinkCall *c, Pool *p, uid_t uid, uint64_t size) {
-        UidUsage *u = pool_uid_usage(p, uid, true);
-        if (!u)
-                return -ENOMEM;
-        if (size > p->config->quota_per_uid || u->bytes > p->config->quota_per_uid - size) {
-                reply_quota_exceeded(c, p, "bytes", p->config->quota_per_uid, u->bytes, size);
-                return -EDQUOT;
-        }
-        if (u->leases >= p->config->leases_per_uid) {
-                reply_quota_exceeded(c, p, "leases", p->config->leases_per_uid, u->leases, 1);
-                return -EDQUOT;
-        }
-        u->bytes += size;
-        u->leases++;
-        return 0;
+static int acquire_quota(VarlinkCall *c, Pool *p, uid_t uid, uint64_t size) {
+        QuotaExceeded e;
+        int r = quota_reserve(p, uid, size, &e);
+        if (r == -EDQUOT)
+                reply_quota_exceeded(c, p, e.resource, e.limit, e.used, e.requested);
+        return r;
 }
 
 /* Makes the lease and answers with it and its memfd. Takes memfd and owner. < 0 only when no
@@ -83,16 +69,17 @@ static int lend_and_reply(VarlinkCall *c, Pool *p, ReadyMemfd *memfd, Owner *own
                 varlink_call_error_errno(c, r);
                 return 0;
         }
-        sd_event_now(p->manager->event, CLOCK_MONOTONIC, &now);
-        json_object_object_add(reply, "lease", describe_lease(l, now));
-        json_object_object_add(reply, "fileDescriptor", json_object_new_int(0));
+        sd_event_now(p->core->event, CLOCK_MONOTONIC, &now);
+        json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(l, now));
+        json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
         return varlink_call_reply_fds(c, reply, &fd, 1);
 }
 
-static void acquire_exhausted(VarlinkCall *c, Pool *p, uint64_t size, const char *reason, uint64_t start_usec) {
+static void acquire_exhausted(Manager *m, VarlinkCall *c, Pool *p, uint64_t size, const char *reason,
+                              uint64_t start_usec) {
         reply_pool_exhausted(c, p, size, reason);
-        events_pool(p->manager, EVENT_POOL_EXHAUSTED, p, size, reason);
-        metrics_acquire(&p->manager->metrics, ACQUIRE_EXHAUSTED, start_usec);
+        events_pool(m, EVENT_POOL_EXHAUSTED, p, size, reason);
+        metrics_acquire(&p->core->metrics, ACQUIRE_EXHAUSTED, start_usec);
 }
 
 static void pending_free(PendingAcquire *pa) {
@@ -110,14 +97,14 @@ static void pending_serve(Waiter *w, ReadyMemfd *memfd, int error) {
         if (memfd)
                 r = lend_and_reply(pa->call, pa->pool, memfd, &pa->owner, pa->uid, pa->tag);
         if (r >= 0)
-                metrics_acquire(&pa->pool->manager->metrics, ACQUIRE_BUILT, pa->start_usec);
+                metrics_acquire(&pa->pool->core->metrics, ACQUIRE_BUILT, pa->start_usec);
         else {
-                quota_give_back(pa->pool, pa->uid, size);
+                quota_release(pa->pool, pa->uid, size);
                 if (error < 0)
-                        acquire_exhausted(pa->call, pa->pool, size, strerror(-error), pa->start_usec);
+                        acquire_exhausted(pa->manager, pa->call, pa->pool, size, strerror(-error), pa->start_usec);
                 else {
                         varlink_call_error_errno(pa->call, r);
-                        metrics_acquire(&pa->pool->manager->metrics, ACQUIRE_FAILED, pa->start_usec);
+                        metrics_acquire(&pa->pool->core->metrics, ACQUIRE_FAILED, pa->start_usec);
                 }
         }
         pending_free(pa);
@@ -128,13 +115,13 @@ static void pending_cancel(VarlinkCall *c, void *userdata) {
         SizeClass *cls = pa->waiter.cls;
 
         size_class_cancel_wait(cls, &pa->waiter);
-        quota_give_back(pa->pool, pa->uid, cls->size);
+        quota_release(pa->pool, pa->uid, cls->size);
         pending_free(pa);
         size_class_forget_if_unused(cls);
 }
 
 /* No ready memfd: wait for a build (0: answered later), or answer PoolExhausted now (1). */
-static int acquire_wait(VarlinkCall *c, Pool *p, SizeClass *cls, Owner *owner, uid_t uid, const char *tag,
+static int acquire_wait(Manager *m, VarlinkCall *c, Pool *p, SizeClass *cls, Owner *owner, uid_t uid, const char *tag,
                         uint64_t start_usec) {
         PendingAcquire *pa = calloc(1, sizeof(*pa));
         int r;
@@ -144,14 +131,14 @@ static int acquire_wait(VarlinkCall *c, Pool *p, SizeClass *cls, Owner *owner, u
                 return -ENOMEM;
         }
         *pa = (PendingAcquire) {
-                .waiter.serve = pending_serve, .call = c, .start_usec = start_usec, .pool = p, .owner = *owner,
+                .waiter.serve = pending_serve, .manager = m, .call = c, .start_usec = start_usec, .pool = p, .owner = *owner,
                 .uid = uid, .tag = pa->tag,
         };
         *owner = OWNER_INIT;
         r = size_class_wait(cls, &pa->waiter);
         if (r < 0) {
                 pending_free(pa);
-                acquire_exhausted(c, p, cls->size, r == -ENOSPC ? "the pool's byte limit" : strerror(-r), start_usec);
+                acquire_exhausted(m, c, p, cls->size, r == -ENOSPC ? "the pool's byte limit" : strerror(-r), start_usec);
                 return 1;
         }
         varlink_call_defer(c, pending_cancel, pa);
@@ -208,7 +195,7 @@ static void domain_acquire_resolved(int r, Owner *owner, const char *reason, voi
         if (r < 0) {
                 if (r != -EBADMSG && r != -EACCES)
                         varlink_call_error_errno(c, r);
-                metrics_acquire(&m->metrics, result_of(r), da->start_usec);
+                metrics_acquire(&m->core.metrics, result_of(r), da->start_usec);
         } else if ((r = acquire_with_owner(c, m, &da->params, pool, owner, da->uid, da->start_usec)) < 0 && r != -EDQUOT)
                 varlink_call_error_errno(c, r);
         domain_acquire_free(da);
@@ -221,7 +208,7 @@ static int acquire_owner_domain(VarlinkCall *c, Manager *m, const AcquireParams 
         DomainAcquire *da;
 
         if (p->owner_fd >= 0 || p->bind_to_connection)
-                return varlink_call_error_invalid_parameter(c, "ownerDomain"), -EBADMSG;
+                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_OWNER_DOMAIN), -EBADMSG;
         if (!access_is_admin(m, varlink_call_connection(c)))
                 return reply_permission_denied(c), -EACCES;
         if (!(da = calloc(1, sizeof(*da))))
@@ -252,7 +239,7 @@ static int acquire_owner(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *re
         int r;
 
         if (p->owner_fd >= 0 && p->bind_to_connection) {
-                varlink_call_error_invalid_parameter(c, "bindToConnection");
+                varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_BIND_TO_CONNECTION);
                 return -EBADMSG;
         }
         if (p->bind_to_connection) {
@@ -265,7 +252,7 @@ static int acquire_owner(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *re
         if (r == -EPERM)
                 return reply_permission_denied(c), -EACCES;
         if (r == -EBADF || r == -ESRCH)
-                return varlink_call_error_invalid_parameter(c, "ownerFileDescriptor"), -EBADMSG;
+                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_OWNER_FD), -EBADMSG;
         return r;
 }
 
@@ -290,38 +277,38 @@ static int acquire_check(VarlinkCall *c, Manager *m, const AcquireParams *p, Poo
         if (p->size <= 0 || (uint64_t) p->size % pool->config->page_size != 0)
                 return reply_invalid_size(c, p->size, pool->config->page_size), -EBADMSG;
         if (p->tag && !tag_valid(p->tag))
-                return varlink_call_error_invalid_parameter(c, "tag"), -EBADMSG;
+                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_TAG), -EBADMSG;
         *ret = pool;
         return 0;
 }
 
 /* 0: lent, or waiting for a build; 1: answered with an error; < 0: failed. */
-static int acquire_lend(VarlinkCall *c, Pool *pool, SizeClass *cls, Owner *owner, uid_t uid, const AcquireParams *p,
+static int acquire_lend(Manager *m, VarlinkCall *c, Pool *pool, SizeClass *cls, Owner *owner, uid_t uid, const AcquireParams *p,
                         uint64_t start_usec) {
         ReadyMemfd *memfd = size_class_take(cls);
 
         if (memfd) {
                 int r = lend_and_reply(c, pool, memfd, owner, uid, p->tag);
                 if (r >= 0)
-                        metrics_acquire(&pool->manager->metrics, ACQUIRE_READY, start_usec);
+                        metrics_acquire(&pool->core->metrics, ACQUIRE_READY, start_usec);
                 return r;
         }
         if (!p->wait) {
-                acquire_exhausted(c, pool, cls->size, "no ready memfd of this size, and wait is false", start_usec);
+                acquire_exhausted(m, c, pool, cls->size, "no ready memfd of this size, and wait is false", start_usec);
                 return 1;
         }
-        return acquire_wait(c, pool, cls, owner, uid, p->tag, start_usec);
+        return acquire_wait(m, c, pool, cls, owner, uid, p->tag, start_usec);
 }
 
 int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
         static const VarlinkField table[] = {
-                { "pool", VARLINK_FIELD_STRING, offsetof(AcquireParams, pool), VARLINK_FIELD_MANDATORY },
-                { "size", VARLINK_FIELD_INT, offsetof(AcquireParams, size), VARLINK_FIELD_MANDATORY },
-                { "ownerFileDescriptor", VARLINK_FIELD_FD, offsetof(AcquireParams, owner_fd) },
-                { "bindToConnection", VARLINK_FIELD_BOOL, offsetof(AcquireParams, bind_to_connection) },
-                { "ownerDomain", VARLINK_FIELD_STRING, offsetof(AcquireParams, owner_domain) },
-                { "wait", VARLINK_FIELD_BOOL, offsetof(AcquireParams, wait) },
-                { "tag", VARLINK_FIELD_STRING, offsetof(AcquireParams, tag) },
+                { SCHEMA_ACQUIRE_POOL, VARLINK_FIELD_STRING, offsetof(AcquireParams, pool), VARLINK_FIELD_MANDATORY },
+                { SCHEMA_ACQUIRE_SIZE, VARLINK_FIELD_INT, offsetof(AcquireParams, size), VARLINK_FIELD_MANDATORY },
+                { SCHEMA_ACQUIRE_OWNER_FD, VARLINK_FIELD_FD, offsetof(AcquireParams, owner_fd) },
+                { SCHEMA_ACQUIRE_BIND_TO_CONNECTION, VARLINK_FIELD_BOOL, offsetof(AcquireParams, bind_to_connection) },
+                { SCHEMA_ACQUIRE_OWNER_DOMAIN, VARLINK_FIELD_STRING, offsetof(AcquireParams, owner_domain) },
+                { SCHEMA_ACQUIRE_WAIT, VARLINK_FIELD_BOOL, offsetof(AcquireParams, wait) },
+                { SCHEMA_ACQUIRE_TAG, VARLINK_FIELD_STRING, offsetof(AcquireParams, tag) },
                 {}
         };
         AcquireParams p = { .owner_fd = -1, .wait = true };
@@ -341,7 +328,7 @@ int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
                 r = acquire_owner(c, m, &p, &owner);
         safe_close(p.owner_fd);
         if (r < 0)
-                metrics_acquire(&m->metrics, result_of(r), start);
+                metrics_acquire(&m->core.metrics, result_of(r), start);
         if (r < 0 || p.owner_domain)
                 return r;
         r = acquire_with_owner(c, m, &p, pool, &owner, uid, start);
@@ -352,18 +339,18 @@ int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
  * mistakes itself (then returns -EDQUOT); < 0 otherwise: failed, not answered. */
 static int acquire_with_owner(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool *pool, Owner *owner, uid_t uid,
                               uint64_t start) {
-        int r = quota_reserve(c, pool, uid, (uint64_t) p->size);
+        int r = acquire_quota(c, pool, uid, (uint64_t) p->size);
         if (r < 0) {
-                metrics_acquire(&m->metrics, result_of(r), start);
+                metrics_acquire(&m->core.metrics, result_of(r), start);
                 return r;
         }
 
         SizeClass *cls = pool_get_class(pool, (uint64_t) p->size, true);
-        r = cls ? acquire_lend(c, pool, cls, owner, uid, p, start) : -ENOMEM;
+        r = cls ? acquire_lend(m, c, pool, cls, owner, uid, p, start) : -ENOMEM;
         if (r < 0)
-                metrics_acquire(&m->metrics, ACQUIRE_FAILED, start);
+                metrics_acquire(&m->core.metrics, ACQUIRE_FAILED, start);
         if (r != 0) {
-                quota_give_back(pool, uid, (uint64_t) p->size);
+                quota_release(pool, uid, (uint64_t) p->size);
                 if (cls)
                         size_class_forget_if_unused(cls);
         }

@@ -7,7 +7,6 @@
 #include "api/describe.h"
 #include "api/events.h"
 #include "core/lease.h"
-#include "manager/manager.h"
 #include "schema/io-privmemd.h"
 #include "util/macro.h"
 #include "varlink/varlink-dispatch.h"
@@ -64,7 +63,7 @@ static void events_send(Manager *m, json_object *event, uid_t uid) {
         json_object_put(event);
 }
 
-void events_lease(Manager *m, EventKind kind, const Lease *l, const char *reason) {
+static void events_lease(Manager *m, EventKind kind, const Lease *l, const char *reason) {
         uint64_t now;
         if (!m->watchers)
                 return;
@@ -90,9 +89,30 @@ void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const
         events_send(m, e, (uid_t) -1);
 }
 
-void events_config(Manager *m, const char *reason) {
+static void events_config(Manager *m, const char *reason) {
         if (m->watchers)
                 events_send(m, event_new(EVENT_CONFIG_RELOADED, reason), (uid_t) -1);
+}
+
+void events_on_change(Manager *m, const Change *c, void *userdata) {
+        switch (c->kind) {
+        case CHANGE_LEASE_ACQUIRED:
+                return events_lease(m, EVENT_LEASE_ACQUIRED, &c->lease, c->reason);
+        case CHANGE_LEASE_INVALIDATING:
+                return events_lease(m, EVENT_LEASE_INVALIDATING, &c->lease, c->reason);
+        case CHANGE_LEASE_LEAKED:
+                return events_lease(m, EVENT_LEASE_LEAKED, &c->lease, c->reason);
+        case CHANGE_LEASE_RELEASED:
+                return events_lease(m, EVENT_LEASE_RELEASED, &c->lease, c->reason);
+        case CHANGE_POOL_REFILLED:
+                return events_pool(m, EVENT_POOL_REFILLED, c->pool, c->size, c->reason);
+        case CHANGE_POOL_FAILING:
+                return events_pool(m, EVENT_POOL_FAILING, c->pool, c->size, c->reason);
+        case CHANGE_CONFIG_RELOADED:
+                return events_config(m, c->reason);
+        default:
+                return;  /* the store's business only */
+        }
 }
 
 static void watcher_cancel(VarlinkCall *c, void *userdata) {

@@ -2,12 +2,8 @@
 /* io.privmemd.Watch: a stream of lease and pool events to every watcher allowed to see them. */
 #pragma once
 
+#include "manager/manager.h"
 #include "varlink/varlink-server.h"
-
-typedef struct Manager Manager;
-typedef struct Lease Lease;
-typedef struct Pool Pool;
-typedef struct Watcher Watcher;
 
 typedef enum EventKind {
         EVENT_WATCHING,                 /* the first reply: the watch is in place */
@@ -21,7 +17,7 @@ typedef enum EventKind {
         EVENT_CONFIG_RELOADED,
 } EventKind;
 
-void events_lease(Manager *m, EventKind kind, const Lease *l, const char *reason);
 void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const char *reason);
-void events_config(Manager *m, const char *reason);
+/* The manager's change listener: the core's news, as Watch events. */
+void events_on_change(Manager *m, const Change *c, void *userdata);
 int method_watch(VarlinkCall *c, json_object *params, void *userdata);

@@ -44,7 +44,7 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
         json_object_object_add(status, SCHEMA_STATUS_UPTIME, json_object_new_double((double) (manager_now(m) - m->start_usec) / 1e6));
         json_object_object_add(status, SCHEMA_STATUS_CONNECTIONS, json_object_new_int((int) varlink_server_n_connections(m->server)));
         json_object_object_add(status, SCHEMA_STATUS_POOLS, json_object_new_int((int) m->n_pools));
-        json_object_object_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->n_leases));
+        json_object_object_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->core.n_leases));
         return reply_with(c, SCHEMA_GET_STATUS_STATUS, status);
 }
 
@@ -60,7 +60,7 @@ static Lease *lease_of_call(VarlinkCall *c, json_object *params, Manager *m) {
 
         if (varlink_dispatch(c, params, table, &id) < 0)
                 return NULL;
-        Lease *l = manager_find_lease(m, id);
+        Lease *l = core_find_lease(&m->core, id);
         if (l && (access_is_admin(m, conn) || l->uid == varlink_connection_peer(conn)->uid))
                 return l;
         reply_no_such_lease(c, id);
@@ -101,7 +101,7 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         uid_t uid = varlink_connection_peer(conn)->uid;
         uint64_t now = manager_now(m);
         json_object *leases = json_object_new_array();
-        for (Lease *l = m->leases; l && leases; l = l->next)
+        for (Lease *l = m->core.leases; l && leases; l = l->next)
                 if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool))) {
                         owner_refresh_command(&l->owner);
                         json_object_array_add(leases, describe_lease(l, now));
@@ -126,7 +126,7 @@ static int method_get_metrics(VarlinkCall *c, json_object *params, void *userdat
         int r = varlink_dispatch(c, params, NULL, NULL);
         if (r < 0)
                 return r;
-        return reply_with(c, SCHEMA_GET_METRICS_METRICS, metrics_describe(&m->metrics));
+        return reply_with(c, SCHEMA_GET_METRICS_METRICS, metrics_describe(&m->core.metrics));
 }
 
 static const VarlinkMethod methods[] = {
@@ -144,8 +144,13 @@ static const VarlinkMethod methods[] = {
         {}
 };
 
-const VarlinkInterface io_privmemd_interface = {
-        .name = "io.privmemd",
+static const VarlinkInterface io_privmemd_interface = {
+        .name = SCHEMA_INTERFACE,
         .description = io_privmemd_varlink,
         .methods = methods,
 };
+
+int api_attach(Manager *m) {
+        manager_set_change_listener(m, events_on_change, NULL);
+        return varlink_server_add_interface(m->server, &io_privmemd_interface, m);
+}

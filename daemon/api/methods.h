@@ -2,9 +2,11 @@
 /* The io.privmemd varlink interface: its methods, bound to the manager. */
 #pragma once
 
+#include "manager/manager.h"
 #include "varlink/varlink-server.h"
 
-extern const VarlinkInterface io_privmemd_interface;
+/* Serves io.privmemd on the manager's server, and Watch with the manager's changes. */
+int api_attach(Manager *m);
 
 int method_acquire(VarlinkCall *c, json_object *params, void *userdata);
 int method_set_targets(VarlinkCall *c, json_object *params, void *userdata);

@@ -5,11 +5,12 @@
  * memfd are in the workers' queue at a time: one memfd stops scaling at ~4 threads (its own
  * locks), so more workers fill several memfds at once instead. */
 #include <stdio.h>
+#include <assert.h>
 #include <sys/random.h>
 
 #include "core/build.h"
+#include "core/core.h"
 #include "core/pool-thp.h"
-#include "manager/manager.h"
 #include "memfd/memfd-ops.h"
 #include "util/macro.h"
 
@@ -76,6 +77,7 @@ static void build_unlink(Build *b) {
                         break;
                 }
         c->n_building--;
+        assert(c->pool->bytes_building >= b->memfd->size);
         c->pool->bytes_building -= b->memfd->size;
 }
 
@@ -102,18 +104,17 @@ static void build_finish(Build *b) {
         }
         p->last_error = 0;
         p->failures = 0;
-        histogram_observe(&p->manager->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
+        histogram_observe(&p->core->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
         size_class_ready(c, TAKE_PTR(b->memfd));
         free(b);
         pool_refill(p);
         pool_check_target(p);
-        if (p->retired)
-                manager_collect_pools(p->manager);
+        pool_check_unused(p);
 }
 
 static void build_submit_next(Build *b) {
         if (b->chunks_submitted < b->n_chunks)
-                workers_submit(b->cls->pool->manager->workers, &b->chunks[b->chunks_submitted++].job);
+                workers_submit(b->cls->pool->core->workers, &b->chunks[b->chunks_submitted++].job);
 }
 
 static void chunk_done(Job *j) {
@@ -151,25 +152,20 @@ static Build *build_new(SizeClass *c, bool urgent) {
 
 int build_start(SizeClass *c, bool urgent) {
         Pool *p = c->pool;
-        Build *b = build_new(c, urgent);
-        ReadyMemfd *m = calloc(1, sizeof(ReadyMemfd));
+        _cleanup_free_ Build *new = build_new(c, urgent);
+        _cleanup_(ready_memfd_freep) ReadyMemfd *m = calloc(1, sizeof(ReadyMemfd));
         int r;
 
-        if (!b || !m) {
-                free(b);
-                free(m);
+        if (!new || !m)
                 return -ENOMEM;
-        }
-        m->size = c->size;
+        *m = (ReadyMemfd) { .fd = -1, .size = c->size };
         memfd_id_new(m->id);
         MemfdSpec spec = pool_config_memfd_spec(p->config);
         r = memfd_ops_create(&spec, p->config->name, m->id, c->size, &m->fd);
-        if (r < 0) {
-                free(m);
-                free(b);
+        if (r < 0)
                 return r;
-        }
-        b->memfd = m;
+        Build *b = TAKE_PTR(new);
+        b->memfd = TAKE_PTR(m);
         b->next = c->builds;
         c->builds = b;
         c->n_building++;
@@ -184,7 +180,7 @@ void size_class_promote_build(SizeClass *c) {
                 if (!b->urgent) {
                         b->urgent = true;
                         for (unsigned i = 0; i < b->n_chunks; i++)
-                                workers_promote(c->pool->manager->workers, &b->chunks[i].job);
+                                workers_promote(c->pool->core->workers, &b->chunks[i].job);
                         return;
                 }
 }

@@ -6,14 +6,14 @@
 #include <stdio.h>
 #include <sys/epoll.h>
 
-#include "api/events.h"
+#include "core/clock.h"
+#include "core/core.h"
 #include "core/lease.h"
-#include "manager/manager.h"
+#include "core/quota.h"
 #include "memfd/memfd-ops.h"
-#include "store/fdstore.h"
-#include "store/lease-file.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/string-table.h"
 
 #define RECHECK_FIRST_USEC (10ULL * 1000 * 1000)
 #define RECHECK_MAX_USEC (600ULL * 1000 * 1000)
@@ -58,35 +58,22 @@ static int lease_on_owner_exit(sd_event_source *s, int fd, uint32_t revents, voi
 static void lease_punch_run(Job *j);
 static void lease_punch_done(Job *j);
 
-/* Writes what a restart needs: the fds to the service manager's store, the rest to a file. */
-static void lease_persist(Lease *l) {
-        Manager *m = l->manager;
-        int r = 0;
-
-        if (!fdstore_enabled())
-                return;
-        if (l->state == LEASE_ACTIVE) {
-                r = fdstore_push(l->fd, FDSTORE_LEASE_PREFIX, l->id, NULL);
-                if (r >= 0 && l->owner.pidfd >= 0)
-                        r = fdstore_push(l->owner.pidfd, FDSTORE_OWNER_PREFIX, l->id, NULL);
-        }
-        if (r >= 0)
-                r = lease_file_write(m->leases_dir, l);
-        if (r < 0)
-                lease_log(l, LOG_WARNING, "cannot be kept across a restart: %s", strerror(-r));
+/* News for the layers above (the store, Watch): queued, never sent from here. */
+static void lease_changed(Lease *l, ChangeKind kind, const char *reason) {
+        change_queue_lease(&l->core->changes, kind, l, reason);
 }
 
 /* A lease object for an fd and an owner (taken; the fd only on success). Counts it lent. */
 static int lease_attach(Lease **ret, Pool *pool, const char *id, int fd, uint64_t size, Owner *owner, uid_t uid,
                         const char *tag, uint64_t acquired_usec) {
-        Manager *m = pool->manager;
+        Core *core = pool->core;
         Lease *l = calloc(1, sizeof(*l));
         int r = -ENOMEM;
 
         if (!l || (tag && !(l->tag = strdup(tag))))
                 goto fail;
         *l = (Lease) {
-                .manager = m, .pool = pool, .size = size, .fd = -1, .state = LEASE_ACTIVE, .owner = *owner,
+                .core = core, .pool = pool, .size = size, .fd = -1, .state = LEASE_ACTIVE, .owner = *owner,
                 .uid = uid, .tag = l->tag, .acquired_usec = acquired_usec,
                 .punch = { .run = lease_punch_run, .done = lease_punch_done, .urgent = true },
         };
@@ -96,14 +83,14 @@ static int lease_attach(Lease **ret, Pool *pool, const char *id, int fd, uint64_
         if (!l->cls)
                 goto fail;
         if (l->owner.pidfd >= 0) {
-                r = sd_event_add_io(m->event, &l->owner_watch, l->owner.pidfd, EPOLLIN, lease_on_owner_exit, l);
+                r = sd_event_add_io(core->event, &l->owner_watch, l->owner.pidfd, EPOLLIN, lease_on_owner_exit, l);
                 if (r < 0)
                         goto fail;
         }
         l->fd = fd;
         l->cls->n_lent++;
         pool_account_lend(pool, size);
-        manager_add_lease(m, l);
+        core_add_lease(core, l);
         *ret = l;
         return 0;
 
@@ -119,32 +106,32 @@ fail:
 
 /* Takes memfd and owner in every case. On failure the memfd was never lent and is just closed. */
 int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t uid, const char *tag) {
-        uint64_t now;
         Lease *l;
-
-        sd_event_now(pool->manager->event, CLOCK_MONOTONIC, &now);
-        int r = lease_attach(&l, pool, memfd->id, memfd->fd, memfd->size, owner, uid, tag, now);
+        int r = lease_attach(&l, pool, memfd->id, memfd->fd, memfd->size, owner, uid, tag, clock_now(pool->core->event));
         if (r < 0) {
                 ready_memfd_free(memfd);
                 return r;
         }
         free(memfd);
-        lease_persist(l);
         lease_log(l, LOG_INFO, "acquired");
-        events_lease(pool->manager, EVENT_LEASE_ACQUIRED, l, NULL);
+        lease_changed(l, CHANGE_LEASE_ACQUIRED, NULL);
         *ret = l;
         return 0;
 }
 
 int lease_restore(Lease **ret, Pool *pool, const LeaseRecord *rec, int fd, Owner *owner) {
         Lease *l;
-        UidUsage *u = pool_uid_usage(pool, rec->uid, true);
-        int r = u ? lease_attach(&l, pool, rec->id, fd, rec->size, owner, rec->uid, rec->tag, rec->acquired_usec) : -ENOMEM;
+        int r = quota_charge(pool, rec->uid, rec->size);
 
-        if (r < 0)
+        if (r < 0) {
+                owner_done(owner);
                 return r;
-        u->bytes += rec->size;
-        u->leases++;
+        }
+        r = lease_attach(&l, pool, rec->id, fd, rec->size, owner, rec->uid, rec->tag, rec->acquired_usec);
+        if (r < 0) {
+                quota_release(pool, rec->uid, rec->size);
+                return r;
+        }
         if (l->owner.kind == OWNER_UNKNOWN) {
                 l->owner.pid = rec->owner_pid;
                 snprintf(l->owner.comm, sizeof(l->owner.comm), "%s", rec->owner_comm);
@@ -154,38 +141,27 @@ int lease_restore(Lease **ret, Pool *pool, const LeaseRecord *rec, int fd, Owner
                 lease_invalidate(l, "its punch was cut short by the restart");
         else if (l->owner.kind == OWNER_CONNECTION)
                 lease_invalidate(l, "its connection ended with the restart");
-        else if (fdstore_enabled())
-                (void) lease_file_write(pool->manager->leases_dir, l);  /* its fds are in the store already */
+        else
+                lease_changed(l, CHANGE_LEASE_RESTORED, NULL);  /* its fds are in the store already */
         *ret = l;
         return 0;
-}
-
-static void lease_release_quota(Lease *l) {
-        UidUsage *u = pool_uid_usage(l->pool, l->uid, false);
-        if (u) {
-                u->bytes -= l->size;
-                u->leases--;
-        }
 }
 
 void lease_invalidate(Lease *l, const char *why) {
         if (l->state != LEASE_ACTIVE)
                 return;
         l->state = LEASE_INVALIDATING;
-        l->manager->metrics.invalidations++;
+        l->core->metrics.invalidations++;
         lease_log(l, LOG_INFO, "invalidating: %s", why);
-        events_lease(l->manager, EVENT_LEASE_INVALIDATING, l, why);
+        lease_changed(l, CHANGE_LEASE_INVALIDATING, why);
         l->owner_watch = sd_event_source_disable_unref(l->owner_watch);
-        if (l->owner.pidfd >= 0)
-                (void) fdstore_remove(FDSTORE_OWNER_PREFIX, l->id, NULL);
         owner_done(&l->owner);
-        lease_persist(l);
-        lease_release_quota(l);
+        quota_release(l->pool, l->uid, l->size);
         l->cls->n_lent--;
         size_class_forget_if_unused(l->cls);
         l->cls = NULL;  /* only an active lease is counted in its class */
         pool_account_return_start(l->pool, l->size);
-        workers_submit(l->manager->workers, &l->punch);
+        workers_submit(l->core->workers, &l->punch);
 }
 
 static void lease_punch_run(Job *j) {
@@ -196,7 +172,7 @@ static void lease_punch_run(Job *j) {
 static int lease_on_recheck(sd_event_source *s, uint64_t usec, void *userdata) {
         Lease *l = userdata;
         l->recheck = sd_event_source_disable_unref(l->recheck);
-        workers_submit(l->manager->workers, &l->punch);
+        workers_submit(l->core->workers, &l->punch);
         return 0;
 }
 
@@ -210,25 +186,21 @@ static void lease_punch_done(Job *j) {
                 l->held = l->size;
         if (j->result >= 0 && l->held == 0) {
                 lease_log(l, LOG_INFO, "memory returned");
-                events_lease(l->manager, EVENT_LEASE_RELEASED, l, NULL);
-                (void) fdstore_remove(FDSTORE_LEASE_PREFIX, l->id, NULL);
-                if (fdstore_enabled())
-                        (void) lease_file_remove(l->manager->leases_dir, l->id);
+                lease_changed(l, CHANGE_LEASE_RELEASED, NULL);
                 lease_free(l);
                 pool_account_returned(p, size);
                 return;
         }
         if (l->state != LEASE_LEAKED) {
                 l->state = LEASE_LEAKED;
-                l->manager->metrics.leaks++;
+                l->core->metrics.leaks++;
                 lease_log(l, LOG_WARNING, "%" PRIu64 " bytes still allocated after the punch%s%s: another process "
                           "holds the memfd; kept as leaked and punched again later", l->held,
                           j->result < 0 ? ", which failed: " : "", j->result < 0 ? strerror(-j->result) : "");
-                events_lease(l->manager, EVENT_LEASE_LEAKED, l, "blocks came back after the punch");
-                lease_persist(l);
+                lease_changed(l, CHANGE_LEASE_LEAKED, "blocks came back after the punch");
         }
         uint64_t delay = MIN(RECHECK_FIRST_USEC << MIN(l->punches - 1, 6U), RECHECK_MAX_USEC);
-        (void) sd_event_add_time_relative(l->manager->event, &l->recheck, CLOCK_MONOTONIC, delay, 0, lease_on_recheck, l);
+        (void) clock_timer(l->core->event, &l->recheck, delay, lease_on_recheck, l);
 }
 
 void lease_free(Lease *l) {
@@ -236,9 +208,9 @@ void lease_free(Lease *l) {
                 return;
         if (l->cls && l->state == LEASE_ACTIVE) {
                 l->cls->n_lent--;
-                lease_release_quota(l);
+                quota_release(l->pool, l->uid, l->size);
         }
-        manager_remove_lease(l->manager, l);
+        core_remove_lease(l->core, l);
         sd_event_source_disable_unref(l->owner_watch);
         sd_event_source_disable_unref(l->recheck);
         owner_done(&l->owner);

@@ -14,7 +14,7 @@ typedef enum LeaseState {
 
 typedef struct Lease {
         struct Lease *prev, *next;
-        Manager *manager;
+        Core *core;
         Pool *pool;
         SizeClass *cls;
         char id[MEMFD_ID_LEN + 1];
@@ -32,14 +32,35 @@ typedef struct Lease {
         sd_event_source *recheck;
 } Lease;
 
+/* What a lease is, beyond its fds: what the store keeps across a restart and reads back. */
+typedef struct LeaseRecord {
+        char id[MEMFD_ID_LEN + 1];
+        char *pool;
+        uint64_t size;
+        uid_t uid;
+        OwnerKind owner_kind;
+        pid_t owner_pid;
+        uint64_t owner_start_time;      /* 0 when not known */
+        char owner_comm[16];
+        char owner_domain[OWNER_DOMAIN_UUID_LEN + 1];   /* OWNER_DOMAIN */
+        char *owner_domain_name;
+        int owner_domain_id;            /* 0 when not known */
+        pid_t owner_domain_qemu_pid;
+        uint64_t owner_domain_qemu_start_time;
+        char *tag;
+        uint64_t acquired_usec;         /* CLOCK_MONOTONIC: the same across restarts of one boot */
+        LeaseState state;
+        bool matched;                   /* found its fd during recovery */
+} LeaseRecord;
+
 const char *lease_state_to_string(LeaseState s);
 int lease_state_from_string(const char *s);     /* -EINVAL when no state has that name */
 /* Lends memfd to owner (both taken, also on failure) and starts watching the owner. */
 int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t uid, const char *tag);
-typedef struct LeaseRecord LeaseRecord;
 /* A lease found again after a restart: its fd (taken on success) and owner (taken). */
 int lease_restore(Lease **ret, Pool *pool, const LeaseRecord *rec, int fd, Owner *owner);
 /* Ends the lease: stops watching, gives back the uid's quota, queues the punch. Idempotent. */
 void lease_invalidate(Lease *l, const char *why);
 /* Frees without punching: only when the daemon exits. */
 void lease_free(Lease *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Lease *, lease_free);

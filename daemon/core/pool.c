@@ -2,10 +2,12 @@
 /* A pool: ready memfds by size class, the builds that fill it, and its byte accounting.
  * Every byte is in one of four states: ready, building, lent, returning (punching or leaked);
  * their sum never passes the pool's limit. */
-#include "api/events.h"
+#include <assert.h>
+
 #include "core/build.h"
-#include "manager/manager.h"
-#include "store/fdstore.h"
+#include "core/clock.h"
+#include "core/core.h"
+#include "core/pool-admin.h"
 #include "util/log.h"
 #include "util/macro.h"
 
@@ -31,22 +33,18 @@ static SizeClass *size_class_new(Pool *p, uint64_t size, unsigned target) {
         return c;
 }
 
-int pool_new(Pool **ret, Manager *m, const PoolConfig *config) {
-        Pool *p = calloc(1, sizeof(*p));
+int pool_new(Pool **ret, Core *core, const PoolConfig *config) {
+        _cleanup_(pool_freep) Pool *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        p->manager = m;
+        p->core = core;
         p->config = pool_config_dup(config);
-        if (!p->config) {
-                free(p);
+        if (!p->config)
                 return -ENOMEM;
-        }
         for (size_t i = 0; i < config->n_sizes; i++)
-                if (!size_class_new(p, config->sizes[i].size, config->sizes[i].target)) {
-                        pool_free(p);
+                if (!size_class_new(p, config->sizes[i].size, config->sizes[i].target))
                         return -ENOMEM;
-                }
-        *ret = p;
+        *ret = TAKE_PTR(p);
         return 0;
 }
 
@@ -124,10 +122,11 @@ ReadyMemfd *size_class_take(SizeClass *c) {
                 c->ready = m->next;
                 m->next = NULL;
                 c->n_ready--;
+                assert(c->pool->bytes_ready >= m->size);
                 c->pool->bytes_ready -= m->size;
                 c->pool->thp.ready_huge -= m->huge;
                 c->pool->at_target = false;
-                (void) fdstore_remove(FDSTORE_READY_PREFIX, c->pool->config->name, m->id);
+                change_queue_ready(&c->pool->core->changes, CHANGE_READY_TAKEN, c->pool, m);
         }
         return m;
 }
@@ -141,7 +140,7 @@ static Waiter *size_class_pop_waiter(SizeClass *c) {
         return w;
 }
 
-/* Into the ready list (the caller sees to the fd store). */
+/* Into the ready list (the caller records the change, if there is one). */
 void size_class_add_ready(SizeClass *c, ReadyMemfd *m) {
         m->next = c->ready;
         c->ready = m;
@@ -159,7 +158,7 @@ void size_class_ready(SizeClass *c, ReadyMemfd *m) {
                 size_class_forget_if_unused(c);  /* if the lend failed */
         } else if (c->n_ready < size_class_target(c)) {
                 size_class_add_ready(c, m);
-                (void) fdstore_push(m->fd, FDSTORE_READY_PREFIX, c->pool->config->name, m->id);
+                change_queue_ready(&c->pool->core->changes, CHANGE_READY_ADDED, c->pool, m);
         } else {
                 ready_memfd_free(m);
                 size_class_forget_if_unused(c);
@@ -209,10 +208,9 @@ void pool_build_retry(Pool *p, SizeClass *c, int error) {
         p->failures++;
         log_warning_errno(error, "Pool %s: populating a %" PRIu64 "-byte memfd failed, retrying in %" PRIu64 " s: %m",
                           p->config->name, c->size, MIN(delay, RETRY_MAX_USEC) / 1000000);
-        events_pool(p->manager, EVENT_POOL_FAILING, p, c->size, strerror(-error));
+        change_queue_pool(&p->core->changes, CHANGE_POOL_FAILING, p, c->size, strerror(-error));
         if (!p->retry)
-                (void) sd_event_add_time_relative(p->manager->event, &p->retry, CLOCK_MONOTONIC,
-                                                  MIN(delay, RETRY_MAX_USEC), 0, pool_on_retry, p);
+                (void) clock_timer(p->core->event, &p->retry, MIN(delay, RETRY_MAX_USEC), pool_on_retry, p);
         size_class_forget_if_unused(c);
 }
 
@@ -235,7 +233,7 @@ static int pool_on_refill(sd_event_source *s, void *userdata) {
 /* Refills from the event loop's next turn, so the reply that took a memfd goes out first and
  * memfd_create() is not on the acquire path. */
 void pool_refill(Pool *p) {
-        if (!p->refill && sd_event_add_defer(p->manager->event, &p->refill, pool_on_refill, p) < 0) {
+        if (!p->refill && sd_event_add_defer(p->core->event, &p->refill, pool_on_refill, p) < 0) {
                 pool_refill_now(p);
                 return;
         }
@@ -271,7 +269,7 @@ void pool_check_target(Pool *p) {
                         return;
         if (!p->at_target) {
                 p->at_target = true;
-                events_pool(p->manager, EVENT_POOL_REFILLED, p, 0, NULL);
+                change_queue_pool(&p->core->changes, CHANGE_POOL_REFILLED, p, 0, NULL);
         }
 }
 
@@ -285,32 +283,34 @@ void pool_trim(Pool *p) {
         }
 }
 
+/* A byte moves from one state to the next, never below zero (the counters are the limit's truth). */
 void pool_account_lend(Pool *p, uint64_t size) {
         p->bytes_lent += size;
 }
 
 void pool_account_return_start(Pool *p, uint64_t size) {
+        assert(p->bytes_lent >= size);
         p->bytes_lent -= size;
         p->bytes_returning += size;
 }
 
 void pool_account_returned(Pool *p, uint64_t size) {
+        assert(p->bytes_returning >= size);
         p->bytes_returning -= size;
         pool_refill(p);
-        if (p->retired)
-                manager_collect_pools(p->manager);
+        pool_check_unused(p);
 }
 
-UidUsage *pool_uid_usage(Pool *p, uid_t uid, bool create) {
-        for (size_t i = 0; i < p->n_usage; i++)
-                if (p->usage[i].uid == uid)
-                        return &p->usage[i];
-        if (!create)
-                return NULL;
-        UidUsage *n = reallocarray(p->usage, p->n_usage + 1, sizeof(UidUsage));
-        if (!n)
-                return NULL;
-        p->usage = n;
-        p->usage[p->n_usage] = (UidUsage) { .uid = uid };
-        return &p->usage[p->n_usage++];
+/* A retired pool that holds nothing any more can go: says so to the manager. */
+void pool_check_unused(Pool *p) {
+        if (p->retired && pool_is_unused(p) && !pool_has_waiters(p))
+                change_queue_pool(&p->core->changes, CHANGE_POOL_UNUSED, p, 0, NULL);
+}
+
+ReadyMemfd *pool_find_ready(Pool *p, const char *id) {
+        for (SizeClass *c = p->classes; c; c = c->next)
+                for (ReadyMemfd *m = c->ready; m; m = m->next)
+                        if (streq(m->id, id))
+                                return m;
+        return NULL;
 }

@@ -9,10 +9,11 @@
 
 #include "config/config.h"
 #include "core/workers.h"
+#include "util/macro.h"
 
 #define MEMFD_ID_LEN 16
 
-typedef struct Manager Manager;
+typedef struct Core Core;
 typedef struct Pool Pool;
 typedef struct SizeClass SizeClass;
 typedef struct Build Build;
@@ -65,7 +66,7 @@ typedef struct UidUsage {
 } UidUsage;
 
 struct Pool {
-        Manager *manager;
+        Core *core;
         PoolConfig *config;     /* its own copy */
         bool drained;           /* no ready memfds kept until targets are set again */
         bool retired;           /* gone from the configuration: lives until its last lease ends */
@@ -81,8 +82,9 @@ struct Pool {
         sd_event_source *refill;        /* a deferred pool_refill() */
 };
 
-int pool_new(Pool **ret, Manager *m, const PoolConfig *config);
+int pool_new(Pool **ret, Core *core, const PoolConfig *config);
 Pool *pool_free(Pool *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Pool *, pool_free);
 void pool_refill(Pool *p);
 
 uint64_t pool_bytes_used(const Pool *p);
@@ -111,7 +113,9 @@ void pool_build_retry(Pool *p, SizeClass *c, int error);
 void pool_account_lend(Pool *p, uint64_t size);
 void pool_account_return_start(Pool *p, uint64_t size);
 void pool_account_returned(Pool *p, uint64_t size);
-
-UidUsage *pool_uid_usage(Pool *p, uid_t uid, bool create);
+void pool_check_unused(Pool *p);
+/* The ready memfd of that size and id, or NULL once it is lent or dropped. */
+ReadyMemfd *pool_find_ready(Pool *p, const char *id);
 
 void ready_memfd_free(ReadyMemfd *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ReadyMemfd *, ready_memfd_free);

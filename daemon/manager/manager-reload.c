@@ -2,7 +2,6 @@
 /* Reloading the configuration at run time (Reload, SIGHUP): all of it, or, on any error, none. */
 #include <stdio.h>
 
-#include "api/events.h"
 #include "core/pool-admin.h"
 #include "core/pool-thp.h"
 #include "manager/manager.h"
@@ -40,7 +39,7 @@ static int manager_append_pool(Manager *m, const PoolConfig *pc) {
         if (!n)
                 return -ENOMEM;
         m->pools = n;
-        int r = pool_new(&m->pools[m->n_pools], m, pc);
+        int r = pool_new(&m->pools[m->n_pools], &m->core, pc);
         if (r < 0)
                 return r;
         pool_refill(m->pools[m->n_pools++]);
@@ -90,7 +89,7 @@ int manager_reload(Manager *m, char **ret_error) {
         if (r < 0)
                 return log_error_errno(r, "Reload applied in part: %m");
         log_info("Configuration reloaded: %zu pool(s).", m->n_pools);
-        events_config(m, "reloaded");
+        change_queue_pool(&m->core.changes, CHANGE_CONFIG_RELOADED, NULL, 0, "reloaded");
         return 0;
 }
 
@@ -98,6 +97,7 @@ static int on_collect(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
         size_t j = 0;
 
+        manager_flush_changes(m);  /* queued changes may name a pool freed here */
         for (size_t i = 0; i < m->n_pools; i++) {
                 Pool *p = m->pools[i];
                 if (p->retired && pool_is_unused(p) && !pool_has_waiters(p))

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "api/methods.h"
 #include "core/lease.h"
 #include "core/pool.h"
 #include "core/pool-thp.h"
@@ -51,7 +50,7 @@ static int manager_add_signals(Manager *m) {
 static void manager_on_disconnect(VarlinkConnection *conn, void *userdata) {
         Manager *m = userdata;
         owner_forget_connection(conn);
-        for (Lease *l = m->leases, *next; l; l = next) {
+        for (Lease *l = m->core.leases, *next; l; l = next) {
                 next = l->next;
                 if (l->state == LEASE_ACTIVE && l->owner.kind == OWNER_CONNECTION && l->owner.conn == conn)
                         lease_invalidate(l, "its connection closed");
@@ -70,7 +69,7 @@ static int manager_new_server(Manager *m) {
         if (r < 0)
                 return r;
         varlink_server_set_disconnect_handler(m->server, manager_on_disconnect, m);
-        return varlink_server_add_interface(m->server, &io_privmemd_interface, m);
+        return 0;
 }
 
 static int manager_new_pools(Manager *m) {
@@ -78,7 +77,7 @@ static int manager_new_pools(Manager *m) {
         if (!m->pools)
                 return -ENOMEM;
         for (; m->n_pools < m->config.n_pools; m->n_pools++) {
-                int r = pool_new(&m->pools[m->n_pools], m, &m->config.pools[m->n_pools]);
+                int r = pool_new(&m->pools[m->n_pools], &m->core, &m->config.pools[m->n_pools]);
                 if (r < 0)
                         return r;
                 pool_thp_check_host(m->pools[m->n_pools]);
@@ -99,6 +98,27 @@ static int manager_make_leases_dir(Manager *m) {
 }
 
 static int manager_setup(Manager *m);
+
+static int on_flush(sd_event_source *s, void *userdata) {
+        manager_flush_changes(userdata);
+        return 0;
+}
+
+/* The core on the manager's loop and workers. Its changes are flushed right after the callback
+ * that made them, before any other event is dispatched. */
+static int manager_new_core(Manager *m) {
+        ChangeQueue *q = &m->core.changes;
+        int r;
+
+        m->core.event = m->event;
+        m->core.workers = m->workers;
+        r = sd_event_add_defer(m->event, &q->flush, on_flush, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(q->flush, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(q->flush, SD_EVENT_OFF);
+        return r;
+}
 
 /* Logs why it failed. */
 int manager_new(Manager **ret, const ManagerOptions *options) {
@@ -137,6 +157,9 @@ static int manager_setup(Manager *m) {
         r = workers_new(&m->workers, m->event, m->config.workers ?: (unsigned) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L));
         if (r < 0)
                 return r;
+        r = manager_new_core(m);
+        if (r < 0)
+                return r;
         r = manager_new_server(m);
         if (r < 0)
                 return r;
@@ -149,10 +172,11 @@ Manager *manager_free(Manager *m) {
         m->virt = virt_watch_free(m->virt);
         m->server = varlink_server_free(m->server);  /* cancels waiting calls first */
         m->workers = workers_free(m->workers);        /* no job runs from here on */
-        while (m->leases)
-                lease_free(m->leases);
+        while (m->core.leases)
+                lease_free(m->core.leases);
         for (size_t i = 0; i < m->n_pools; i++)
                 pool_free(m->pools[i]);
+        change_queue_done(&m->core.changes);
         sd_event_source_disable_unref(m->collect);
         free(m->pools);
         if (m->socket_created)
@@ -209,12 +233,13 @@ int manager_start(Manager *m) {
                 pool_refill(m->pools[i]);
         log_info("Listening on %s, %zu pool(s), %u lease(s), %u worker(s).",
                  m->socket_activated ? "the socket passed by the service manager" : m->options.socket_path,
-                 m->n_pools, m->n_leases, workers_count(m->workers));
+                 m->n_pools, m->core.n_leases, workers_count(m->workers));
         return manager_notify_ready(m);
 }
 
 int manager_run(Manager *m) {
         int r = sd_event_loop(m->event);
+        manager_flush_changes(m);  /* what the last callback changed, to the store before we go */
         manager_notify_stopping(m);
         return r;
 }
@@ -230,7 +255,7 @@ Pool *manager_add_stand_in_pool(Manager *m, const char *name, uint64_t page_size
         if (!n)
                 return NULL;
         m->pools = n;
-        if (pool_new(&m->pools[m->n_pools], m, &pc) < 0)
+        if (pool_new(&m->pools[m->n_pools], &m->core, &pc) < 0)
                 return NULL;
         log_warning("Pool %s is not configured any more; it stays, retired, until its recovered leases end.", name);
         m->pools[m->n_pools]->retired = true;
@@ -243,33 +268,4 @@ Pool *manager_find_pool(Manager *m, const char *name) {
                 if (!m->pools[i]->retired && streq(m->pools[i]->config->name, name))
                         return m->pools[i];
         return NULL;
-}
-
-Lease *manager_find_lease(Manager *m, const char *id) {
-        for (Lease *l = m->leases; l; l = l->next)
-                if (streq(l->id, id))
-                        return l;
-        return NULL;
-}
-
-void manager_add_lease(Manager *m, Lease *l) {
-        l->prev = NULL;
-        l->next = m->leases;
-        if (m->leases)
-                m->leases->prev = l;
-        m->leases = l;
-        m->n_leases++;
-}
-
-void manager_remove_lease(Manager *m, Lease *l) {
-        if (!l->prev && m->leases != l)
-                return;  /* never added */
-        if (l->prev)
-                l->prev->next = l->next;
-        else
-                m->leases = l->next;
-        if (l->next)
-                l->next->prev = l->prev;
-        l->prev = l->next = NULL;
-        m->n_leases--;
 }

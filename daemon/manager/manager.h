@@ -5,12 +5,10 @@
 #include <systemd/sd-event.h>
 
 #include "config/config.h"
-#include "core/metrics.h"
-#include "core/workers.h"
+#include "core/core.h"
 #include "varlink/varlink-server.h"
 
-typedef struct Pool Pool;
-typedef struct Lease Lease;
+typedef struct Manager Manager;
 typedef struct Watcher Watcher;
 typedef struct VirtWatch VirtWatch;
 
@@ -20,7 +18,10 @@ typedef struct ManagerOptions {
         const char *runtime_dir;        /* lease files live in its leases/ */
 } ManagerOptions;
 
-typedef struct Manager {
+/* Told of every change the manager flushes, after the store has it: Watch. */
+typedef void (*ChangeListener)(Manager *m, const Change *c, void *userdata);
+
+struct Manager {
         sd_event *event;
         VarlinkServer *server;
         ManagerOptions options;
@@ -29,18 +30,18 @@ typedef struct Manager {
         Pool **pools;
         size_t n_pools;
         Workers *workers;
-        Lease *leases;
-        unsigned n_leases;
-        Watcher *watchers;
+        Core core;                      /* the pools' and leases' shared state, on event and workers */
+        ChangeListener on_change;
+        void *on_change_userdata;
+        Watcher *watchers;              /* Watch's (api/events.c) */
         sd_event_source *collect;       /* frees retired pools once unused */
-        Metrics metrics;
         bool socket_created;            /* we made the socket file, so we remove it */
         bool socket_activated;          /* the service manager passed the socket */
         char *leases_dir;
         sd_event_source *status_timer;
         char last_status[256];
         VirtWatch *virt;                /* libvirt domains as owners; NULL without [libvirt] */
-} Manager;
+};
 
 int manager_new(Manager **ret, const ManagerOptions *options);
 Manager *manager_free(Manager *m);
@@ -53,9 +54,10 @@ int manager_reload(Manager *m, char **ret_error);
 /* A retired pool standing in for one a recovered lease names but the configuration lost. */
 Pool *manager_add_stand_in_pool(Manager *m, const char *name, uint64_t page_size);
 void manager_collect_pools(Manager *m);
-Lease *manager_find_lease(Manager *m, const char *id);
-void manager_add_lease(Manager *m, Lease *l);
-void manager_remove_lease(Manager *m, Lease *l);
+void manager_set_change_listener(Manager *m, ChangeListener f, void *userdata);
+/* Hands every queued change to the store, then to the listener. From the event loop, and before
+ * anything the changes point to (a pool) is freed. */
+void manager_flush_changes(Manager *m);
 
 static inline void manager_freep(Manager **m) {
         manager_free(*m);

@@ -18,7 +18,7 @@ static void format_status(Manager *m, char *buf, size_t size) {
                 lent += m->pools[i]->bytes_lent;
         }
         snprintf(buf, size, "STATUS=%zu pool(s), %u lease(s), %" PRIu64 " MiB lent, %" PRIu64 " MiB ready",
-                 m->n_pools, m->n_leases, lent >> 20, ready >> 20);
+                 m->n_pools, m->core.n_leases, lent >> 20, ready >> 20);
 }
 
 static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {

@@ -20,6 +20,7 @@
 #include "core/lease.h"
 #include "core/pool.h"
 #include "manager/manager.h"
+#include "manager/recover-thp.h"
 #include "manager/recover.h"
 #include "memfd/memfd-ops.h"
 #include "store/fdstore.h"
@@ -44,7 +45,9 @@ static bool ready_fd_fits(int fd, const Pool *p, uint64_t *ret_size) {
 
         if (fstat(fd, &st) < 0 || seals < 0 || (seals & want) != want || st.st_size <= 0)
                 return false;
-        if ((uint64_t) st.st_size % p->config->page_size != 0 || (uint64_t) st.st_blksize != p->config->page_size)
+        /* A hugetlb memfd's blocks are its pages; a 2M shmem one's are 4 KiB, like any shmem file. */
+        uint64_t blksize = p->config->backing == BACKING_HUGETLB ? p->config->page_size : (uint64_t) sysconf(_SC_PAGESIZE);
+        if ((uint64_t) st.st_size % p->config->page_size != 0 || (uint64_t) st.st_blksize != blksize)
                 return false;
         *ret_size = (uint64_t) st.st_size;
         return (uint64_t) st.st_blocks * 512 >= (uint64_t) st.st_size;
@@ -64,6 +67,7 @@ static void recover_ready(Manager *m, PassedFd *f, const char *rest) {
                         *r = (ReadyMemfd) { .fd = TAKE_FD(f->fd), .size = size };
                         snprintf(r->id, sizeof(r->id), "%s", dot + 1);
                         size_class_add_ready(c, r);
+                        recover_thp_measure(m, p, r);
                         return;
                 }
         }
@@ -192,7 +196,7 @@ static void recover_orphan(Manager *m, PassedFd *lf, PassedFd *fds, size_t n) {
         _cleanup_free_ char *pool = memfd_pool_name(lf->fd);
         struct stat st;
 
-        if (manager_find_lease(m, id)) {  /* a second copy of a lease's memfd: the store keeps the first */
+        if (core_find_lease(&m->core, id)) {  /* a second copy of a lease's memfd: the store keeps the first */
                 lf->fd = safe_close(lf->fd);
                 return;
         }
@@ -270,6 +274,6 @@ int manager_recover(Manager *m) {
                 free(names[i]);
         free(names);
         free(fds);
-        log_info("Recovered %u lease(s) from the service manager.", m->n_leases);
+        log_info("Recovered %u lease(s) from the service manager.", m->core.n_leases);
         return fds ? 0 : -ENOMEM;
 }

@@ -12,8 +12,8 @@
 #include <sys/epoll.h>
 
 #include "core/lease.h"
+#include "core/change.h"
 #include "manager/manager.h"
-#include "store/lease-file.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "virt/libvirt-dlopen.h"
@@ -84,7 +84,7 @@ static void domain_take_qemu(VirtDomain *d, VirtNews *n) {
 /* Calls f on every active lease the domain owns; how many there are. */
 static unsigned domain_leases(VirtWatch *w, const char *uuid, void (*f)(Lease *l, void *userdata), void *userdata) {
         unsigned n = 0;
-        for (Lease *l = w->manager->leases, *next; l; l = next) {
+        for (Lease *l = w->manager->core.leases, *next; l; l = next) {
                 next = l->next;
                 if (l->state != LEASE_ACTIVE || l->owner.kind != OWNER_DOMAIN || !streq(l->owner.domain_uuid, uuid))
                         continue;
@@ -153,7 +153,7 @@ static void lease_adopt_run(Lease *l, void *userdata) {
                 l->owner.domain_qemu_pid = n->qemu_pids[0];
                 l->owner.domain_qemu_start_time = n->qemu_start_times[0];
         }
-        (void) lease_file_write(l->manager->leases_dir, l);
+        change_queue_lease(&l->core->changes, CHANGE_LEASE_UPDATED, l, NULL);  /* to its lease file */
 }
 
 /* Whether the lease was acquired for an earlier run of the domain than the one n describes; why. */
@@ -220,7 +220,7 @@ void virt_domains_reconcile(VirtWatch *w) {
                 if (!d->why && domain_leases(w, d->uuid, NULL, NULL) == 0)
                         domain_free(d);
         }
-        for (Lease *l = w->manager->leases; l; l = l->next)
+        for (Lease *l = w->manager->core.leases; l; l = l->next)
                 if (l->state == LEASE_ACTIVE && l->owner.kind == OWNER_DOMAIN) {
                         VirtDomain *d = domain_get(w, l->owner.domain_uuid);
                         if (d)

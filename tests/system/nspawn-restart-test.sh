@@ -46,10 +46,19 @@ cleanup() {
         fi
         mountpoint -q "$TREE" && umount "$TREE"
         rm -rf --one-file-system "$RUN"
+        [ -n "${THP_WAS:-}" ] && echo "$THP_WAS" >"$THP_KNOB"
         exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+THP_KNOB=/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/shmem_enabled
+if [ -w "$THP_KNOB" ]; then
+        exec {thp_lock}>/run/lock/privmemd-test-thp.lock
+        flock "$thp_lock"
+        THP_WAS=$(sed 's/.*\[\(.*\)\].*/\1/' "$THP_KNOB")
+        echo advise >"$THP_KNOB"
+fi
 
 # A private, writable tree: an overlay over the pristine rootfs, or a copy where overlayfs is missing.
 mkdir -p "$RUN/upper" "$RUN/work" "$TREE"
@@ -67,6 +76,11 @@ mkdir -p "$TREE/etc/sysusers.d" "$TREE/etc/privmemd" "$TREE/etc/systemd/system/p
 printf 'u vmm 4242 "VMM stand-in" /nonexistent\nm vmm privmem\n' >"$TREE/etc/sysusers.d/privmemd-test.conf"
 systemd-sysusers --root="$TREE" >/dev/null
 printf '[pool %s]\nsizes = 16M:2\nlimit = 256M\ngroups = privmem\n' vm >"$TREE/etc/privmemd/privmemd.conf"
+# A 2M shmem (THP) pool: its populate helper is a process of its own, exec'd under the unit's
+# sandbox (DynamicUser, SystemCallFilter, ...). The host's per-size knob is set to advise for the
+# run, under the lock of our other THP tests, and written back at exit.
+printf '[pool thp]\nbacking = shmem\npage_size = 2M\nsizes = 8M:1\nlimit = 32M\ngroups = privmem\n' \
+        >>"$TREE/etc/privmemd/privmemd.conf"
 printf '[Unit]\nStartLimitBurst=50\n[Service]\nWatchdogSec=3s\n%b\n' "${PRIVMEMD_TEST_SERVICE_EXTRA:-}" \
         >"$TREE/etc/systemd/system/privmemd.service.d/test.conf"  # _EXTRA: lines to try, e.g. ProtectProc=invisible
 ln -sf /lib/systemd/system/privmemd.socket "$TREE/etc/systemd/system/sockets.target.wants/privmemd.socket"

@@ -109,6 +109,19 @@ static void test_thp(void **state) {
         config_done(&c);
 }
 
+/* [libvirt]: uri= and timeout= in seconds; 0 when unset (libvirt-watch.c takes 5 s then). */
+static void test_libvirt(void **state) {
+        Config c;
+        char *error = NULL;
+        assert_int_equal(load("[pool a]\nsizes = 4M:1\n[libvirt]\nuri = qemu:///system\ntimeout = 2\n", &c, &error), 0);
+        assert_string_equal(c.libvirt_uri, "qemu:///system");
+        assert_int_equal(c.libvirt_timeout_sec, 2);
+        config_done(&c);
+        assert_int_equal(load("[pool a]\nsizes = 4M:1\n[libvirt]\nuri = qemu:///system\n", &c, &error), 0);
+        assert_int_equal(c.libvirt_timeout_sec, 0);
+        config_done(&c);
+}
+
 /* A bad file fails with an error that names the file, the line and the key. */
 static void expect_error(const char *text, const char *line_and_what) {
         Config c;
@@ -130,6 +143,9 @@ static void test_errors(void **state) {
         expect_error("[pool a]\nbacking = hugetlb\npage_size = 4K\nsizes = 2M:1\n", "needs page_size 2M or 1G");
         expect_error("[privmemd]\nworkers = 2\n", "no pools configured");
         expect_error("junk\n", ":1: syntax error");
+        expect_error("[pool a]\nsizes = 4M:1\n[libvirt]\ntimeout = 0\n",
+                     ":4: [libvirt]: key 'timeout': invalid value '0' (expected seconds, 1-600)");
+        expect_error("[pool a]\nsizes = 4M:1\n[libvirt]\ntimeout = 601\n", "key 'timeout': invalid value '601'");
 }
 
 static void test_thp_errors(void **state) {
@@ -152,6 +168,7 @@ int main(void) {
                 cmocka_unit_test(test_size_targets),
                 cmocka_unit_test(test_booleans_and_ids),
                 cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_libvirt),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_thp),
                 cmocka_unit_test(test_thp_errors),

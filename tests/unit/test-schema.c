@@ -371,6 +371,38 @@ static void test_client_keeps_every_field(void **state) {
         assert_true(checked >= 5);
 }
 
+/* Every error of the IDL gets its own errno and a message that names each of its parameters. */
+static void test_client_knows_every_error(void **state) {
+        privmem p = {};
+        size_t checked = 0;
+
+        for (size_t i = 0; i < idl.n_members; i++) {
+                const IdlMember *m = &idl.members[i];
+                char name[2 * IDL_MAX_NAME];
+                Gen g = {};
+
+                if (m->kind != SCHEMA_ERROR)
+                        continue;
+                snprintf(name, sizeof(name), "%s.%s", idl.interface, m->name);
+                json_object *params = json_object_new_object();
+                for (size_t k = 0; k < m->n_fields; k++)
+                        json_object_object_add(params, m->fields[k].name, gen_value(&g, &m->fields[k], m->fields[k].type));
+                int r = privmem_error_from_reply(&p, name, params, false);
+                const char *message = privmem_last_error_message(&p);
+                if (r == -EIO || !message || strncmp(message, "privmemd answered", 17) == 0)
+                        fail_msg("%s: libprivmem does not know it (%d, '%s')", name, r, message ?: "");
+                assert_string_equal(privmem_last_error_name(&p), name);
+                json_object_object_foreach(params, key, value)
+                        if (!strstr(message, json_object_get_string(value)))
+                                fail_msg("%s: the message '%s' does not say %s (%s)", name, message, key,
+                                         json_object_get_string(value));
+                json_object_put(params);
+                checked++;
+        }
+        privmem_error_clear(&p);
+        assert_true(checked >= 9);
+}
+
 /* A lease of a libvirt domain, as privmemd describes it, through the library's getters. */
 static void test_domain_owner(void **state) {
         static const char text[] =
@@ -410,6 +442,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_schema_is_the_idl),
                 cmocka_unit_test(test_client_keeps_every_field),
+                cmocka_unit_test(test_client_knows_every_error),
                 cmocka_unit_test(test_domain_owner),
                 cmocka_unit_test(test_unknown_values_kept_by_name),
         };

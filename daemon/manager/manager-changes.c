@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Flushing the core's queue of changes: each one to the store (the service manager's fd store and
+ * the lease files, so that a restart finds it), then to the listener (Watch), then what the manager
+ * itself does about it (freeing a retired pool). */
+#include "core/pool.h"
+#include "manager/manager.h"
+#include "store/fdstore.h"
+#include "store/lease-file.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+/* A lent memfd and its owner's pidfd to the fd store, if the lease is still there. */
+static int store_lease_fds(Manager *m, const Change *c) {
+        Lease *l = core_find_lease(&m->core, c->lease.id);
+        if (!l)
+                return 0;  /* released already: its release removes the rest */
+        int r = fdstore_push(l->fd, FDSTORE_LEASE_PREFIX, l->id, NULL);
+        if (r >= 0 && l->owner.pidfd >= 0)
+                r = fdstore_push(l->owner.pidfd, FDSTORE_OWNER_PREFIX, l->id, NULL);
+        return r;
+}
+
+static int store_lease(Manager *m, const Change *c) {
+        int r = 0;
+
+        switch (c->kind) {
+        case CHANGE_LEASE_ACQUIRED:
+                r = store_lease_fds(m, c);
+                break;
+        case CHANGE_LEASE_INVALIDATING:
+                if (c->had_owner_pidfd)
+                        (void) fdstore_remove(FDSTORE_OWNER_PREFIX, c->lease.id, NULL);
+                break;
+        case CHANGE_LEASE_RELEASED:
+                (void) fdstore_remove(FDSTORE_LEASE_PREFIX, c->lease.id, NULL);
+                return lease_file_remove(m->leases_dir, c->lease.id);
+        default:
+                break;
+        }
+        return r < 0 ? r : lease_file_write(m->leases_dir, &c->lease);
+}
+
+static void store_ready(Manager *m, const Change *c) {
+        const char *pool = c->pool->config->name;
+
+        if (c->kind == CHANGE_READY_TAKEN) {
+                (void) fdstore_remove(FDSTORE_READY_PREFIX, pool, c->memfd_id);
+                return;
+        }
+        ReadyMemfd *r = pool_find_ready(c->pool, c->memfd_id);
+        if (r)  /* else lent or dropped since */
+                (void) fdstore_push(r->fd, FDSTORE_READY_PREFIX, pool, c->memfd_id);
+}
+
+static void store_change(Manager *m, const Change *c) {
+        if (!fdstore_enabled())
+                return;  /* nothing survives a restart without a service manager's fd store */
+        switch (c->kind) {
+        case CHANGE_LEASE_ACQUIRED:
+        case CHANGE_LEASE_RESTORED:
+        case CHANGE_LEASE_UPDATED:
+        case CHANGE_LEASE_INVALIDATING:
+        case CHANGE_LEASE_LEAKED:
+        case CHANGE_LEASE_RELEASED: {
+                int r = store_lease(m, c);
+                if (r < 0)
+                        log_warning_errno(r, "Lease %s (%s, %" PRIu64 " bytes): %s cannot be kept across a restart: %m",
+                                          c->lease.id, c->pool->config->name, c->lease.size,
+                                          change_kind_to_string(c->kind));
+                break;
+        }
+        case CHANGE_READY_ADDED:
+        case CHANGE_READY_TAKEN:
+                store_ready(m, c);
+                break;
+        default:
+                break;
+        }
+}
+
+void manager_flush_changes(Manager *m) {
+        ChangeQueue *q = &m->core.changes;
+        Change *c;
+
+        if (q->lost > 0) {
+                log_warning("%u change(s) were lost for lack of memory: the fd store or Watch may have missed them.",
+                            q->lost);
+                q->lost = 0;
+        }
+        while ((c = change_queue_pop(q))) {
+                store_change(m, c);
+                if (m->on_change)
+                        m->on_change(m, c, m->on_change_userdata);
+                if (c->kind == CHANGE_POOL_UNUSED)
+                        manager_collect_pools(m);
+                change_free(c);
+        }
+}
+
+void manager_set_change_listener(Manager *m, ChangeListener f, void *userdata) {
+        m->on_change = f;
+        m->on_change_userdata = userdata;
+}
