@@ -79,7 +79,8 @@ static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata)
         Lease *l = lease_of_call(c, params, userdata);
         if (!l)
                 return 0;
-        owner_refresh_command(&l->owner);
+        if (l->process)
+                owner_refresh_command(&l->owner);
         return reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, manager_now(userdata)));
 }
 
@@ -103,7 +104,8 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         json_object *leases = json_object_new_array();
         for (Lease *l = m->core.leases; l && leases; l = l->next)
                 if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool))) {
-                        owner_refresh_command(&l->owner);
+                        if (l->process)  /* a live owner may have exec'd */
+                                owner_refresh_command(&l->owner);
                         json_object_array_add(leases, describe_lease(l, now));
                 }
         return reply_with(c, SCHEMA_LIST_LEASES_LEASES, leases);

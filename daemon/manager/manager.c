@@ -174,6 +174,8 @@ Manager *manager_free(Manager *m) {
         m->workers = workers_free(m->workers);        /* no job runs from here on */
         while (m->core.leases)
                 lease_free(m->core.leases);
+        core_free_processes(&m->core);
+        hash_table_done(&m->core.lease_ids);
         for (size_t i = 0; i < m->n_pools; i++)
                 pool_free(m->pools[i]);
         change_queue_done(&m->core.changes);

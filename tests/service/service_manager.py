@@ -54,6 +54,36 @@ class ServiceManager:
     def stored_names(self):
         return sorted(n for n, fds in self.store.items() if fds)
 
+    def names_of_kind(self, kind):
+        """privmemd's short names of one kind: 'r' ready memfds, 'l' leases, 'o' owner processes."""
+        return sorted(n for n in self.stored_names() if n[0] == kind and 2 <= len(n) <= 4 and n[1:].isalnum())
+
+    def lease_name(self, lease_id):
+        """The name the memfd of a lease is stored under: the memfd says which lease it is."""
+        for name, fds in self.store.items():
+            for fd in fds:
+                try:
+                    target = os.readlink("/proc/self/fd/%d" % fd)
+                except OSError:
+                    continue
+                if target.startswith("/memfd:privmemd:") and target.split(" ")[0].endswith(":" + lease_id):
+                    return name
+        return None
+
+    def drop(self, name):
+        """Closes and forgets the fds stored under name, as systemd does with one that hung up."""
+        for fd in self.store.pop(name, []):
+            self._forget(fd)
+
+    def owner_name(self, pid):
+        """The name the pidfd of an owner process is stored under."""
+        for name in self.names_of_kind("o"):
+            for fd in self.store[name]:
+                with open("/proc/self/fdinfo/%d" % fd) as f:
+                    if any(line.split() == ["Pid:", str(pid)] for line in f):
+                        return name
+        return None
+
     def _passed(self):
         """The fds to hand over: the socket first, then the store, each with its name."""
         fds = [self.listener.fileno()]
