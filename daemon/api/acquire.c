@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* io.privmemd.Acquire: lend a ready memfd at once, or wait for one being built. */
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 
 #include "api/access.h"
 #include "api/describe.h"
@@ -335,11 +337,39 @@ int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
         return r == -EBADMSG || r == -EACCES || r == -EDQUOT ? 0 : r;
 }
 
-/* With the owner known: the quota, then a ready memfd, or a wait for one. Answers the caller's
- * mistakes itself (then returns -EDQUOT); < 0 otherwise: failed, not answered. */
+static unsigned waiting_acquires(Manager *m) {
+        unsigned n = 0;
+        for (size_t i = 0; i < m->n_pools; i++)
+                for (SizeClass *cls = m->pools[i]->classes; cls; cls = cls->next)
+                        n += cls->n_waiters;
+        return n;
+}
+
+/* Room for the lease's fds in privmemd and in the fd store, or TooManyLeases (returns -EDQUOT):
+ * never a lease that a restart would lose. */
+static int acquire_fd_budget(VarlinkCall *c, Manager *m, const Owner *owner) {
+        char msg[PATH_MAX + 64];
+        unsigned used;
+
+        if (core_fd_budget_check(&m->core, owner, waiting_acquires(m), &used) < 0) {
+                reply_too_many_leases(c, m->core.fd_budget.resource, m->core.fd_budget.max, used);
+                return -EDQUOT;
+        }
+        if (manager_check_lease_file_room(m) < 0) {  /* a lease without its file would lose its owner */
+                snprintf(msg, sizeof(msg), "no room for a lease file in %s", m->leases_dir);
+                reply_system_error(c, -ENOSPC, msg);
+                return -EDQUOT;
+        }
+        return 0;
+}
+
+/* With the owner known: the fd budget, the quota, then a ready memfd, or a wait for one. Answers
+ * the caller's mistakes itself (then returns -EDQUOT); < 0 otherwise: failed, not answered. */
 static int acquire_with_owner(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool *pool, Owner *owner, uid_t uid,
                               uint64_t start) {
-        int r = acquire_quota(c, pool, uid, (uint64_t) p->size);
+        int r = acquire_fd_budget(c, m, owner);
+        if (r >= 0)
+                r = acquire_quota(c, pool, uid, (uint64_t) p->size);
         if (r < 0) {
                 metrics_acquire(&m->core.metrics, result_of(r), start);
                 return r;

@@ -55,6 +55,27 @@ int reply_quota_exceeded(VarlinkCall *c, const Pool *p, const char *resource, ui
         return varlink_call_error(c, SCHEMA_ERROR_QUOTA_EXCEEDED, o);
 }
 
+int reply_too_many_leases(VarlinkCall *c, const char *resource, unsigned limit, unsigned used) {
+        json_object *o = object_new();
+        if (o) {
+                json_object_object_add(o, SCHEMA_TOO_MANY_LEASES_RESOURCE, json_object_new_string(resource));
+                json_object_object_add(o, SCHEMA_TOO_MANY_LEASES_LIMIT, json_object_new_int64(limit));
+                json_object_object_add(o, SCHEMA_TOO_MANY_LEASES_USED, json_object_new_int64(used));
+        }
+        return varlink_call_error(c, SCHEMA_ERROR_TOO_MANY_LEASES, o);
+}
+
+int reply_system_error(VarlinkCall *c, int error, const char *message) {
+        json_object *o = object_new();
+        int e = error < 0 ? -error : error;
+        if (o) {
+                json_object_object_add(o, SCHEMA_SYSTEM_ERROR_ERRNO, json_object_new_int(e));
+                json_object_object_add(o, SCHEMA_SYSTEM_ERROR_ERRNO_NAME, json_object_new_string(strerrorname_np(e) ?: "unknown"));
+                json_object_object_add(o, SCHEMA_SYSTEM_ERROR_MESSAGE, json_object_new_string(message));
+        }
+        return varlink_call_error(c, SCHEMA_ERROR_SYSTEM_ERROR, o);
+}
+
 int reply_permission_denied(VarlinkCall *c) {
         return varlink_call_error(c, SCHEMA_ERROR_PERMISSION_DENIED, NULL);
 }

@@ -42,12 +42,12 @@ void core_remove_lease(Core *c, Lease *l) {
         c->n_leases--;
 }
 
-int core_fd_budget_check(Core *c, const Owner *owner, unsigned *ret_used) {
-        unsigned used = c->n_leases + c->n_processes;
+int core_fd_budget_check(Core *c, const Owner *owner, unsigned waiting, unsigned *ret_used) {
+        unsigned used = c->n_leases + c->n_processes + waiting;
         unsigned need = 1 + (owner->pidfd >= 0 && !core_find_process(c, owner->pid, owner->start_time));
 
         *ret_used = used;
-        if (c->fd_budget.max == 0 || used + need <= c->fd_budget.max)
+        if (!c->fd_budget.resource || used + need <= c->fd_budget.max)  /* not worked out yet: no limit */
                 return 0;
         return -EMFILE;
 }

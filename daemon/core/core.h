@@ -14,8 +14,8 @@
 /* How many fds leases and their owner processes may hold, as the manager worked it out from the
  * limits (manager/fd-budget.c): a lease costs one fd (its memfd), a new owner process one more. */
 typedef struct FdBudget {
-        unsigned max;                   /* leases + owner processes; 0: not limited */
-        const char *resource;           /* the limit that sets max, as the TooManyLeases error names it */
+        unsigned max;                   /* leases + owner processes + waiting Acquires */
+        const char *resource;           /* the limit that sets max, as TooManyLeases names it; NULL: none yet */
 } FdBudget;
 
 typedef struct Core {
@@ -34,5 +34,6 @@ typedef struct Core {
 Lease *core_find_lease(Core *c, const char *id);
 int core_add_lease(Core *c, Lease *l);
 void core_remove_lease(Core *c, Lease *l);
-/* Whether one more lease of owner fits the fd budget: 0, or -EMFILE with what is used. */
-int core_fd_budget_check(Core *c, const Owner *owner, unsigned *ret_used);
+/* Whether one more lease of owner fits the fd budget, with `waiting` Acquires ahead of it that
+ * will each become a lease: 0, or -EMFILE with what is used. */
+int core_fd_budget_check(Core *c, const Owner *owner, unsigned waiting, unsigned *ret_used);

@@ -222,6 +222,7 @@ static int manager_listen(Manager *m) {
 /* Recovers what a previous run left in the fd store, then listens, refills, and says READY=1:
  * no call is answered before the leases are back. */
 int manager_start(Manager *m) {
+        manager_update_fd_budget(m);  /* raises RLIMIT_NOFILE to its hard limit first */
         int r = manager_recover(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to take the fds passed by the service manager: %m");

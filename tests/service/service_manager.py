@@ -14,13 +14,15 @@ SD_LISTEN_FDS_START = 3
 
 
 class ServiceManager:
-    def __init__(self, argv, tmp, env=None, store_max=None):
+    def __init__(self, argv, tmp, env=None, store_max=None, preexec=None, runtime_dir=None):
         self.argv = argv
         self.tmp = tmp
         self.env = dict(env or os.environ)
         self.store = {}              # name -> [fd, ...] in the order stored
         self.files = {}              # (st_dev, st_ino) -> fd: one copy of a file, as systemd keeps
         self.store_max = store_max   # FileDescriptorStoreMax=: fds beyond it are closed
+        self.preexec = preexec       # run in the child before exec (resource limits)
+        self.runtime_dir = runtime_dir or os.path.join(tmp, "runtime")
         self.store_refused = 0
         self.last_hup_check = 0.0
         self.pid = None
@@ -97,7 +99,7 @@ class ServiceManager:
     def start(self, timeout=30):
         fds, names = self._passed()
         env = dict(self.env, NOTIFY_SOCKET=self.notify_path, LISTEN_FDS=str(len(fds)),
-                   LISTEN_FDNAMES=":".join(names), RUNTIME_DIRECTORY=os.path.join(self.tmp, "runtime"))
+                   LISTEN_FDNAMES=":".join(names), RUNTIME_DIRECTORY=self.runtime_dir)
         os.makedirs(env["RUNTIME_DIRECTORY"], exist_ok=True)
         self.ready = False
         pid = os.fork()
@@ -121,6 +123,8 @@ class ServiceManager:
             os.dup2(fd, SD_LISTEN_FDS_START + i, inheritable=True)
             os.close(fd)
         env["LISTEN_PID"] = str(os.getpid())
+        if self.preexec:
+            self.preexec()
         os.closerange(SD_LISTEN_FDS_START + len(fds), os.sysconf("SC_OPEN_MAX"))
         os.execve(self.argv[0], self.argv, env)
 
