@@ -34,6 +34,17 @@ int privmem_error_local(privmem *p, int error, const char *format, ...) {
         return error;
 }
 
+int privmem_error_transport(privmem *p, const char *what, int r) {
+        if (r == -EBADMSG || r == -EPROTO || r == -EMSGSIZE)
+                r = -EPROTO;
+        else if (r == -EPIPE)
+                r = -ECONNRESET;
+        return privmem_error_local(p, r, "%s: %s", what,
+                                   r == -EPROTO ? "privmemd broke the varlink protocol" :
+                                   r == -ECONNRESET ? "privmemd closed the connection" :
+                                   strerrordesc_np(-r) ?: "unknown error");
+}
+
 static _printf_(4, 5) int error_remote(privmem *p, int error, const char *name, const char *format, ...) {
         va_list ap;
         va_start(ap, format);

@@ -31,6 +31,9 @@ struct privmem {
 void privmem_error_clear(privmem *p);
 /* Records a local failure (no varlink error) and returns error (negative). */
 int privmem_error_local(privmem *p, int error, const char *format, ...) _printf_(3, 4);
+/* A failure of the stream itself while doing what (a method, "watch"): -EPROTO when privmemd broke
+ * the protocol, -ECONNRESET when it closed the connection, else r. */
+int privmem_error_transport(privmem *p, const char *what, int r);
 /* Records a varlink error reply and returns its errno. no_wait: the call asked not to wait. */
 int privmem_error_from_reply(privmem *p, const char *name, json_object *parameters, bool no_wait);
 

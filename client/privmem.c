@@ -47,15 +47,8 @@ _public_ int privmem_set_timeout(privmem *p, int timeout_ms) {
 
 /* A failure of the stream itself: after it, replies could be matched to the wrong calls. */
 static int transport_error(privmem *p, const char *method, int r) {
-        if (r == -EBADMSG || r == -EPROTO || r == -EMSGSIZE)
-                r = -EPROTO;
-        else if (r == -EPIPE)
-                r = -ECONNRESET;
         p->broken = true;       /* even after -ENOMEM: a call may be left waiting for its reply */
-        return privmem_error_local(p, r, "%s: %s", method,
-                                   r == -EPROTO ? "privmemd broke the varlink protocol" :
-                                   r == -ECONNRESET ? "privmemd closed the connection" :
-                                   strerrordesc_np(-r) ?: "unknown error");
+        return privmem_error_transport(p, method, r);
 }
 
 int privmem_call(privmem *p, const char *method, json_object *parameters, int *fds, size_t n_fds,

@@ -24,11 +24,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_watch *, privmem_watch_free);
 
 static int watch_transport_error(privmem_watch *w, int r) {
         w->ended = true;
-        if (r == -EBADMSG || r == -EPROTO || r == -EMSGSIZE)
-                return privmem_error_local(w->p, -EPROTO, "watch: privmemd broke the varlink protocol");
-        if (r == -ECONNRESET || r == -EPIPE)
-                return privmem_error_local(w->p, -ECONNRESET, "watch: privmemd closed the connection");
-        return privmem_error_local(w->p, r, "watch: %s", strerrordesc_np(-r) ?: "unknown error");
+        return privmem_error_transport(w->p, "watch", r);
 }
 
 /* Receives one reply of the stream and parses its event. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "schema/io-privmemd.h"
+#include "util/string-table.h"
 
 const char *const schema_owner_kinds[_SCHEMA_OWNER_KIND_MAX + 1] = {
         [SCHEMA_OWNER_KIND_PROCESS] = "process",
@@ -49,17 +50,11 @@ const char *const schema_event_kinds[_SCHEMA_EVENT_KIND_MAX + 1] = {
 };
 
 const char *schema_enum_to_string(const char *const table[], int value) {
-        for (int i = 0; value >= 0 && table[i]; i++)
-                if (i == value)
-                        return table[i];
-        return NULL;
+        return string_table_to_string(table, value);
 }
 
 int schema_enum_from_string(const char *const table[], const char *s) {
-        for (int i = 0; s && table[i]; i++)
-                if (strcmp(table[i], s) == 0)
-                        return i;
-        return -EINVAL;
+        return string_table_from_string(table, s);
 }
 
 #define FIELDS(...) ((const SchemaField[]) { __VA_ARGS__, {} })

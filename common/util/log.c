@@ -6,6 +6,7 @@
 #include <systemd/sd-journal.h>
 
 #include "util/log.h"
+#include "util/string-table.h"
 
 static int max_level = LOG_INFO;
 static const char *program = "privmemd";
@@ -14,6 +15,7 @@ static bool to_journal;
 static const char *const level_names[] = {
         [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit", [LOG_ERR] = "err",
         [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+        NULL,
 };
 
 void log_set_max_level(int level) {
@@ -29,10 +31,7 @@ void log_set_program(const char *name) {
 }
 
 int log_level_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(level_names); i++)
-                if (streq(s, level_names[i]) || (i == LOG_ERR && streq(s, "error")))
-                        return (int) i;
-        return -EINVAL;
+        return streq_ptr(s, "error") ? LOG_ERR : string_table_from_string(level_names, s);
 }
 
 void log_open(void) {

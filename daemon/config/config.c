@@ -15,6 +15,7 @@
 
 #include "config/config-parse.h"
 #include "config/config.h"
+#include "util/file-name.h"
 #include "util/macro.h"
 
 typedef struct ConfigParser {
@@ -301,8 +302,7 @@ const PoolConfig *config_find_pool(const Config *c, const char *name) {
 }
 
 static int dropin_filter(const struct dirent *de) {
-        size_t n = strlen(de->d_name);
-        return de->d_name[0] != '.' && n > 5 && streq(de->d_name + n - 5, ".conf");
+        return file_name_visible_with_suffix(de->d_name, ".conf");
 }
 
 /* The main file and its drop-ins; 0 when there was none of them. */

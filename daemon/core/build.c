@@ -5,6 +5,7 @@
  * memfd are in the workers' queue at a time: one memfd stops scaling at ~4 threads (its own
  * locks), so more workers fill several memfds at once instead. */
 #include <stdio.h>
+#include <assert.h>
 #include <sys/random.h>
 
 #include "core/build.h"
@@ -77,6 +78,7 @@ static void build_unlink(Build *b) {
                         break;
                 }
         c->n_building--;
+        assert(c->pool->bytes_building >= b->memfd->size);
         c->pool->bytes_building -= b->memfd->size;
 }
 
@@ -151,25 +153,20 @@ static Build *build_new(SizeClass *c, bool urgent) {
 
 int build_start(SizeClass *c, bool urgent) {
         Pool *p = c->pool;
-        Build *b = build_new(c, urgent);
-        ReadyMemfd *m = calloc(1, sizeof(ReadyMemfd));
+        _cleanup_free_ Build *new = build_new(c, urgent);
+        _cleanup_(ready_memfd_freep) ReadyMemfd *m = calloc(1, sizeof(ReadyMemfd));
         int r;
 
-        if (!b || !m) {
-                free(b);
-                free(m);
+        if (!new || !m)
                 return -ENOMEM;
-        }
-        m->size = c->size;
+        *m = (ReadyMemfd) { .fd = -1, .size = c->size };
         memfd_id_new(m->id);
         MemfdSpec spec = pool_config_memfd_spec(p->config);
         r = memfd_ops_create(&spec, p->config->name, m->id, c->size, &m->fd);
-        if (r < 0) {
-                free(m);
-                free(b);
+        if (r < 0)
                 return r;
-        }
-        b->memfd = m;
+        Build *b = TAKE_PTR(new);
+        b->memfd = TAKE_PTR(m);
         b->next = c->builds;
         c->builds = b;
         c->n_building++;

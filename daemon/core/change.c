@@ -6,7 +6,7 @@
 #include "util/macro.h"
 #include "util/string-table.h"
 
-static const char *const change_kinds[_CHANGE_KIND_MAX] = {
+static const char *const change_kinds[_CHANGE_KIND_MAX + 1] = {
         [CHANGE_LEASE_ACQUIRED] = "lease-acquired",
         [CHANGE_LEASE_RESTORED] = "lease-restored",
         [CHANGE_LEASE_UPDATED] = "lease-updated",
@@ -22,7 +22,7 @@ static const char *const change_kinds[_CHANGE_KIND_MAX] = {
 };
 
 const char *change_kind_to_string(ChangeKind k) {
-        return string_table_lookup(change_kinds, ELEMENTSOF(change_kinds), k);
+        return string_table_to_string(change_kinds, k);
 }
 
 Change *change_free(Change *c) {

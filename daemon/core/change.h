@@ -51,3 +51,4 @@ void change_queue_pool(ChangeQueue *q, ChangeKind kind, Pool *p, uint64_t size, 
 Change *change_queue_pop(ChangeQueue *q);
 void change_queue_done(ChangeQueue *q);
 Change *change_free(Change *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Change *, change_free);

@@ -63,3 +63,4 @@ int lease_restore(Lease **ret, Pool *pool, const LeaseRecord *rec, int fd, Owner
 void lease_invalidate(Lease *l, const char *why);
 /* Frees without punching: only when the daemon exits. */
 void lease_free(Lease *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Lease *, lease_free);

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "core/metrics.h"
+#include "util/string-table.h"
 #include "schema/io-privmemd.h"
 #include "util/macro.h"
 
@@ -11,7 +12,7 @@ static const double bounds[HISTOGRAM_BUCKETS] = {
         0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30,
 };
 
-static const char *const result_names[_ACQUIRE_RESULT_MAX] = {
+static const char *const result_names[_ACQUIRE_RESULT_MAX + 1] = {
         [ACQUIRE_READY] = "ready", [ACQUIRE_BUILT] = "built", [ACQUIRE_EXHAUSTED] = "exhausted",
         [ACQUIRE_QUOTA] = "quota", [ACQUIRE_DENIED] = "denied", [ACQUIRE_INVALID] = "invalid",
         [ACQUIRE_FAILED] = "failed",
@@ -71,7 +72,7 @@ json_object *metrics_describe(const Metrics *m) {
         }
         for (size_t i = 0; i < _ACQUIRE_RESULT_MAX; i++) {
                 json_object *a = json_object_new_object();
-                json_object_object_add(a, SCHEMA_ACQUIRE_COUNT_RESULT, json_object_new_string(result_names[i]));
+                json_object_object_add(a, SCHEMA_ACQUIRE_COUNT_RESULT, json_object_new_string(string_table_to_string(result_names, (int) i)));
                 json_object_object_add(a, SCHEMA_ACQUIRE_COUNT_COUNT, json_object_new_int64((int64_t) m->acquires[i]));
                 json_object_array_add(acquires, a);
         }

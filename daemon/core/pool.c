@@ -2,6 +2,8 @@
 /* A pool: ready memfds by size class, the builds that fill it, and its byte accounting.
  * Every byte is in one of four states: ready, building, lent, returning (punching or leaked);
  * their sum never passes the pool's limit. */
+#include <assert.h>
+
 #include "core/build.h"
 #include "core/clock.h"
 #include "core/core.h"
@@ -32,21 +34,17 @@ static SizeClass *size_class_new(Pool *p, uint64_t size, unsigned target) {
 }
 
 int pool_new(Pool **ret, Core *core, const PoolConfig *config) {
-        Pool *p = calloc(1, sizeof(*p));
+        _cleanup_(pool_freep) Pool *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
         p->core = core;
         p->config = pool_config_dup(config);
-        if (!p->config) {
-                free(p);
+        if (!p->config)
                 return -ENOMEM;
-        }
         for (size_t i = 0; i < config->n_sizes; i++)
-                if (!size_class_new(p, config->sizes[i].size, config->sizes[i].target)) {
-                        pool_free(p);
+                if (!size_class_new(p, config->sizes[i].size, config->sizes[i].target))
                         return -ENOMEM;
-                }
-        *ret = p;
+        *ret = TAKE_PTR(p);
         return 0;
 }
 
@@ -124,6 +122,7 @@ ReadyMemfd *size_class_take(SizeClass *c) {
                 c->ready = m->next;
                 m->next = NULL;
                 c->n_ready--;
+                assert(c->pool->bytes_ready >= m->size);
                 c->pool->bytes_ready -= m->size;
                 c->pool->thp.ready_huge -= m->huge;
                 c->pool->at_target = false;
@@ -284,16 +283,19 @@ void pool_trim(Pool *p) {
         }
 }
 
+/* A byte moves from one state to the next, never below zero (the counters are the limit's truth). */
 void pool_account_lend(Pool *p, uint64_t size) {
         p->bytes_lent += size;
 }
 
 void pool_account_return_start(Pool *p, uint64_t size) {
+        assert(p->bytes_lent >= size);
         p->bytes_lent -= size;
         p->bytes_returning += size;
 }
 
 void pool_account_returned(Pool *p, uint64_t size) {
+        assert(p->bytes_returning >= size);
         p->bytes_returning -= size;
         pool_refill(p);
         pool_check_unused(p);

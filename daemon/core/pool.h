@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "core/workers.h"
+#include "util/macro.h"
 
 #define MEMFD_ID_LEN 16
 
@@ -83,6 +84,7 @@ struct Pool {
 
 int pool_new(Pool **ret, Core *core, const PoolConfig *config);
 Pool *pool_free(Pool *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Pool *, pool_free);
 void pool_refill(Pool *p);
 
 uint64_t pool_bytes_used(const Pool *p);
@@ -116,3 +118,4 @@ void pool_check_unused(Pool *p);
 ReadyMemfd *pool_find_ready(Pool *p, const char *id);
 
 void ready_memfd_free(ReadyMemfd *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ReadyMemfd *, ready_memfd_free);

@@ -6,6 +6,7 @@
 
 #include "schema/io-privmemd.h"
 #include "store/lease-file.h"
+#include "util/file-name.h"
 #include "util/log.h"
 #include "util/macro.h"
 
@@ -174,8 +175,7 @@ static int record_read(const char *dir, const char *name, LeaseRecord *ret) {
 }
 
 static int json_filter(const struct dirent *de) {
-        size_t n = strlen(de->d_name);
-        return de->d_name[0] != '.' && n > 5 && streq(de->d_name + n - 5, ".json");
+        return file_name_visible_with_suffix(de->d_name, ".json");
 }
 
 int lease_file_read_all(const char *dir, LeaseRecord **ret, size_t *ret_n) {

@@ -140,8 +140,8 @@ static void *thread_main(void *userdata) {
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, NULL);
         if (virt_conn_setup(&t->conn, t->wake_fd) >= 0)
-                while (thread_serve(t)) {
-                        virt_conn_tend(&t->conn, monotonic_usec());
+                for (;;) {
+                        virt_conn_tend(&t->conn, monotonic_usec());  /* connect first: asks wait for it */
                         if (!thread_serve(t))
                                 break;
                         virt_conn_run_once(&t->conn);

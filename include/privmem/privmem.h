@@ -254,7 +254,8 @@ enum {
 /* The parameters of the last successful reply on p ({"pools": [...]} after privmem_list_pools()),
  * valid until the next call on p; NULL after a failure. */
 const char *privmem_last_reply_json(privmem *p, unsigned flags);
-/* The Watch reply that carried the event ({"event": {...}}), valid as long as e. */
+/* The Watch reply that carried the event ({"event": {...}}), valid until the next call of this on e
+ * or its free. */
 const char *privmem_event_json(const privmem_event *e, unsigned flags);
 
 #ifdef __cplusplus

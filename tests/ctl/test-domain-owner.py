@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A lease owned by a libvirt domain, as privmemd describes it, through libprivmem and privmemctl:
-the tables name the domain, lease ID shows its UUID, and --json prints the reply as it came (key
-order, numbers as written, fields privmemctl itself does not know). privmemd is played by a stand-in
+the tables and watch name the domain, lease ID shows its UUID, and --json prints the reply as it
+came (key order, numbers as written, fields privmemctl itself does not know). privmemd is played by a stand-in
 varlink server on a temporary socket, so that no libvirt is needed."""
 import json
 import os
@@ -20,9 +20,14 @@ UUID = "6f1ee0a4-5c5a-4d4e-9d4e-1f2a3b4c5d6e"
 LEASE = ('{"id": "0123456789abcdef", "pool": "vm", "size": 2097152, "state": "active", '
          '"owner": {"kind": "domain", "pid": 4242, "command": "qemu-system-x86", '
          '"domain": "%s", "domainName": "guest-1"}, "uid": 0, "age": 1.50, "later": [1, 2]}' % UUID)
+EVENT = ('{"event": {"kind": "leaseAcquired", "timestamp": 1700000000000000, "lease": %s, "pool": "vm", '
+         '"size": 2097152}}' % LEASE)
 REPLIES = {
-    "io.privmemd.ListLeases": '{"parameters": {"leases": [%s]}}' % LEASE,
-    "io.privmemd.GetLease": '{"parameters": {"lease": %s}}' % LEASE,
+    "io.privmemd.ListLeases": ['{"parameters": {"leases": [%s]}}' % LEASE],
+    "io.privmemd.GetLease": ['{"parameters": {"lease": %s}}' % LEASE],
+    "io.privmemd.Watch": ['{"parameters": {"event": {"kind": "watching", "timestamp": 1700000000000000}}, '
+                          '"continues": true}',
+                          '{"parameters": %s, "continues": true}' % EVENT],
 }
 
 
@@ -43,9 +48,10 @@ def serve(conn):
             while b"\0" in buf:
                 msg, buf = buf.split(b"\0", 1)
                 method = json.loads(msg)["method"]
-                reply = REPLIES.get(method, '{"error": "org.varlink.service.MethodNotFound", '
-                                            '"parameters": {"method": "%s"}}' % method)
-                conn.sendall(reply.encode() + b"\0")
+                replies = REPLIES.get(method, ['{"error": "org.varlink.service.MethodNotFound", '
+                                               '"parameters": {"method": "%s"}}' % method])
+                for reply in replies:
+                    conn.sendall(reply.encode() + b"\0")
 
 
 def listen(path):
@@ -81,11 +87,19 @@ def test():
 
         for args, key in ((["leases", "--json"], "leases"), (["lease", "0123456789abcdef", "--json"], "lease")):
             out = ctl(*args).stdout
-            sent = json.loads(REPLIES["io.privmemd." + ("ListLeases" if key == "leases" else "GetLease")])
+            sent = json.loads(REPLIES["io.privmemd." + ("ListLeases" if key == "leases" else "GetLease")][0])
             expect_eq(json.loads(out), sent["parameters"], " ".join(args))
             expect('"age": 1.50' in out, "%s prints the number as privmemd wrote it:\n%s" % (" ".join(args), out))
             keys = ['"%s":' % k for k in ("id", "pool", "size", "state", "owner", "uid", "age", "later")]
             expect_eq(sorted(keys, key=out.index), keys, "%s keeps privmemd's key order" % " ".join(args))
+
+        lines = ctl("watch", "--count=1").stdout.splitlines()
+        expect(len(lines) == 2 and "leaseAcquired" in lines[1] and "owner=domain guest-1" in lines[1],
+               "watch names the domain:\n%s" % "\n".join(lines))
+        lines = ctl("watch", "--count=1", "--json").stdout.splitlines()
+        expect_eq(len(lines), 2, "watch --count=1 --json: watching, then one event")
+        expect_eq(json.loads(lines[1]), json.loads(EVENT), "watch --json prints the event's reply")
+        expect('"age":1.50' in lines[1].replace(" ", ""), "watch --json keeps 1.50:\n" + lines[1])
     finally:
         server.close()
         shutil.rmtree(tmp, ignore_errors=True)

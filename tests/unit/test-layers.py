@@ -18,7 +18,7 @@ COMMON = ['util', 'varlink', 'schema']
 BELOW = {
     'util': [],
     'varlink': ['util'],
-    'schema': [],
+    'schema': ['util'],
     'memfd': ['util'],
     'config': ['util', 'memfd'],
     'core': COMMON + ['memfd', 'config'],
