@@ -73,21 +73,21 @@ static int spawn_helper(int fd, int out_fd, uint64_t offset, uint64_t length, in
         return -r;
 }
 
-/* The helper's stdout, to EOF. */
+/* The helper's stdout, to EOF or size - 1 bytes (it writes one short line). */
 static int read_all(int fd, char *buf, size_t size) {
         size_t got = 0;
-        for (;;) {
+        while (got < size - 1) {
                 ssize_t n = read(fd, buf + got, size - 1 - got);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return -errno;
-                if (n == 0 || got + (size_t) n >= size - 1) {
-                        buf[got + (size_t) MAX(n, 0)] = 0;
-                        return 0;
-                }
+                if (n == 0)
+                        break;
                 got += (size_t) n;
         }
+        buf[got] = 0;
+        return 0;
 }
 
 static int wait_helper(pid_t pid) {
