@@ -433,7 +433,7 @@ int main(int argc, char *argv[]) {
         else
                 printf("(b) hugetlb 2M: could reserve only %ld of %ld 2M pages; skipped\n\n", got, pages);
         bench_hugepages_give_back(2048, got);
-        pages = (long) (3 * size / GiB) + 1;
+        pages = (long) (3 * size / GiB);  /* 1G pages are hard to find: no spare one */
         got = bench_hugepages_take(1048576, pages);
         if (got == pages)
                 part_big(&hugetlb_1g, size);
