@@ -131,8 +131,8 @@ in_container systemd-analyze verify --man=no /lib/systemd/system/privmemd.socket
 in_container systemd-analyze security privmemd.service --no-pager | tail -1
 
 rc=0
-setenv=()  # PRIVMEMD_CHAOS_SECONDS=, PRIVMEMD_CHAOS_SEED= reach the scenario
-for v in PRIVMEMD_CHAOS_SECONDS PRIVMEMD_CHAOS_SEED; do
+setenv=()  # PRIVMEMD_CHAOS_SECONDS=, PRIVMEMD_CHAOS_SEED=, PRIVMEMD_SCALE_LEASES= reach the scenario
+for v in PRIVMEMD_CHAOS_SECONDS PRIVMEMD_CHAOS_SEED PRIVMEMD_SCALE_LEASES; do
         [ -n "${!v:-}" ] && setenv+=("--setenv=$v=${!v}")
 done
 in_container systemd-run "${setenv[@]}" --quiet --wait --pipe --unit=privmemd-scenario --property=Type=exec \
