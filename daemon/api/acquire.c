@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* io.privmemd.Acquire: lend a ready memfd at once, or wait for one being built. */
+/* io.privmemd.Acquire: lend a ready memfd at once, or wait for one being built (and, for a libvirt
+ * domain as the owner, for libvirt's thread to find the domain first).
+ *
+ * The steps return 0, a positive ApiErrorCode (the caller's mistake or a refusal, with its numbers
+ * in the call's ApiError) or a negative errno (our failure), and send nothing. However and whenever
+ * an Acquire ends, it ends in acquire_end(): the reply or the error, the metric, the log line. */
 #include <fcntl.h>
+#include <stddef.h>
 
 #include "api/access.h"
 #include "api/describe.h"
 #include "api/errors.h"
 #include "api/events.h"
 #include "api/methods.h"
+#include "core/clock.h"
 #include "core/lease.h"
 #include "core/quota.h"
 #include "manager/manager.h"
 #include "schema/io-privmemd.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "varlink/varlink-dispatch.h"
 #include "virt/libvirt.h"
@@ -27,233 +35,192 @@ typedef struct AcquireParams {
         const char *tag;
 } AcquireParams;
 
-/* An Acquire waiting for a memfd to be built. */
-typedef struct PendingAcquire {
-        Waiter waiter;          /* first: a Waiter * is a PendingAcquire * */
+/* One Acquire, from its parameters to its end. */
+typedef struct AcquireCall {
         Manager *manager;
         VarlinkCall *call;
         uint64_t start_usec;
-        Pool *pool;
-        Owner owner;
+        AcquireParams params;           /* its strings are the call's, or the copies below once deferred */
+        char *pool_copy, *domain_copy, *tag_copy;
         uid_t uid;
-        char *tag;
-} PendingAcquire;
+        Owner owner;
+        Pool *pool;
+        SizeClass *cls;                 /* NULL once a build served it: the class is its caller's then */
+        bool quota;                     /* reserved, and not yet the lease's */
+        bool deferred;                  /* waiting for a build or for libvirt: ends later */
+        Waiter waiter;
+        VirtResolve *resolve;
+        Lease *lease;
+        AcquireResult lent_from;        /* ACQUIRE_READY or ACQUIRE_BUILT */
+        ApiError error;
+} AcquireCall;
 
-/* Counts size against the uid's quota in the pool, or answers QuotaExceeded (returns -EDQUOT). */
-static int acquire_quota(VarlinkCall *c, Pool *p, uid_t uid, uint64_t size) {
-        QuotaExceeded e;
-        int r = quota_reserve(p, uid, size, &e);
-        if (r == -EDQUOT)
-                reply_quota_exceeded(c, p, e.resource, e.limit, e.used, e.requested);
-        return r;
+static AcquireCall *acquire_free(AcquireCall *a) {
+        virt_resolve_cancel(a->resolve);
+        owner_done(&a->owner);
+        free(a->pool_copy);
+        free(a->domain_copy);
+        free(a->tag_copy);
+        free(a);
+        return NULL;
 }
 
-/* Makes the lease and answers with it and its memfd. Takes memfd and owner. < 0 only when no
- * lease was made: the caller still holds the quota then. */
-static int lend_and_reply(VarlinkCall *c, Pool *p, ReadyMemfd *memfd, Owner *owner, uid_t uid, const char *tag) {
-        uint64_t now;
-        Lease *l;
-        int r = lease_new(&l, p, memfd, owner, uid, tag);
-        if (r < 0)
-                return r;
-        pool_refill(p);
+/* The parameters' strings outlive the method call from here on. */
+static int acquire_keep_params(AcquireCall *a) {
+        AcquireParams *p = &a->params;
 
-        int fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 3);
-        json_object *reply = json_object_new_object();
-        if (fd < 0 || !reply) {
-                /* The lease exists: ending it gives the quota back, so this is answered, not failed. */
-                r = fd < 0 ? -errno : -ENOMEM;
-                safe_close(fd);
-                json_object_put(reply);
-                lease_invalidate(l, "the reply could not be built");
-                varlink_call_error_errno(c, r);
-                return 0;
-        }
-        sd_event_now(p->core->event, CLOCK_MONOTONIC, &now);
-        json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(l, now));
-        json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
-        return varlink_call_reply_fds(c, reply, &fd, 1);
-}
-
-static void acquire_exhausted(Manager *m, VarlinkCall *c, Pool *p, uint64_t size, const char *reason,
-                              uint64_t start_usec) {
-        reply_pool_exhausted(c, p, size, reason);
-        events_pool(m, EVENT_POOL_EXHAUSTED, p, size, reason);
-        metrics_acquire(&p->core->metrics, ACQUIRE_EXHAUSTED, start_usec);
-}
-
-static void pending_free(PendingAcquire *pa) {
-        owner_done(&pa->owner);
-        free(pa->tag);
-        free(pa);
-}
-
-/* The class may be unused afterwards: the caller, not this, forgets it. */
-static void pending_serve(Waiter *w, ReadyMemfd *memfd, int error) {
-        PendingAcquire *pa = (PendingAcquire *) w;
-        uint64_t size = w->cls->size;
-        int r = error;
-
-        if (memfd)
-                r = lend_and_reply(pa->call, pa->pool, memfd, &pa->owner, pa->uid, pa->tag);
-        if (r >= 0)
-                metrics_acquire(&pa->pool->core->metrics, ACQUIRE_BUILT, pa->start_usec);
-        else {
-                quota_release(pa->pool, pa->uid, size);
-                if (error < 0)
-                        acquire_exhausted(pa->manager, pa->call, pa->pool, size, strerror(-error), pa->start_usec);
-                else {
-                        varlink_call_error_errno(pa->call, r);
-                        metrics_acquire(&pa->pool->core->metrics, ACQUIRE_FAILED, pa->start_usec);
-                }
-        }
-        pending_free(pa);
-}
-
-static void pending_cancel(VarlinkCall *c, void *userdata) {
-        PendingAcquire *pa = userdata;
-        SizeClass *cls = pa->waiter.cls;
-
-        size_class_cancel_wait(cls, &pa->waiter);
-        quota_release(pa->pool, pa->uid, cls->size);
-        pending_free(pa);
-        size_class_forget_if_unused(cls);
-}
-
-/* No ready memfd: wait for a build (0: answered later), or answer PoolExhausted now (1). */
-static int acquire_wait(Manager *m, VarlinkCall *c, Pool *p, SizeClass *cls, Owner *owner, uid_t uid, const char *tag,
-                        uint64_t start_usec) {
-        PendingAcquire *pa = calloc(1, sizeof(*pa));
-        int r;
-
-        if (!pa || (tag && !(pa->tag = strdup(tag)))) {
-                free(pa);
+        if (!a->pool_copy && !(p->pool = a->pool_copy = strdup(p->pool)))
                 return -ENOMEM;
-        }
-        *pa = (PendingAcquire) {
-                .waiter.serve = pending_serve, .manager = m, .call = c, .start_usec = start_usec, .pool = p, .owner = *owner,
-                .uid = uid, .tag = pa->tag,
-        };
-        *owner = OWNER_INIT;
-        r = size_class_wait(cls, &pa->waiter);
-        if (r < 0) {
-                pending_free(pa);
-                acquire_exhausted(m, c, p, cls->size, r == -ENOSPC ? "the pool's byte limit" : strerror(-r), start_usec);
-                return 1;
-        }
-        varlink_call_defer(c, pending_cancel, pa);
+        if (p->owner_domain && !a->domain_copy && !(p->owner_domain = a->domain_copy = strdup(p->owner_domain)))
+                return -ENOMEM;
+        if (p->tag && !a->tag_copy && !(p->tag = a->tag_copy = strdup(p->tag)))
+                return -ENOMEM;
         return 0;
 }
 
-static AcquireResult result_of(int r) {
-        return r == -EBADMSG ? ACQUIRE_INVALID : r == -EACCES ? ACQUIRE_DENIED : r == -EDQUOT ? ACQUIRE_QUOTA : ACQUIRE_FAILED;
-}
-
-/* An Acquire for a libvirt domain, waiting for libvirt's thread to find the domain. */
-typedef struct DomainAcquire {
-        VarlinkCall *call;
-        Manager *manager;
-        AcquireParams params;           /* its strings are the copies below */
-        char *pool, *domain, *tag;
-        uid_t uid;
-        uint64_t start_usec;
-        VirtResolve *resolve;
-} DomainAcquire;
-
-static int acquire_check(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool **ret);
-static int acquire_with_owner(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool *pool, Owner *owner, uid_t uid,
-                              uint64_t start);
-
-static void domain_acquire_free(DomainAcquire *da) {
-        virt_resolve_cancel(da->resolve);
-        free(da->pool);
-        free(da->domain);
-        free(da->tag);
-        free(da);
-}
-
-static void domain_acquire_cancel(VarlinkCall *c, void *userdata) {
-        domain_acquire_free(userdata);
-}
-
-/* libvirt answered (or did not in time): go on as a synchronous Acquire would have. */
-static void domain_acquire_resolved(int r, Owner *owner, const char *reason, void *userdata) {
-        DomainAcquire *da = userdata;
-        Manager *m = da->manager;
-        VarlinkCall *c = da->call;
-        Pool *pool = NULL;
-
-        da->resolve = NULL;
-        if (r == -ENOENT) {
-                reply_no_such_domain(c, da->domain);
-                r = -EBADMSG;
-        } else if (r == -ENOTCONN || r == -ETIMEDOUT || r == -ECANCELED) {
-                reply_libvirt_unavailable(c, reason);
-                r = -EBADMSG;
-        } else if (r >= 0)
-                r = acquire_check(c, m, &da->params, &pool);  /* again: a Reload may have retired the pool */
-        if (r < 0) {
-                if (r != -EBADMSG && r != -EACCES)
-                        varlink_call_error_errno(c, r);
-                metrics_acquire(&m->core.metrics, result_of(r), da->start_usec);
-        } else if ((r = acquire_with_owner(c, m, &da->params, pool, owner, da->uid, da->start_usec)) < 0 && r != -EDQUOT)
-                varlink_call_error_errno(c, r);
-        domain_acquire_free(da);
-}
-
-/* A libvirt domain as the owner: root and the admin group only. Answers failures itself; 0: the
- * call is deferred until libvirt's thread has found the domain. */
-static int acquire_owner_domain(VarlinkCall *c, Manager *m, const AcquireParams *p, uint64_t start) {
-        const char *reason = NULL;
-        DomainAcquire *da;
-
-        if (p->owner_fd >= 0 || p->bind_to_connection)
-                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_OWNER_DOMAIN), -EBADMSG;
-        if (!access_is_admin(m, varlink_call_connection(c)))
-                return reply_permission_denied(c), -EACCES;
-        if (!(da = calloc(1, sizeof(*da))))
-                return -ENOMEM;
-        *da = (DomainAcquire) { .call = c, .manager = m, .params = *p, .start_usec = start,
-                                .uid = varlink_connection_peer(varlink_call_connection(c))->uid };
-        da->params.pool = da->pool = strdup(p->pool);
-        da->params.owner_domain = da->domain = strdup(p->owner_domain);
-        da->params.tag = da->tag = p->tag ? strdup(p->tag) : NULL;
-        if (!da->pool || !da->domain || (p->tag && !da->tag)) {
-                domain_acquire_free(da);
-                return -ENOMEM;
-        }
-        int r = virt_watch_resolve(m->virt, p->owner_domain, domain_acquire_resolved, da, &da->resolve, &reason);
+static AcquireResult result_of(int r, ApiErrorCode code) {
         if (r < 0)
-                domain_acquire_free(da);
-        if (r == -EOPNOTSUPP || r == -ENOTCONN)
-                return reply_libvirt_unavailable(c, reason), -EBADMSG;
-        if (r >= 0)
-                varlink_call_defer(c, domain_acquire_cancel, da);
-        return r;
+                return ACQUIRE_FAILED;
+        switch (code) {
+        case API_E_PERMISSION_DENIED:
+                return ACQUIRE_DENIED;
+        case API_E_QUOTA_EXCEEDED:
+                return ACQUIRE_QUOTA;
+        case API_E_POOL_EXHAUSTED:
+                return ACQUIRE_EXHAUSTED;
+        default:
+                return ACQUIRE_INVALID;
+        }
 }
 
-/* The owner the caller asked for; answers the caller's mistakes itself (then returns -EBADMSG, or
- * -EACCES for another uid's process). */
-static int acquire_owner(VarlinkCall *c, Manager *m, AcquireParams *p, Owner *ret) {
-        VarlinkConnection *conn = varlink_call_connection(c);
+/* The lease and its memfd, as the reply. The lease exists: failing, it ends, which gives the
+ * quota back. */
+static int acquire_reply(AcquireCall *a) {
+        int fd = fcntl(a->lease->fd, F_DUPFD_CLOEXEC, 3);
+        json_object *reply = json_object_new_object();
         int r;
 
-        if (p->owner_fd >= 0 && p->bind_to_connection) {
-                varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_BIND_TO_CONNECTION);
-                return -EBADMSG;
+        if (fd < 0 || !reply) {
+                r = fd < 0 ? -errno : -ENOMEM;
+                safe_close(fd);
+                json_object_put(reply);
+                lease_invalidate(a->lease, "the reply could not be built");
+                return r;
         }
-        if (p->bind_to_connection) {
-                owner_from_connection(ret, conn);
-                return 0;
+        json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(a->lease, clock_now(a->manager->event)));
+        json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
+        return varlink_call_reply_fds(a->call, reply, &fd, 1);
+}
+
+static void acquire_fail(AcquireCall *a, int r) {
+        Manager *m = a->manager;
+        const ApiError *e = &a->error;
+
+        if (r > 0) {
+                if (e->code == API_E_POOL_EXHAUSTED)
+                        events_pool(m, EVENT_POOL_EXHAUSTED, e->pool, (uint64_t) e->size, e->reason);
+                log_debug("Acquire of %" PRIi64 " bytes from %s for uid %u: %s", a->params.size,
+                          strempty(a->params.pool), (unsigned) a->uid, api_error_name(e->code));
+                (void) api_reply_error(a->call, e);
+        } else {
+                log_warning_errno(r, "Acquire of %" PRIi64 " bytes from %s for uid %u failed: %m", a->params.size,
+                                  strempty(a->params.pool), (unsigned) a->uid);
+                (void) varlink_call_error_errno(a->call, r);
         }
-        if (p->owner_fd < 0)
-                return owner_from_peer(ret, conn);
-        r = owner_from_pidfd(ret, TAKE_FD(p->owner_fd), varlink_connection_peer(conn)->uid);
-        if (r == -EPERM)
-                return reply_permission_denied(c), -EACCES;
-        if (r == -EBADF || r == -ESRCH)
-                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_OWNER_FD), -EBADMSG;
-        return r;
+}
+
+/* Where every Acquire ends, unless it is deferred: the reply or the error, the metric, the log
+ * line, the quota given back when no lease took it. Frees a. */
+static void acquire_end(AcquireCall *a, int r) {
+        if (r == 0 && a->deferred)
+                return;  /* a build or libvirt ends it */
+        if (r == 0)
+                r = acquire_reply(a);
+        if (r != 0 && a->quota)
+                quota_release(a->pool, a->uid, (uint64_t) a->params.size);
+        metrics_acquire(&a->manager->core.metrics, r == 0 ? a->lent_from : result_of(r, a->error.code), a->start_usec);
+        if (r != 0)
+                acquire_fail(a, r);
+        if (a->cls)
+                size_class_forget_if_unused(a->cls);
+        acquire_free(a);
+}
+
+/* Lends memfd (taken) to the call's owner: the quota is the lease's from here on. */
+static int acquire_lend(AcquireCall *a, ReadyMemfd *memfd, AcquireResult from) {
+        int r = lease_new(&a->lease, a->pool, memfd, &a->owner, a->uid, a->params.tag);
+        if (r < 0)
+                return r;
+        a->quota = false;
+        a->lent_from = from;
+        pool_refill(a->pool);
+        return 0;
+}
+
+/* A build served the waiting call: its memfd, or its error. The class is the build's caller's. */
+static void acquire_served(Waiter *w, ReadyMemfd *memfd, int error) {
+        AcquireCall *a = (AcquireCall *) ((char *) w - offsetof(AcquireCall, waiter));
+        int r;
+
+        a->deferred = false;
+        a->cls = NULL;
+        if (memfd)
+                r = acquire_lend(a, memfd, ACQUIRE_BUILT);
+        else
+                r = api_error_pool_exhausted(&a->error, a->pool, w->cls->size, strerror(-error));
+        acquire_end(a, r);
+}
+
+/* The caller went away while waiting. */
+static void acquire_cancel(VarlinkCall *c, void *userdata) {
+        AcquireCall *a = userdata;
+        SizeClass *cls = a->waiter.cls;
+
+        if (a->deferred && cls)
+                size_class_cancel_wait(cls, &a->waiter);
+        if (a->quota)
+                quota_release(a->pool, a->uid, (uint64_t) a->params.size);
+        acquire_free(a);
+        if (cls)
+                size_class_forget_if_unused(cls);
+}
+
+/* No ready memfd: wait for a build, or PoolExhausted when none may start. */
+static int acquire_wait(AcquireCall *a) {
+        int r = acquire_keep_params(a);
+        if (r < 0)
+                return r;
+        a->waiter.serve = acquire_served;
+        r = size_class_wait(a->cls, &a->waiter);
+        if (r < 0)
+                return api_error_pool_exhausted(&a->error, a->pool, a->cls->size,
+                                                r == -ENOSPC ? "the pool's byte limit" : strerror(-r));
+        a->deferred = true;
+        varlink_call_defer(a->call, acquire_cancel, a);
+        return 0;
+}
+
+/* With the owner known: the quota, then a ready memfd, or a wait for one. */
+static int acquire_with_owner(AcquireCall *a) {
+        uint64_t size = (uint64_t) a->params.size;
+        QuotaExceeded q;
+        int r = quota_reserve(a->pool, a->uid, size, &q);
+
+        if (r == -EDQUOT)
+                return api_error_quota_exceeded(&a->error, a->pool, &q);
+        if (r < 0)
+                return r;
+        a->quota = true;
+        a->cls = pool_get_class(a->pool, size, true);
+        if (!a->cls)
+                return -ENOMEM;
+        ReadyMemfd *memfd = size_class_take(a->cls);
+        if (memfd)
+                return acquire_lend(a, memfd, ACQUIRE_READY);
+        if (!a->params.wait)
+                return api_error_pool_exhausted(&a->error, a->pool, size,
+                                                "no ready memfd of this size, and wait is false");
+        return acquire_wait(a);
 }
 
 static bool tag_valid(const char *tag) {
@@ -265,39 +232,101 @@ static bool tag_valid(const char *tag) {
         return true;
 }
 
-/* The checks that need no memory: pool, access, size, tag. Answers failures itself: -EBADMSG for
- * the caller's mistakes, -EACCES when it may not. */
-static int acquire_check(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool **ret) {
-        Pool *pool = manager_find_pool(m, p->pool);
+/* The checks that need no memory: pool, access, size, tag. */
+static int acquire_check(AcquireCall *a) {
+        const AcquireParams *p = &a->params;
+        Pool *pool = manager_find_pool(a->manager, p->pool);
 
         if (!pool)
-                return reply_no_such_pool(c, p->pool), -EBADMSG;
-        if (!access_may_acquire(pool->config, varlink_call_connection(c)))
-                return reply_permission_denied(c), -EACCES;
+                return api_error_no_such_pool(&a->error, p->pool);
+        if (!access_may_acquire(pool->config, varlink_call_connection(a->call)))
+                return api_error_permission_denied(&a->error);
         if (p->size <= 0 || (uint64_t) p->size % pool->config->page_size != 0)
-                return reply_invalid_size(c, p->size, pool->config->page_size), -EBADMSG;
+                return api_error_invalid_size(&a->error, p->size, pool->config->page_size);
         if (p->tag && !tag_valid(p->tag))
-                return varlink_call_error_invalid_parameter(c, SCHEMA_ACQUIRE_TAG), -EBADMSG;
-        *ret = pool;
+                return api_error_invalid_parameter(&a->error, SCHEMA_ACQUIRE_TAG);
+        a->pool = pool;
         return 0;
 }
 
-/* 0: lent, or waiting for a build; 1: answered with an error; < 0: failed. */
-static int acquire_lend(Manager *m, VarlinkCall *c, Pool *pool, SizeClass *cls, Owner *owner, uid_t uid, const AcquireParams *p,
-                        uint64_t start_usec) {
-        ReadyMemfd *memfd = size_class_take(cls);
+/* libvirt answered (or did not in time): go on as a synchronous Acquire would have. */
+static void acquire_domain_resolved(int r, Owner *owner, const char *reason, void *userdata) {
+        AcquireCall *a = userdata;
 
-        if (memfd) {
-                int r = lend_and_reply(c, pool, memfd, owner, uid, p->tag);
-                if (r >= 0)
-                        metrics_acquire(&pool->core->metrics, ACQUIRE_READY, start_usec);
+        a->resolve = NULL;
+        a->deferred = false;
+        if (r == -ENOENT)
+                r = api_error_no_such_domain(&a->error, a->params.owner_domain);
+        else if (r == -ENOTCONN || r == -ETIMEDOUT || r == -ECANCELED)
+                r = api_error_libvirt_unavailable(&a->error, reason);
+        else if (r >= 0) {
+                a->owner = *owner;
+                *owner = OWNER_INIT;
+                r = acquire_check(a);  /* again: a Reload may have retired the pool */
+                if (r == 0)
+                        r = acquire_with_owner(a);
+        }
+        acquire_end(a, r);
+}
+
+/* The caller went away while libvirt looked the domain up. */
+static void acquire_domain_cancel(VarlinkCall *c, void *userdata) {
+        acquire_free(userdata);
+}
+
+/* A libvirt domain as the owner: root and the admin group only. Deferred until libvirt's thread
+ * has found the domain. */
+static int acquire_owner_domain(AcquireCall *a) {
+        const AcquireParams *p = &a->params;
+        const char *reason = NULL;
+
+        if (p->owner_fd >= 0 || p->bind_to_connection)
+                return api_error_invalid_parameter(&a->error, SCHEMA_ACQUIRE_OWNER_DOMAIN);
+        if (!access_is_admin(a->manager, varlink_call_connection(a->call)))
+                return api_error_permission_denied(&a->error);
+        int r = acquire_keep_params(a);
+        if (r < 0)
                 return r;
+        r = virt_watch_resolve(a->manager->virt, p->owner_domain, acquire_domain_resolved, a, &a->resolve, &reason);
+        if (r == -EOPNOTSUPP || r == -ENOTCONN)
+                return api_error_libvirt_unavailable(&a->error, reason);
+        if (r < 0)
+                return r;
+        a->deferred = true;
+        varlink_call_defer(a->call, acquire_domain_cancel, a);
+        return 0;
+}
+
+/* The owner the caller asked for: a pidfd it sent, the connection, or itself. */
+static int acquire_owner(AcquireCall *a) {
+        AcquireParams *p = &a->params;
+        VarlinkConnection *conn = varlink_call_connection(a->call);
+        int r;
+
+        if (p->owner_fd >= 0 && p->bind_to_connection)
+                return api_error_invalid_parameter(&a->error, SCHEMA_ACQUIRE_BIND_TO_CONNECTION);
+        if (p->bind_to_connection) {
+                owner_from_connection(&a->owner, conn);
+                return 0;
         }
-        if (!p->wait) {
-                acquire_exhausted(m, c, pool, cls->size, "no ready memfd of this size, and wait is false", start_usec);
-                return 1;
-        }
-        return acquire_wait(m, c, pool, cls, owner, uid, p->tag, start_usec);
+        if (p->owner_fd < 0)
+                return owner_from_peer(&a->owner, conn);
+        r = owner_from_pidfd(&a->owner, TAKE_FD(p->owner_fd), a->uid);
+        if (r == -EPERM)
+                return api_error_permission_denied(&a->error);
+        if (r == -EBADF || r == -ESRCH)
+                return api_error_invalid_parameter(&a->error, SCHEMA_ACQUIRE_OWNER_FD);
+        return r;
+}
+
+static int acquire_start(AcquireCall *a) {
+        int r = acquire_check(a);
+        if (r != 0)
+                return r;
+        if (a->params.owner_domain)
+                return acquire_owner_domain(a);
+        r = acquire_owner(a);
+        return r != 0 ? r : acquire_with_owner(a);
 }
 
 int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
@@ -311,48 +340,26 @@ int method_acquire(VarlinkCall *c, json_object *params, void *userdata) {
                 { SCHEMA_ACQUIRE_TAG, VARLINK_FIELD_STRING, offsetof(AcquireParams, tag) },
                 {}
         };
-        AcquireParams p = { .owner_fd = -1, .wait = true };
         Manager *m = userdata;
         uint64_t start = now_usec();
-        _cleanup_(owner_done) Owner owner = OWNER_INIT;
-        uid_t uid = varlink_connection_peer(varlink_call_connection(c))->uid;
-        Pool *pool;
+        AcquireCall *a = calloc(1, sizeof(*a));
         int r;
 
-        r = varlink_dispatch(c, params, table, &p);
-        if (r >= 0)
-                r = acquire_check(c, m, &p, &pool);
-        if (r >= 0 && p.owner_domain)
-                r = acquire_owner_domain(c, m, &p, start);
-        else if (r >= 0)
-                r = acquire_owner(c, m, &p, &owner);
-        safe_close(p.owner_fd);
-        if (r < 0)
-                metrics_acquire(&m->core.metrics, result_of(r), start);
-        if (r < 0 || p.owner_domain)
-                return r;
-        r = acquire_with_owner(c, m, &p, pool, &owner, uid, start);
-        return r == -EBADMSG || r == -EACCES || r == -EDQUOT ? 0 : r;
-}
-
-/* With the owner known: the quota, then a ready memfd, or a wait for one. Answers the caller's
- * mistakes itself (then returns -EDQUOT); < 0 otherwise: failed, not answered. */
-static int acquire_with_owner(VarlinkCall *c, Manager *m, const AcquireParams *p, Pool *pool, Owner *owner, uid_t uid,
-                              uint64_t start) {
-        int r = acquire_quota(c, pool, uid, (uint64_t) p->size);
+        if (!a)
+                return -ENOMEM;
+        *a = (AcquireCall) {
+                .manager = m, .call = c, .start_usec = start, .params = { .owner_fd = -1, .wait = true },
+                .uid = varlink_connection_peer(varlink_call_connection(c))->uid, .owner = OWNER_INIT,
+        };
+        /* The wire layer's parameter check answers InvalidParameter itself, as sd_varlink_dispatch does. */
+        r = varlink_dispatch(c, params, table, &a->params);
         if (r < 0) {
-                metrics_acquire(&m->core.metrics, result_of(r), start);
+                metrics_acquire(&m->core.metrics, ACQUIRE_INVALID, start);
+                acquire_free(a);
                 return r;
         }
-
-        SizeClass *cls = pool_get_class(pool, (uint64_t) p->size, true);
-        r = cls ? acquire_lend(m, c, pool, cls, owner, uid, p, start) : -ENOMEM;
-        if (r < 0)
-                metrics_acquire(&m->core.metrics, ACQUIRE_FAILED, start);
-        if (r != 0) {
-                quota_release(pool, uid, (uint64_t) p->size);
-                if (cls)
-                        size_class_forget_if_unused(cls);
-        }
-        return r < 0 ? r : 0;
+        r = acquire_start(a);
+        a->params.owner_fd = safe_close(a->params.owner_fd);
+        acquire_end(a, r);
+        return 0;
 }

@@ -49,38 +49,47 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
 }
 
 /* The lease named by the call's "id", if the caller may see it (root, the admin group, the uid
- * that acquired it); otherwise the call is answered (InvalidParameter, NoSuchLease) and NULL. */
-static Lease *lease_of_call(VarlinkCall *c, json_object *params, Manager *m) {
+ * that acquired it); NoSuchLease also when it may not, so that ids do not leak. */
+static int lease_of_call(VarlinkCall *c, json_object *params, Manager *m, Lease **ret, ApiError *e) {
         static const VarlinkField table[] = {
                 { SCHEMA_GET_LEASE_ID, VARLINK_FIELD_STRING, 0, VARLINK_FIELD_MANDATORY },
                 {}
         };
         VarlinkConnection *conn = varlink_call_connection(c);
         const char *id = NULL;
+        int r = varlink_dispatch(c, params, table, &id);  /* answers InvalidParameter itself */
 
-        if (varlink_dispatch(c, params, table, &id) < 0)
-                return NULL;
+        if (r < 0)
+                return r;
         Lease *l = core_find_lease(&m->core, id);
-        if (l && (access_is_admin(m, conn) || l->uid == varlink_connection_peer(conn)->uid))
-                return l;
-        reply_no_such_lease(c, id);
-        return NULL;
+        if (!l || (!access_is_admin(m, conn) && l->uid != varlink_connection_peer(conn)->uid))
+                return api_error_no_such_lease(e, id);
+        *ret = l;
+        return 0;
 }
 
 static int method_release(VarlinkCall *c, json_object *params, void *userdata) {
-        Lease *l = lease_of_call(c, params, userdata);
-        if (!l)
-                return 0;
-        lease_invalidate(l, "released");
-        return varlink_call_reply(c, NULL);
+        ApiError e;
+        Lease *l;
+        int r = lease_of_call(c, params, userdata, &l, &e);
+
+        if (r == 0) {
+                lease_invalidate(l, "released");
+                r = varlink_call_reply(c, NULL);
+        }
+        return api_end(c, r, &e);
 }
 
 static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata) {
-        Lease *l = lease_of_call(c, params, userdata);
-        if (!l)
-                return 0;
-        owner_refresh_command(&l->owner);
-        return reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, manager_now(userdata)));
+        ApiError e;
+        Lease *l;
+        int r = lease_of_call(c, params, userdata, &l, &e);
+
+        if (r == 0) {
+                owner_refresh_command(&l->owner);
+                r = reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, manager_now(userdata)));
+        }
+        return api_end(c, r, &e);
 }
 
 static int method_list_leases(VarlinkCall *c, json_object *params, void *userdata) {
@@ -91,11 +100,12 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         Manager *m = userdata;
         VarlinkConnection *conn = varlink_call_connection(c);
         const char *pool = NULL;
+        ApiError e;
         int r = varlink_dispatch(c, params, table, &pool);
         if (r < 0)
                 return r;
         if (pool && !manager_find_pool(m, pool))
-                return reply_no_such_pool(c, pool);
+                return api_end(c, api_error_no_such_pool(&e, pool), &e);
 
         bool all = access_is_admin(m, conn);
         uid_t uid = varlink_connection_peer(conn)->uid;
