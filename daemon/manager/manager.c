@@ -112,6 +112,7 @@ static int manager_new_core(Manager *m) {
 
         m->core.event = m->event;
         m->core.workers = m->workers;
+        manager_set_listener_wants(m, 0);
         r = sd_event_add_defer(m->event, &q->flush, on_flush, m);
         if (r >= 0)
                 r = sd_event_source_set_priority(q->flush, SD_EVENT_PRIORITY_IMPORTANT);
