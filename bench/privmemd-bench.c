@@ -37,6 +37,7 @@
 #define ROUNDS 3000
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 static const char *privmemd_path;
 static char tmpdir[] = "/tmp/privmemd-bench.XXXXXX";
@@ -221,6 +222,48 @@ static double pools_latency(privmem *p, double t0, double idle, double out[3]) {
         return done;
 }
 
+/* Waits until pool "big" has nothing being punched (the memory of a released lease is back). */
+static void wait_returned(privmem *p) {
+        for (double end = bench_now() + 120; bench_now() < end; usleep(2000)) {
+                privmem_pool_list *list = NULL;
+                if (privmem_list_pools(p, &list) < 0)
+                        return;
+                uint64_t other = privmem_pool_bytes_other(privmem_pool_list_find(list, "big"));
+                privmem_pool_list_free(list);
+                if (other == 0)
+                        return;
+        }
+}
+
+/* Acquires a lease of the pool's one ready memfd, then times the refill that follows while
+ * ListPools calls go on (busy); twice, the first releasing its lease to warm the memory up (fresh
+ * memory in this VM is slow the first time), so the second is what is reported. */
+static double lease_and_refill(privmem *p, uint64_t size, double *ret_lease, int *ret_fd, privmem_lease **ret_l,
+                               double busy[3]) {
+        double refill = -1;
+        for (int round = 0; round < 2; round++) {
+                if (round > 0) {
+                        privmem_release(p, privmem_lease_id(*ret_l));
+                        privmem_lease_free(*ret_l);
+                        close(*ret_fd);
+                        wait_returned(p);
+                }
+                double t = bench_now();
+                if (privmem_acquire(p, "big", size, NULL, ret_fd, ret_l) < 0)
+                        return -1;
+                *ret_lease = bench_now() - t;
+                refill = pools_latency(p, t, 0, busy);
+        }
+        return refill;
+}
+
+/* The best of two: the first run may meet fresh memory. */
+static double populate2(const Backing *b, uint64_t size) {
+        double a = bench_populate_in_process(size, b->hugetlb, b->page_size);
+        double c = bench_populate_in_process(size, b->hugetlb, b->page_size);
+        return a < 0 ? c : c < 0 ? a : a < c ? a : c;
+}
+
 /* The median of three first touches, each by a new process. */
 static double touch3(int fd, uint64_t size, bool aligned, double *ret_pmd) {
         double t[3];
@@ -248,8 +291,16 @@ static void part_touch(const Backing *b, int fd, uint64_t size) {
                 touch_s[b->page_size == 2 * MiB] = per_gib;
 }
 
+/* PRIVMEMD_BENCH_ONLY=LABEL (e.g. "shmem 2M"): only that backing's rows, and no (a). */
+static bool skipped(const Backing *b) {
+        const char *only = getenv("PRIVMEMD_BENCH_ONLY");
+        return only && !strstr(b->label, only);
+}
+
 /* (b), (c), (e), (d) for one backing: a pool with one ready memfd of size bytes. */
 static void part_big(const Backing *b, uint64_t size) {
+        if (skipped(b))
+                return;
         char socket[4200], config[512];
         snprintf(config, sizeof(config), "[privmemd]\nworkers = %ld\n[pool big]\n%ssizes = %llu:1\nlimit = %llu\nusers = *\n",
                  sysconf(_SC_NPROCESSORS_ONLN), b->conf, (unsigned long long) size, (unsigned long long) size * 2);
@@ -265,12 +316,11 @@ static void part_big(const Backing *b, uint64_t size) {
                 return;
         }
         privmem_connect(&p, socket);
-        double t = bench_now();
-        int r = privmem_acquire(p, "big", size, NULL, &fd, &l);
-        double lease = bench_now() - t;
-        double refill = pools_latency(p, t, 0, busy);  /* while the refill runs */
+        double lease = 0, t;
+        double refill = lease_and_refill(p, size, &lease, &fd, &l, busy);
+        int r = refill < 0 ? -1 : 0;
         pools_latency(p, bench_now(), 0.5, idle);
-        double own = bench_populate_in_process(size, b->hugetlb, b->page_size);
+        double own = populate2(b, size);
         printf("(b) %s %llu GiB  ready lease %9.3f ms   fresh memfd populated in-process %9.3f ms   %8.0fx faster\n",
                b->label, (unsigned long long) (size / GiB), lease * 1e3, own * 1e3, own / lease);
         printf("(c) %s refill %6.2f GB/s   (populating in-process, one thread: %6.2f GB/s; the kernel zeroing 2 MiB "
@@ -310,6 +360,8 @@ static void part_big(const Backing *b, uint64_t size) {
 
 /* (c'): one pool filling n memfds of size at once, from privmemd's start: every worker busy. */
 static void part_refill_many(const Backing *b, uint64_t size, unsigned n) {
+        if (skipped(b))
+                return;
         char socket[4200], config[512];
         snprintf(config, sizeof(config), "[privmemd]\nworkers = %ld\n[pool many]\n%ssizes = %llu:%u\nlimit = %llu\nusers = *\n",
                  sysconf(_SC_NPROCESSORS_ONLN), b->conf, (unsigned long long) size, n, (unsigned long long) size * n);
@@ -351,8 +403,10 @@ int main(int argc, char *argv[]) {
                 part_libvirt(argc > 3 ? argv[3] : "test:///default");
                 goto out;
         }
-        part_latency(0);
-        part_latency(2000);
+        if (!getenv("PRIVMEMD_BENCH_ONLY")) {
+                part_latency(0);
+                part_latency(2000);
+        }
         if (size == 0)  /* GiB 0: the latency part alone */
                 goto out;
         static const Backing shmem_4k = { "shmem 4K  ", "backing = shmem\n", false, 4096 };
@@ -362,8 +416,8 @@ int main(int argc, char *argv[]) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         /* Warm-up: fresh memory in this VM is slow the first time it is touched. */
         bench_zeroing_bandwidth(size + GiB, (unsigned) ncpu);
-        zero_bw_1 = bench_zeroing_bandwidth(GiB, 1);
-        zero_bw_n = bench_zeroing_bandwidth(GiB, (unsigned) ncpu);
+        zero_bw_1 = MAX(bench_zeroing_bandwidth(GiB, 1), bench_zeroing_bandwidth(GiB, 1));
+        zero_bw_n = MAX(bench_zeroing_bandwidth(GiB, (unsigned) ncpu), bench_zeroing_bandwidth(GiB, (unsigned) ncpu));
         printf("(c) the kernel zeroing fresh 2 MiB pages: %.2f GB/s one thread, %.2f GB/s on %ld CPUs\n\n",
                zero_bw_1, zero_bw_n, ncpu);
         part_big(&shmem_4k, size);
@@ -379,7 +433,7 @@ int main(int argc, char *argv[]) {
         else
                 printf("(b) hugetlb 2M: could reserve only %ld of %ld 2M pages; skipped\n\n", got, pages);
         bench_hugepages_give_back(2048, got);
-        pages = (long) (3 * size / GiB) + 1;
+        pages = (long) (3 * size / GiB);  /* 1G pages are hard to find: no spare one */
         got = bench_hugepages_take(1048576, pages);
         if (got == pages)
                 part_big(&hugetlb_1g, size);

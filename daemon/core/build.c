@@ -53,6 +53,7 @@ static void chunk_run(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
         MemfdSpec spec = pool_config_memfd_spec(b->cls->pool->config);
+        spec.background = !__atomic_load_n(&j->urgent, __ATOMIC_RELAXED);  /* promoted meanwhile: urgent */
         j->result = memfd_ops_populate(&spec, b->memfd->fd, ch->offset, ch->length, &ch->huge);
 }
 

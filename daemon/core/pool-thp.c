@@ -52,6 +52,9 @@ void pool_thp_check_host(Pool *p) {
 
         if (!pool_is_thp(p))
                 return;
+        if (access(memfd_thp_helper_path(), X_OK) < 0)
+                log_error_errno(errno, "Pool %s: cannot run %s, which populates 2M shmem memfds: %m",
+                                p->config->name, memfd_thp_helper_path());
         free(t->host_advice);
         t->host_advice = NULL;
         t->host = memfd_thp_host_check(THP_SYSFS_DIR, &t->host_advice);

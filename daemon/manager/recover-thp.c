@@ -23,7 +23,7 @@ typedef struct MeasureJob {
 
 static void measure_run(Job *j) {
         MeasureJob *mj = (MeasureJob *) j;
-        j->result = memfd_thp_populate(mj->fd, 0, mj->size, -1, &mj->huge);
+        j->result = memfd_thp_populate(mj->fd, 0, mj->size, -1, true, &mj->huge);
 }
 
 static void measure_done(Job *j) {

@@ -117,7 +117,7 @@ static int write_zeros(int fd, uint64_t offset, uint64_t length) {
 
 int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length, uint64_t *ret_huge) {
         if (memfd_spec_is_thp(spec))  /* in a process of its own: memfd-thp.c */
-                return memfd_thp_populate(fd, offset, length, spec->numa_node, ret_huge);
+                return memfd_thp_populate(fd, offset, length, spec->numa_node, spec->background, ret_huge);
         *ret_huge = spec->backing == BACKING_HUGETLB ? length : 0;
         int r = spec->numa_node >= 0 ? thread_bind_to_node(spec->numa_node) : 0;
         if (r < 0)

@@ -19,6 +19,7 @@ typedef struct MemfdSpec {
         uint64_t page_size;
         bool seal_guest;        /* F_SEAL_GUEST (kernel-patches/): host user space can never touch it */
         int numa_node;          /* -1: any */
+        bool background;        /* nothing waits for this populate: it may yield the CPU (2M shmem) */
 } MemfdSpec;
 
 /* shmem with 2 MiB folios (transparent huge pages): backing=shmem page_size=2M. */

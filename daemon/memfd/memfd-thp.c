@@ -48,9 +48,10 @@ const char *memfd_thp_helper_path(void) {
         return helper_path;
 }
 
-static int spawn_helper(int fd, int out_fd, uint64_t offset, uint64_t length, int numa_node, pid_t *ret_pid) {
+static int spawn_helper(int fd, int out_fd, uint64_t offset, uint64_t length, int numa_node, bool background,
+                        pid_t *ret_pid) {
         char a_offset[32], a_length[32], a_node[16];
-        char *argv[] = { (char *) HELPER_NAME, a_offset, a_length, a_node, NULL };
+        char *argv[] = { (char *) HELPER_NAME, a_offset, a_length, a_node, (char *) (background ? "10" : "0"), NULL };
         char *envp[] = { NULL };
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
@@ -72,21 +73,21 @@ static int spawn_helper(int fd, int out_fd, uint64_t offset, uint64_t length, in
         return -r;
 }
 
-/* The helper's stdout, to EOF. */
+/* The helper's stdout, to EOF or size - 1 bytes (it writes one short line). */
 static int read_all(int fd, char *buf, size_t size) {
         size_t got = 0;
-        for (;;) {
+        while (got < size - 1) {
                 ssize_t n = read(fd, buf + got, size - 1 - got);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return -errno;
-                if (n == 0 || got + (size_t) n >= size - 1) {
-                        buf[got + (size_t) MAX(n, 0)] = 0;
-                        return 0;
-                }
+                if (n == 0)
+                        break;
                 got += (size_t) n;
         }
+        buf[got] = 0;
+        return 0;
 }
 
 static int wait_helper(pid_t pid) {
@@ -100,7 +101,7 @@ static int wait_helper(pid_t pid) {
         return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? -ENOMEM : -EIO;
 }
 
-int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, uint64_t *ret_huge) {
+int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, bool background, uint64_t *ret_huge) {
         _cleanup_close_ int out_r = -1, out_w = -1;
         int pipe_fds[2];
         char buf[64];
@@ -111,7 +112,7 @@ int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, 
                 return -errno;
         out_r = pipe_fds[0];
         out_w = pipe_fds[1];
-        r = spawn_helper(fd, out_w, offset, length, numa_node, &pid);
+        r = spawn_helper(fd, out_w, offset, length, numa_node, background, &pid);
         if (r < 0)
                 return r;
         out_w = safe_close(out_w);

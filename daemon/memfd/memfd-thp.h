@@ -3,14 +3,16 @@
  * host's THP settings give huge folios at all. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define THP_SYSFS_DIR "/sys/kernel/mm/transparent_hugepage"
 
 /* Allocates and zeroes [offset, offset+length) of fd (2 MiB multiples) in a privmemd-populate
- * process with its own address space, so privmemd's mmap lock is never held for it. *ret_huge:
- * how many of those bytes are 2 MiB folios. -ENOMEM when the kernel has no memory for them. */
-int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, uint64_t *ret_huge);
+ * process with its own address space, so privmemd's mmap lock is never held for it; at nice 10 in
+ * the background (nothing waits for it). *ret_huge: how many of those bytes are 2 MiB folios.
+ * -ENOMEM when the kernel has no memory for them. */
+int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, bool background, uint64_t *ret_huge);
 
 /* Where privmemd-populate is: next to the running privmemd (a build tree), else libexecdir. */
 const char *memfd_thp_helper_path(void);

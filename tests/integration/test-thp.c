@@ -94,15 +94,16 @@ static void test_lends_huge(void) {
         test_daemon_stop(d);
 }
 
-static bool log_has(const TestDaemon *d, const char *text) {
+/* Lines of the daemon's log that contain text. */
+static unsigned log_count(const TestDaemon *d, const char *text) {
         char line[2048];
-        bool found = false;
+        unsigned n = 0;
         FILE *f = fopen(d->log, "re");
-        while (f && !found && fgets(line, sizeof(line), f))
-                found = strstr(line, text) != NULL;
+        while (f && fgets(line, sizeof(line), f))
+                n += strstr(line, text) != NULL;
         if (f)
                 fclose(f);
-        return found;
+        return n;
 }
 
 static int advise_later(void *arg) {
@@ -120,8 +121,11 @@ static void test_fallback(void) {
         int fd;
 
         privmem_set_timeout(p, 30000);
-        check(log_has(d, "Pool lend (backing=shmem page_size=2M) will get no huge pages") &&
-              log_has(d, "Write 'advise' to " THP_KNOB), "no plain word at start about the host setting");
+        check(log_count(d, "Pool lend (backing=shmem page_size=2M) will get no huge pages") == 1 &&
+              log_count(d, "Write 'advise' to " THP_KNOB) == 3, "no plain word at start about the host setting");
+        check_ok(p, privmem_reload(p), "Reload");
+        check(log_count(d, "Pool refuse (backing=shmem page_size=2M) will get no huge pages") == 2,
+              "no plain word at reload about the host setting");
         /* lend: 4K pages, lent and counted */
         test_pool_wait_settled(p, "lend", &list, 20000);
         struct privmem_pool_huge h = pool_huge(p, "lend", &list);
