@@ -94,6 +94,15 @@ static void events_config(Manager *m, const char *reason) {
                 events_send(m, event_new(EVENT_CONFIG_RELOADED, reason), (uid_t) -1);
 }
 
+/* What Watch reads, while someone watches. */
+static void events_update_wants(Manager *m) {
+        const uint32_t kinds = CHANGE_BIT(CHANGE_LEASE_ACQUIRED) | CHANGE_BIT(CHANGE_LEASE_INVALIDATING) |
+                CHANGE_BIT(CHANGE_LEASE_LEAKED) | CHANGE_BIT(CHANGE_LEASE_RELEASED) |
+                CHANGE_BIT(CHANGE_POOL_REFILLED) | CHANGE_BIT(CHANGE_POOL_FAILING) |
+                CHANGE_BIT(CHANGE_CONFIG_RELOADED);
+        manager_set_listener_wants(m, m->watchers ? kinds : 0);
+}
+
 void events_on_change(Manager *m, const Change *c, void *userdata) {
         switch (c->kind) {
         case CHANGE_LEASE_ACQUIRED:
@@ -117,12 +126,14 @@ void events_on_change(Manager *m, const Change *c, void *userdata) {
 
 static void watcher_cancel(VarlinkCall *c, void *userdata) {
         Watcher *w = userdata;
-        for (Watcher **p = &w->manager->watchers; *p; p = &(*p)->next)
+        Manager *m = w->manager;
+        for (Watcher **p = &m->watchers; *p; p = &(*p)->next)
                 if (*p == w) {
                         *p = w->next;
                         break;
                 }
         free(w);
+        events_update_wants(m);
 }
 
 int method_watch(VarlinkCall *c, json_object *params, void *userdata) {
@@ -141,6 +152,7 @@ int method_watch(VarlinkCall *c, json_object *params, void *userdata) {
                 .privileged = access_is_admin(m, conn),
         };
         m->watchers = w;
+        events_update_wants(m);
         varlink_call_defer(c, watcher_cancel, w);
         json_object *e = event_new(EVENT_WATCHING, NULL);
         if (e)

@@ -38,6 +38,8 @@ Change *change_free(Change *c) {
 }
 
 static Change *change_new(ChangeQueue *q, ChangeKind kind, Pool *p, const char *reason) {
+        if (q->ignored & CHANGE_BIT(kind))
+                return NULL;  /* as systemd's D-Bus queue, when nobody subscribed */
         Change *c = calloc(1, sizeof(*c));
         if (!c || (reason && !(c->reason = strdup(reason)))) {
                 free(c);

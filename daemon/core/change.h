@@ -43,8 +43,11 @@ typedef struct Change {
 typedef struct ChangeQueue {
         Change *head, **tail;
         sd_event_source *flush;         /* enabled (one shot) whenever something is queued; may be NULL */
+        uint32_t ignored;               /* 1 << kind: nobody reads these now, they are not queued */
         unsigned lost;                  /* changes not queued for lack of memory since the last flush */
 } ChangeQueue;
+
+#define CHANGE_BIT(kind) (UINT32_C(1) << (kind))
 
 const char *change_kind_to_string(ChangeKind k);
 

@@ -22,21 +22,19 @@ static UidUsage *uid_usage(Pool *p, uid_t uid, bool create) {
 
 int quota_reserve(Pool *p, uid_t uid, uint64_t size, QuotaExceeded *ret_exceeded) {
         const PoolConfig *pc = p->config;
-        UidUsage *u = uid_usage(p, uid, true);
+        const UidUsage *u = uid_usage(p, uid, false);
+        uint64_t bytes = u ? u->bytes : 0;
+        unsigned leases = u ? u->leases : 0;
 
-        if (!u)
-                return -ENOMEM;
-        if (size > pc->quota_per_uid || u->bytes > pc->quota_per_uid - size) {
-                *ret_exceeded = (QuotaExceeded) { SCHEMA_QUOTA_RESOURCE_BYTES, pc->quota_per_uid, u->bytes, size };
+        if (size > pc->quota_per_uid || bytes > pc->quota_per_uid - size) {
+                *ret_exceeded = (QuotaExceeded) { SCHEMA_QUOTA_RESOURCE_BYTES, pc->quota_per_uid, bytes, size };
                 return -EDQUOT;
         }
-        if (u->leases >= pc->leases_per_uid) {
-                *ret_exceeded = (QuotaExceeded) { SCHEMA_QUOTA_RESOURCE_LEASES, pc->leases_per_uid, u->leases, 1 };
+        if (leases >= pc->leases_per_uid) {
+                *ret_exceeded = (QuotaExceeded) { SCHEMA_QUOTA_RESOURCE_LEASES, pc->leases_per_uid, leases, 1 };
                 return -EDQUOT;
         }
-        u->bytes += size;
-        u->leases++;
-        return 0;
+        return quota_charge(p, uid, size);
 }
 
 int quota_charge(Pool *p, uid_t uid, uint64_t size) {

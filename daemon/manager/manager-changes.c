@@ -115,3 +115,19 @@ void manager_set_change_listener(Manager *m, ChangeListener f, void *userdata) {
         m->on_change = f;
         m->on_change_userdata = userdata;
 }
+
+/* The store's changes when there is an fd store, the listener's when it wants them, and a retired
+ * pool becoming unused always: the rest is not even queued (systemd's D-Bus queue does the same
+ * when nobody subscribed). */
+void manager_set_listener_wants(Manager *m, uint32_t kinds) {
+        const uint32_t store = CHANGE_BIT(CHANGE_LEASE_ACQUIRED) | CHANGE_BIT(CHANGE_LEASE_RESTORED) |
+                CHANGE_BIT(CHANGE_LEASE_UPDATED) | CHANGE_BIT(CHANGE_LEASE_INVALIDATING) |
+                CHANGE_BIT(CHANGE_LEASE_LEAKED) | CHANGE_BIT(CHANGE_LEASE_RELEASED) |
+                CHANGE_BIT(CHANGE_READY_ADDED) | CHANGE_BIT(CHANGE_READY_TAKEN);
+        uint32_t wanted = CHANGE_BIT(CHANGE_POOL_UNUSED) | kinds;
+
+        if (fdstore_enabled())
+                wanted |= store;
+        m->listener_wants = kinds;
+        m->core.changes.ignored = ~wanted;
+}

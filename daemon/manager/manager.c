@@ -112,6 +112,7 @@ static int manager_new_core(Manager *m) {
 
         m->core.event = m->event;
         m->core.workers = m->workers;
+        manager_set_listener_wants(m, 0);
         r = sd_event_add_defer(m->event, &q->flush, on_flush, m);
         if (r >= 0)
                 r = sd_event_source_set_priority(q->flush, SD_EVENT_PRIORITY_IMPORTANT);
@@ -226,7 +227,7 @@ int manager_start(Manager *m) {
         int r = manager_recover(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to take the fds passed by the service manager: %m");
-        r = virt_watch_new(&m->virt, m);  /* after the recovery: it reconciles domain-owned leases */
+        r = virt_watch_new(&m->virt, &m->core, &m->config);  /* after the recovery: it reconciles domain-owned leases */
         if (r < 0)
                 return log_error_errno(r, "Failed to set up libvirt: %m");
         r = manager_listen(m);

@@ -33,6 +33,7 @@ struct Manager {
         Core core;                      /* the pools' and leases' shared state, on event and workers */
         ChangeListener on_change;
         void *on_change_userdata;
+        uint32_t listener_wants;        /* CHANGE_BIT()s the listener reads now */
         Watcher *watchers;              /* Watch's (api/events.c) */
         sd_event_source *collect;       /* frees retired pools once unused */
         bool socket_created;            /* we made the socket file, so we remove it */
@@ -60,6 +61,9 @@ void manager_update_fd_budget(Manager *m);
  * -ENOSPC. Always 0 without a service manager (no lease files then). */
 int manager_check_lease_file_room(Manager *m);
 void manager_set_change_listener(Manager *m, ChangeListener f, void *userdata);
+/* The changes the listener reads from now on (none while nobody watches): the core queues only
+ * what someone reads. */
+void manager_set_listener_wants(Manager *m, uint32_t kinds);
 /* Hands every queued change to the store, then to the listener. From the event loop, and before
  * anything the changes point to (a pool) is freed. */
 void manager_flush_changes(Manager *m);

@@ -13,7 +13,7 @@
 
 #include "core/lease.h"
 #include "core/change.h"
-#include "manager/manager.h"
+#include "core/core.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "virt/libvirt-dlopen.h"
@@ -84,7 +84,7 @@ static void domain_take_qemu(VirtDomain *d, VirtNews *n) {
 /* Calls f on every active lease the domain owns; how many there are. */
 static unsigned domain_leases(VirtWatch *w, const char *uuid, void (*f)(Lease *l, void *userdata), void *userdata) {
         unsigned n = 0;
-        for (Lease *l = w->manager->core.leases, *next; l; l = next) {
+        for (Lease *l = w->core->leases, *next; l; l = next) {
                 next = l->next;
                 if (l->state != LEASE_ACTIVE || l->owner.kind != OWNER_DOMAIN || !streq(l->owner.domain_uuid, uuid))
                         continue;
@@ -121,7 +121,7 @@ static void domain_end(VirtDomain *d, const char *why) {
                 d->why = strdup(why);
         d->qemu_exit = sd_event_source_disable_unref(d->qemu_exit);
         i = domain_first_running_qemu(d);
-        if (i >= 0 && sd_event_add_io(w->manager->event, &d->qemu_exit, d->pidfds[i], EPOLLIN, on_qemu_exit, d) >= 0) {
+        if (i >= 0 && sd_event_add_io(w->core->event, &d->qemu_exit, d->pidfds[i], EPOLLIN, on_qemu_exit, d) >= 0) {
                 log_info("Libvirt domain %s %s; its leases end when QEMU process %d has exited.", d->uuid, why,
                          (int) d->pids[i]);
                 return;
@@ -220,7 +220,7 @@ void virt_domains_reconcile(VirtWatch *w) {
                 if (!d->why && domain_leases(w, d->uuid, NULL, NULL) == 0)
                         domain_free(d);
         }
-        for (Lease *l = w->manager->core.leases; l; l = l->next)
+        for (Lease *l = w->core->leases; l; l = l->next)
                 if (l->state == LEASE_ACTIVE && l->owner.kind == OWNER_DOMAIN) {
                         VirtDomain *d = domain_get(w, l->owner.domain_uuid);
                         if (d)

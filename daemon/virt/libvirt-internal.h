@@ -16,7 +16,7 @@ typedef enum VirtLink {
 } VirtLink;
 
 struct VirtWatch {
-        Manager *manager;
+        Core *core;                     /* the leases, the loop */
         char *uri;
         uint64_t timeout_usec;
         VirtThread *thread;

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libvirt domains as lease owners, in a privmemd built without libvirt (-Dlibvirt=disabled). */
-#include "manager/manager.h"
 #include "util/log.h"
 #include "virt/libvirt.h"
 
-int virt_watch_new(VirtWatch **ret, Manager *m) {
-        if (m->config.libvirt_uri)
+int virt_watch_new(VirtWatch **ret, Core *core, const Config *config) {
+        if (config->libvirt_uri)
                 log_warning("The configuration names libvirt at %s, but privmemd was built without libvirt; "
-                            "ownerDomain is refused.", m->config.libvirt_uri);
+                            "ownerDomain is refused.", config->libvirt_uri);
         *ret = NULL;
         return 0;
 }

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/epoll.h>
 
-#include "manager/manager.h"
+#include "core/core.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "virt/libvirt-dlopen.h"
@@ -94,7 +94,11 @@ static void watch_on_lookup(VirtWatch *w, VirtNews *n) {
 
 static void watch_on_link(VirtWatch *w, VirtNews *n) {
         if (n->kind == VIRT_NEWS_CONNECTED) {
-                log_info("Connected to libvirt at %s.", w->uri);
+                if (n->error < 0)
+                        log_warning("Connected to libvirt at %s, without keepalive (%s): a libvirtd that stops answering "
+                                    "is not noticed.", w->uri, strempty(n->message));
+                else
+                        log_info("Connected to libvirt at %s%s.", w->uri, n->error > 0 ? " (no keepalive there)" : "");
                 w->link = VIRT_CONNECTED;
                 virt_domains_reconcile(w);
                 return;
@@ -143,8 +147,8 @@ int virt_watch_resolve(VirtWatch *w, const char *domain, VirtResolvedFunc done, 
         if (!r)
                 return -ENOMEM;
         *r = (VirtResolve) { .watch = w, .token = ++w->next_token, .done = done, .userdata = userdata, .next = w->resolves };
-        sd_event_now(w->manager->event, CLOCK_MONOTONIC, &now);
-        int e = sd_event_add_time(w->manager->event, &r->timer, CLOCK_MONOTONIC, now + w->timeout_usec, 1000,
+        sd_event_now(w->core->event, CLOCK_MONOTONIC, &now);
+        int e = sd_event_add_time(w->core->event, &r->timer, CLOCK_MONOTONIC, now + w->timeout_usec, 1000,
                                   on_resolve_timeout, r);
         if (e >= 0)
                 e = virt_thread_lookup(w->thread, domain, r->token, now + w->timeout_usec);
@@ -158,27 +162,27 @@ int virt_watch_resolve(VirtWatch *w, const char *domain, VirtResolvedFunc done, 
         return 0;
 }
 
-int virt_watch_new(VirtWatch **ret, Manager *m) {
+int virt_watch_new(VirtWatch **ret, Core *core, const Config *config) {
         const char *error = NULL;
         int fd, r;
 
         *ret = NULL;
-        if (!m->config.libvirt_uri)
+        if (!config->libvirt_uri)
                 return 0;
         r = libvirt_dlopen(&error);
         if (r < 0)
                 return log_error_errno(r, "[libvirt] uri=%s is set, but libvirt cannot be loaded (install libvirt0): %s",
-                                       m->config.libvirt_uri, strempty(error));
+                                       config->libvirt_uri, strempty(error));
         VirtWatch *w = calloc(1, sizeof(*w));
-        if (!w || !(w->uri = strdup(m->config.libvirt_uri))) {
+        if (!w || !(w->uri = strdup(config->libvirt_uri))) {
                 free(w);
                 return -ENOMEM;
         }
-        w->manager = m;
-        w->timeout_usec = (uint64_t) (m->config.libvirt_timeout_sec ?: VIRT_TIMEOUT_SEC_DEFAULT) * 1000000;
+        w->core = core;
+        w->timeout_usec = (uint64_t) (config->libvirt_timeout_sec ?: VIRT_TIMEOUT_SEC_DEFAULT) * 1000000;
         r = virt_thread_start(&w->thread, w->uri, &fd);
         if (r >= 0)
-                r = sd_event_add_io(m->event, &w->news_source, fd, EPOLLIN, on_news, w);
+                r = sd_event_add_io(core->event, &w->news_source, fd, EPOLLIN, on_news, w);
         if (r < 0) {
                 virt_watch_free(w);
                 return log_error_errno(r, "Cannot start libvirt's thread: %m");

@@ -4,9 +4,10 @@
 
 #include <sys/types.h>
 
+#include "config/config.h"
 #include "core/owner.h"
 
-typedef struct Manager Manager;
+typedef struct Core Core;
 typedef struct VirtWatch VirtWatch;
 typedef struct VirtResolve VirtResolve;
 
@@ -16,7 +17,7 @@ typedef struct VirtResolve VirtResolve;
 
 /* Starts watching libvirt when the configuration has [libvirt] uri= (*ret stays NULL otherwise).
  * Connecting happens on libvirt's thread and is retried with backoff; it is not an error. */
-int virt_watch_new(VirtWatch **ret, Manager *m);
+int virt_watch_new(VirtWatch **ret, Core *core, const Config *config);
 /* Stops libvirt's thread, waiting for it at most the timeout. Pending resolutions are called
  * back with -ECANCELED first. */
 VirtWatch *virt_watch_free(VirtWatch *w);

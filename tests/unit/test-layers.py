@@ -34,11 +34,7 @@ FOLDERS = {
     'daemon/virt/': 'virt', 'daemon/manager/': 'manager', 'daemon/api/': 'api', 'client/': 'client',
 }
 # Files that still call up, and what they may see in addition (layer_upcalls in the top meson.build).
-UPCALLS = {
-    'daemon/virt/libvirt-watch.c': ['manager'],
-    'daemon/virt/libvirt-domain.c': ['manager'],
-    'daemon/virt/libvirt-off.c': ['manager'],
-}
+UPCALLS = {}
 # One header of each layer, to include.
 PROBE = {
     'util': 'util/macro.h', 'varlink': 'varlink/varlink-server.h', 'schema': 'schema/io-privmemd.h',
