@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* privmemd's connection to libvirtd, on libvirt's thread: connect with keepalive, reconnect with
- * backoff, lifecycle events and lookups turned into news for privmemd's loop. libvirt's callbacks
- * only note things down or post news; calls into libvirt are made between loop iterations. */
+/* privmemd's connection to libvirtd: connect with keepalive, reconnect with backoff, lifecycle
+ * events and lookups turned into news for privmemd's loop. Calls are made on the caller thread;
+ * libvirt's callbacks run on the event thread and only note things down or post news. */
 #include <stdio.h>
 
 #include "virt/libvirt-conn.h"
@@ -72,10 +72,18 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
         return 0;
 }
 
+static bool conn_closed(const VirtConn *c) {
+        return __atomic_load_n(&c->closed, __ATOMIC_ACQUIRE);
+}
+
 static void on_close(virConnectPtr conn, int reason, void *opaque) {
         VirtConn *c = opaque;
-        c->closed = true;  /* dropped by virt_conn_tend(): libvirt is inside the connection's own code now */
-        c->close_reason = reason;
+        uint64_t one = 1;
+
+        /* dropped by virt_conn_tend() on the caller thread: libvirt is inside the connection's code now */
+        __atomic_store_n(&c->close_reason, reason, __ATOMIC_RELAXED);
+        __atomic_store_n(&c->closed, true, __ATOMIC_RELEASE);
+        (void) !write(c->wake_fd, &one, sizeof(one));
 }
 
 static void on_wake(int watch, int fd, int events, void *opaque) {
@@ -83,15 +91,12 @@ static void on_wake(int watch, int fd, int events, void *opaque) {
         (void) !read(fd, &counter, sizeof(counter));
 }
 
-static void on_retry(int timer, void *opaque) {
-        sym_virEventUpdateTimeout(timer, -1);  /* virt_conn_tend() connects: it runs after this iteration */
+static void conn_schedule_retry(VirtConn *c, uint64_t now_usec) {
+        c->retry_usec = now_usec + MIN(RETRY_FIRST_USEC << MIN(c->attempts, 8U), RETRY_MAX_USEC);
 }
 
-static void conn_schedule_retry(VirtConn *c, uint64_t now_usec) {
-        uint64_t delay = MIN(RETRY_FIRST_USEC << MIN(c->attempts, 8U), RETRY_MAX_USEC);
-
-        c->retry_usec = now_usec + delay;
-        sym_virEventUpdateTimeout(c->retry_timer, (int) (delay / 1000));
+uint64_t virt_conn_retry_usec(const VirtConn *c) {
+        return c->conn ? 0 : c->retry_usec;
 }
 
 static void conn_close(VirtConn *c) {
@@ -103,7 +108,7 @@ static void conn_close(VirtConn *c) {
         (void) sym_virConnectUnregisterCloseCallback(c->conn, on_close);
         sym_virConnectClose(c->conn);
         c->conn = NULL;
-        c->closed = false;
+        __atomic_store_n(&c->closed, false, __ATOMIC_RELEASE);
 }
 
 /* Opens the connection and watches lifecycle events; the error message on failure. */
@@ -119,15 +124,14 @@ static const char *conn_open(VirtConn *c) {
                 conn_close(c);
                 return why;
         }
-        (void) sym_virConnectSetKeepAlive(c->conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);  /* < 0: not supported there */
         return NULL;
 }
 
 void virt_conn_tend(VirtConn *c, uint64_t now_usec) {
         static const char *const reasons[] = { "error", "end of file", "keepalive timeout", "client" };
 
-        if (c->conn && c->closed) {
-                int reason = c->close_reason;
+        if (c->conn && conn_closed(c)) {
+                int reason = __atomic_load_n(&c->close_reason, __ATOMIC_RELAXED);
                 conn_close(c);
                 post_message(c, VIRT_NEWS_DISCONNECTED, 0, 0,
                              reason >= 0 && (size_t) reason < ELEMENTSOF(reasons) ? reasons[reason] : "closed");
@@ -138,8 +142,10 @@ void virt_conn_tend(VirtConn *c, uint64_t now_usec) {
                 return;
         const char *error = conn_open(c);
         if (!error) {
+                /* 1: the other end does not do keepalive (a local driver such as test:///) */
+                int r = sym_virConnectSetKeepAlive(c->conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
                 c->attempts = 0;
-                post_message(c, VIRT_NEWS_CONNECTED, 0, 0, NULL);
+                post_message(c, VIRT_NEWS_CONNECTED, 0, r, r < 0 ? last_error() : NULL);
                 return;
         }
         if (c->attempts++ == 0)  /* the loop logs the first failure of a series */
@@ -147,7 +153,7 @@ void virt_conn_tend(VirtConn *c, uint64_t now_usec) {
         conn_schedule_retry(c, now_usec);
 }
 
-void virt_conn_run_once(VirtConn *c) {
+void virt_conn_run_events(VirtConn *c) {
         if (sym_virEventRunDefaultImpl() < 0)
                 (void) usleep(10 * 1000);  /* poll() failed: do not spin */
 }
@@ -174,7 +180,7 @@ static int conn_lookup(VirtConn *c, const char *domain, VirtNews *n) {
         virDomainPtr dom;
         int reason, r = 0;
 
-        if (!c->conn || c->closed) {
+        if (!c->conn || conn_closed(c)) {
                 n->message = strdup("not connected to libvirt");
                 return -ENOTCONN;
         }
@@ -207,23 +213,23 @@ void virt_conn_answer_late(VirtConn *c, uint64_t token) {
 }
 
 int virt_conn_init(VirtConn *c, const char *uri, VirtPostFunc post, void *userdata) {
-        *c = (VirtConn) { .post = post, .userdata = userdata, .lifecycle_id = -1, .wake_watch = -1, .retry_timer = -1 };
+        *c = (VirtConn) { .post = post, .userdata = userdata, .wake_fd = -1, .loop_watch = -1, .lifecycle_id = -1 };
         c->uri = strdup(uri);
         return c->uri ? 0 : -ENOMEM;
 }
 
-int virt_conn_setup(VirtConn *c, int wake_fd) {
-        static bool registered;  /* once per process; only libvirt's thread gets here */
+int virt_conn_setup(VirtConn *c, int wake_fd, int loop_wake_fd) {
+        static bool registered;  /* once per process; only the caller thread gets here */
 
+        c->wake_fd = wake_fd;
         sym_virSetErrorFunc(NULL, on_libvirt_error);
         if (!registered && sym_virEventRegisterDefaultImpl() < 0) {
                 post_message(c, VIRT_NEWS_DISCONNECTED, 0, 0, last_error());
                 return -EIO;
         }
         registered = true;
-        c->wake_watch = sym_virEventAddHandle(wake_fd, VIR_EVENT_HANDLE_READABLE, on_wake, NULL, NULL);
-        c->retry_timer = sym_virEventAddTimeout(-1, on_retry, NULL, NULL);
-        if (c->wake_watch < 0 || c->retry_timer < 0) {
+        c->loop_watch = sym_virEventAddHandle(loop_wake_fd, VIR_EVENT_HANDLE_READABLE, on_wake, NULL, NULL);
+        if (c->loop_watch < 0) {
                 post_message(c, VIRT_NEWS_DISCONNECTED, 0, 0, "cannot set up libvirt's event loop");
                 return -EIO;
         }
@@ -232,9 +238,7 @@ int virt_conn_setup(VirtConn *c, int wake_fd) {
 
 void virt_conn_done(VirtConn *c) {
         conn_close(c);
-        if (c->wake_watch >= 0)
-                (void) sym_virEventRemoveHandle(c->wake_watch);
-        if (c->retry_timer >= 0)
-                (void) sym_virEventRemoveTimeout(c->retry_timer);
-        c->wake_watch = c->retry_timer = -1;
+        if (c->loop_watch >= 0)
+                (void) sym_virEventRemoveHandle(c->loop_watch);
+        c->loop_watch = -1;
 }

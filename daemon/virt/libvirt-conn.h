@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* privmemd's connection to libvirtd, used only on libvirt's thread (libvirt-thread.c). */
+/* privmemd's connection to libvirtd, used by libvirt's caller thread; its callbacks run on the
+ * event thread (libvirt-thread.c). */
 #pragma once
 
 #include "virt/libvirt-dlopen.h"
@@ -11,9 +12,12 @@ typedef struct VirtConn {
         char *uri;
         VirtPostFunc post;              /* hands news to privmemd's loop */
         void *userdata;
+        int wake_fd;                    /* wakes the caller thread */
+        int loop_watch;                 /* in libvirt's event loop: wakes the event thread */
+        /* the caller thread's */
         virConnectPtr conn;
         int lifecycle_id;
-        int wake_watch, retry_timer;    /* in libvirt's event loop */
+        /* set on the event thread (or inside a call), read on the caller thread: atomics */
         bool closed;                    /* libvirt closed it: drop it and reconnect */
         int close_reason;
         unsigned attempts;              /* failed connects since the last success */
@@ -22,12 +26,15 @@ typedef struct VirtConn {
 
 /* Not connected yet; on any thread. */
 int virt_conn_init(VirtConn *c, const char *uri, VirtPostFunc post, void *userdata);
-/* On libvirt's thread, once: libvirt's event loop, waking up when wake_fd is written to. */
-int virt_conn_setup(VirtConn *c, int wake_fd);
+/* On the caller thread, once, before the event thread starts: libvirt's event loop, which wakes
+ * up when loop_wake_fd is written to. A closed connection writes to wake_fd. */
+int virt_conn_setup(VirtConn *c, int wake_fd, int loop_wake_fd);
 /* Drops a connection libvirt closed, and connects when due (this may take as long as libvirtd). */
 void virt_conn_tend(VirtConn *c, uint64_t now_usec);
-/* One iteration of libvirt's event loop: events, keepalives, the retry timer, a wake-up. */
-void virt_conn_run_once(VirtConn *c);
+/* When the next connect is due (CLOCK_MONOTONIC), or 0 while connected. */
+uint64_t virt_conn_retry_usec(const VirtConn *c);
+/* On the event thread: one iteration of libvirt's event loop (events, keepalive, a wake-up). */
+void virt_conn_run_events(VirtConn *c);
 /* Looks a domain up by name or UUID and posts a LOOKUP news with token. */
 void virt_conn_lookup(VirtConn *c, const char *domain, uint64_t token);
 /* Posts the LOOKUP news of an ask that waited past its deadline. */

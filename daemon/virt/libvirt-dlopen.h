@@ -22,12 +22,9 @@
         X(virDomainLookupByName)                                        \
         X(virDomainLookupByUUIDString)                                  \
         X(virEventAddHandle)                                            \
-        X(virEventAddTimeout)                                           \
         X(virEventRegisterDefaultImpl)                                  \
         X(virEventRemoveHandle)                                         \
-        X(virEventRemoveTimeout)                                        \
         X(virEventRunDefaultImpl)                                       \
-        X(virEventUpdateTimeout)                                        \
         X(virGetLastError)                                              \
         X(virGetLastErrorMessage)                                       \
         X(virSetErrorFunc)

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The one thread that talks to libvirt. Every libvirt call privmemd makes runs here, on libvirt's
- * own default event loop (virEventRegisterDefaultImpl + virEventRunDefaultImpl), so a libvirtd
- * that hangs stalls this thread and nothing else. The loop sends asks (lookups) through a locked
- * list and an eventfd this thread's loop watches; this thread sends news (connected, lost,
- * lifecycle events, answers) through another list and an eventfd sd-event watches.
+/* The threads that talk to libvirt. Every libvirt call privmemd makes runs on one of two threads
+ * of its own, so a libvirtd that hangs stalls them and nothing else:
+ *   - the caller thread connects, reconnects with backoff and answers asks (lookups);
+ *   - the event thread runs libvirt's default event loop (virEventRegisterDefaultImpl +
+ *     virEventRunDefaultImpl): lifecycle events, and keepalive. The calls are made from the other
+ *     thread on purpose: libvirt (9.0) runs no keepalive for the calling thread while it waits
+ *     for an answer, but the event thread's keepalive timer does close a connection whose
+ *     libvirtd went silent under a pending call, and that call then fails.
+ * privmemd's loop sends asks through a locked list and an eventfd the caller thread polls; news
+ * (connected, lost, lifecycle events, answers) comes back through another list and an eventfd
+ * sd-event watches.
  *
- * Stopping never waits for libvirt forever: a thread still inside libvirt when the bound passes
- * is detached and left with what it uses; it ends with the process. */
+ * Stopping never waits for libvirt forever: threads still inside libvirt when the bound passes
+ * are detached and left with what they use; they end with the process. */
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -24,17 +31,21 @@ typedef struct VirtAsk {
 } VirtAsk;
 
 struct VirtThread {
-        pthread_t thread;
+        pthread_t caller, events;
         pthread_mutex_t lock;
         pthread_cond_t finished;
         /* under lock */
-        bool quit, done;
+        bool quit;                      /* privmemd stops: the caller thread finishes */
+        bool events_quit;               /* the caller thread is done: the event thread finishes */
+        bool events_started;
+        unsigned running;               /* threads not finished yet */
         VirtAsk *asks, **asks_tail;
         VirtNews *news, **news_tail;
         /* set at start, then read-only */
-        int news_fd;                    /* the loop watches it */
-        int wake_fd;                    /* this thread's loop watches it */
-        /* this thread's alone */
+        int news_fd;                    /* privmemd's loop watches it */
+        int wake_fd;                    /* the caller thread polls it */
+        int loop_wake_fd;               /* libvirt's event loop watches it */
+        /* the threads' own (VirtConn says which part is whose) */
         VirtConn conn;
 };
 
@@ -112,6 +123,13 @@ static VirtAsk *thread_next_ask(VirtThread *t, bool *ret_quit) {
         return a;
 }
 
+static bool thread_quitting(VirtThread *t, bool events) {
+        pthread_mutex_lock(&t->lock);
+        bool quit = events ? t->events_quit : t->quit;
+        pthread_mutex_unlock(&t->lock);
+        return quit;
+}
+
 /* Answers every queued ask; false once asked to quit. */
 static bool thread_serve(VirtThread *t) {
         bool quit = false;
@@ -124,33 +142,72 @@ static bool thread_serve(VirtThread *t) {
                         virt_conn_lookup(&t->conn, a->domain, a->token);
                 free(a);
         }
-        if (!quit) {
-                pthread_mutex_lock(&t->lock);
-                quit = t->quit;
-                pthread_mutex_unlock(&t->lock);
-        }
-        return !quit;
+        return !quit && !thread_quitting(t, false);
 }
 
-static void *thread_main(void *userdata) {
-        VirtThread *t = userdata;
+/* Until an ask, a stop, a closed connection, or until_usec (0: none). */
+static void thread_sleep(VirtThread *t, uint64_t until_usec) {
+        struct pollfd p = { .fd = t->wake_fd, .events = POLLIN };
+        uint64_t now = monotonic_usec(), counter;
+        int timeout = until_usec == 0 ? -1 : until_usec <= now ? 0 : (int) MIN((until_usec - now + 999) / 1000, 60000U);
+
+        if (poll(&p, 1, timeout) > 0)
+                (void) !read(t->wake_fd, &counter, sizeof(counter));
+}
+
+static void thread_finished(VirtThread *t) {
+        pthread_mutex_lock(&t->lock);
+        t->running--;
+        pthread_cond_signal(&t->finished);
+        pthread_mutex_unlock(&t->lock);
+}
+
+static void block_signals(void) {
         sigset_t all;
 
         /* privmemd's loop takes the signals; a write to a closed socket gives EPIPE here */
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, NULL);
-        if (virt_conn_setup(&t->conn, t->wake_fd) >= 0)
+}
+
+static void *events_main(void *userdata) {
+        VirtThread *t = userdata;
+
+        block_signals();
+        while (!thread_quitting(t, true))
+                virt_conn_run_events(&t->conn);
+        thread_finished(t);
+        return NULL;
+}
+
+static int events_start(VirtThread *t) {
+        pthread_mutex_lock(&t->lock);
+        int r = -pthread_create(&t->events, NULL, events_main, t);
+        if (r >= 0) {
+                t->running++;
+                t->events_started = true;
+        }
+        pthread_mutex_unlock(&t->lock);
+        return r;
+}
+
+static void *caller_main(void *userdata) {
+        VirtThread *t = userdata;
+
+        block_signals();
+        if (virt_conn_setup(&t->conn, t->wake_fd, t->loop_wake_fd) >= 0 && events_start(t) >= 0)
                 for (;;) {
                         virt_conn_tend(&t->conn, monotonic_usec());  /* connect first: asks wait for it */
                         if (!thread_serve(t))
                                 break;
-                        virt_conn_run_once(&t->conn);
+                        thread_sleep(t, virt_conn_retry_usec(&t->conn));
                 }
         virt_conn_done(&t->conn);
         pthread_mutex_lock(&t->lock);
-        t->done = true;
-        pthread_cond_signal(&t->finished);
+        t->events_quit = true;
         pthread_mutex_unlock(&t->lock);
+        eventfd_poke(t->loop_wake_fd);
+        thread_finished(t);
         return NULL;
 }
 
@@ -167,6 +224,7 @@ static VirtThread *thread_free(VirtThread *t) {
         }
         safe_close(t->news_fd);
         safe_close(t->wake_fd);
+        safe_close(t->loop_wake_fd);
         pthread_cond_destroy(&t->finished);
         pthread_mutex_destroy(&t->lock);
         free(t->conn.uri);
@@ -177,7 +235,7 @@ static VirtThread *thread_free(VirtThread *t) {
 static int thread_init(VirtThread *t, const char *uri) {
         pthread_condattr_t attr;
 
-        *t = (VirtThread) { .news_fd = -1, .wake_fd = -1, .asks_tail = &t->asks, .news_tail = &t->news };
+        *t = (VirtThread) { .news_fd = -1, .wake_fd = -1, .loop_wake_fd = -1, .asks_tail = &t->asks, .news_tail = &t->news };
         pthread_mutex_init(&t->lock, NULL);
         pthread_condattr_init(&attr);
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -185,7 +243,8 @@ static int thread_init(VirtThread *t, const char *uri) {
         pthread_condattr_destroy(&attr);
         t->news_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (t->news_fd < 0 || t->wake_fd < 0)
+        t->loop_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (t->news_fd < 0 || t->wake_fd < 0 || t->loop_wake_fd < 0)
                 return -errno;
         return virt_conn_init(&t->conn, uri, thread_post, t);
 }
@@ -198,7 +257,9 @@ int virt_thread_start(VirtThread **ret, const char *uri, int *ret_fd) {
                 return -ENOMEM;
         r = thread_init(t, uri);
         if (r >= 0)
-                r = -pthread_create(&t->thread, NULL, thread_main, t);
+                r = -pthread_create(&t->caller, NULL, caller_main, t);
+        if (r >= 0)
+                t->running = 1;
         if (r < 0) {
                 thread_free(t);
                 return r;
@@ -208,15 +269,15 @@ int virt_thread_start(VirtThread **ret, const char *uri, int *ret_fd) {
         return 0;
 }
 
-/* Waits for the thread to finish until deadline (CLOCK_MONOTONIC); whether it did. */
+/* Waits for the threads to finish until deadline (CLOCK_MONOTONIC); whether they did. */
 static bool thread_wait(VirtThread *t, uint64_t deadline_usec) {
         struct timespec ts = { .tv_sec = (time_t) (deadline_usec / 1000000), .tv_nsec = (long) (deadline_usec % 1000000) * 1000 };
         bool done;
 
         pthread_mutex_lock(&t->lock);
-        while (!t->done && pthread_cond_timedwait(&t->finished, &t->lock, &ts) != ETIMEDOUT)
+        while (t->running > 0 && pthread_cond_timedwait(&t->finished, &t->lock, &ts) != ETIMEDOUT)
                 ;
-        done = t->done;
+        done = t->running == 0;
         pthread_mutex_unlock(&t->lock);
         return done;
 }
@@ -226,14 +287,19 @@ int virt_thread_stop(VirtThread *t, uint64_t timeout_usec) {
                 return 0;
         pthread_mutex_lock(&t->lock);
         t->quit = true;
+        bool events = t->events_started;
         pthread_mutex_unlock(&t->lock);
         eventfd_poke(t->wake_fd);
         if (!thread_wait(t, monotonic_usec() + timeout_usec)) {
-                pthread_detach(t->thread);
+                pthread_detach(t->caller);
+                if (events)
+                        pthread_detach(t->events);
                 abandoned = t;
                 return -ETIMEDOUT;
         }
-        pthread_join(t->thread, NULL);
+        pthread_join(t->caller, NULL);
+        if (events)
+                pthread_join(t->events, NULL);
         thread_free(t);
         return 0;
 }

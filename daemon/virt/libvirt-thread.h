@@ -27,7 +27,8 @@ typedef struct VirtNews {
         struct VirtNews *next;
         VirtNewsKind kind;
         uint64_t token;                 /* LOOKUP: the ask's */
-        int error;                      /* LOOKUP: 0, -ENOENT no such domain, -ETIMEDOUT skipped, -EIO */
+        int error;                      /* LOOKUP: 0, -ENOENT no such domain, -ETIMEDOUT skipped, -EIO;
+                                         * CONNECTED: virConnectSetKeepAlive()'s result */
         char *message;                  /* DISCONNECTED, LOOKUP with -EIO: libvirt's words */
         int event, detail;              /* LIFECYCLE */
         char uuid[OWNER_DOMAIN_UUID_LEN + 1];

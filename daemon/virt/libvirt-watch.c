@@ -94,7 +94,11 @@ static void watch_on_lookup(VirtWatch *w, VirtNews *n) {
 
 static void watch_on_link(VirtWatch *w, VirtNews *n) {
         if (n->kind == VIRT_NEWS_CONNECTED) {
-                log_info("Connected to libvirt at %s.", w->uri);
+                if (n->error < 0)
+                        log_warning("Connected to libvirt at %s, without keepalive (%s): a libvirtd that stops answering "
+                                    "is not noticed.", w->uri, strempty(n->message));
+                else
+                        log_info("Connected to libvirt at %s%s.", w->uri, n->error > 0 ? " (no keepalive there)" : "");
                 w->link = VIRT_CONNECTED;
                 virt_domains_reconcile(w);
                 return;

@@ -8,7 +8,10 @@
     again) has its lease ended after SIGCONT, and a running domain keeps its lease;
   - privmemd stops and restarts while libvirtd is SIGSTOPped: the stop is within its stop timeout,
     the fd store keeps every lease, domain leases included, and after SIGCONT the reconcile keeps
-    the running domain's lease.
+    the running domain's lease;
+  - libvirtd SIGSTOPped past keepalive (5 s x 3), with a lookup pending: privmemd declares the
+    connection dead (ownerDomain then says "not connected"), reconnects after SIGCONT and
+    reconciles: a domain gone meanwhile loses its lease, the running one keeps its.
 Usage: libvirt-sigstop.py PRIVMEMD"""
 import json
 import os
@@ -29,8 +32,10 @@ TIMEOUT = 2             # [libvirt] timeout=
 STOP_TIMEOUT = 30       # privmemd.service's TimeoutStopSec=
 BOUND = 20              # every call must answer within this: generous, not a timing test
 D2_UUID = "5b1f3c8e-0d2a-4b7e-9c61-2f4d8a7b9e10"
-D2_XML = """<domain type='test'><name>d2</name><uuid>%s</uuid><memory>65536</memory>
-<os><type>hvm</type></os></domain>""" % D2_UUID
+DOMAIN_XML = """<domain type='test'><name>%s</name><uuid>%s</uuid><memory>65536</memory>
+<os><type>hvm</type></os></domain>"""
+D3_UUID = "5b1f3c8e-0d2a-4b7e-9c61-2f4d8a7b9e11"
+KEEPALIVE_DEAD = 60     # privmemd declares a silent libvirtd dead after ~20 s; this is the bound
 
 
 def config(uri):
@@ -113,6 +118,52 @@ def summary(name, lat, lost):
     return p(0.99)
 
 
+def define_start(lv, uri, tmp, name, uuid):
+    xml = os.path.join(tmp, name + ".xml")
+    with open(xml, "w") as f:
+        f.write(DOMAIN_XML % (name, uuid))
+    lv.virsh(uri, "define", xml)
+    lv.virsh(uri, "start", name)
+
+
+def unavailable_reason(c, domain):
+    """The reason of the LibvirtUnavailable an ownerDomain Acquire gets now."""
+    try:
+        _, fds = c.call("io.privmemd.Acquire", {"pool": "a", "size": 4 * MiB, "ownerDomain": domain})
+        for fd in fds:
+            os.close(fd)
+    except VarlinkError as e:
+        if e.error != "io.privmemd.LibvirtUnavailable":
+            fail("ownerDomain with libvirtd SIGSTOPped: %s" % e)
+        return e.parameters.get("reason", "")
+    fail("ownerDomain acquired with libvirtd SIGSTOPped")
+
+
+def silent_past_keepalive(lv, uri, c, tmp, running):
+    """libvirtd SIGSTOPped for longer than keepalive allows. privmemd's connection is test:///default's
+    last one, so when keepalive closes it the test driver drops its state (domain "test" comes
+    back as new, d3 is gone): at the reconnect, d3's lease ends at reconcile, test's stays."""
+    define_start(lv, uri, tmp, "d3", D3_UUID)
+    time.sleep(0.5)
+    l_d3 = acquire_for(c, "d3")["id"]
+    os.kill(lv.proc.pid, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        while "not connected" not in unavailable_reason(c, "test"):
+            if time.monotonic() - t0 > KEEPALIVE_DEAD:
+                fail("privmemd did not declare a libvirtd silent for %d s dead" % KEEPALIVE_DEAD)
+            time.sleep(0.5)
+        print("privmemd declared the silent libvirtd dead after %.1f s" % (time.monotonic() - t0), flush=True)
+        c.call("io.privmemd.GetStatus")
+    finally:
+        os.kill(lv.proc.pid, signal.SIGCONT)
+    wait_ended(c, l_d3, "d3 gone while privmemd's connection was dead", timeout=30)
+    expect_active(c, running, "domain test runs on")
+    acquire_for(c, "test", size=4 * MiB)
+    print("ok: keepalive declared the SIGSTOPped libvirtd dead; after SIGCONT privmemd reconnected and reconciled",
+          flush=True)
+
+
 def expect_unavailable(c, domain, what):
     t0 = time.monotonic()
     try:
@@ -167,11 +218,7 @@ def run(tmp, privmemd):
         pump.restart(stop=False)
         c = Client(sm.socket_path)
         c.sock.settimeout(BOUND)
-        xml = os.path.join(tmp, "d2.xml")
-        with open(xml, "w") as f:
-            f.write(D2_XML)
-        lv.virsh(uri, "define", xml)
-        lv.virsh(uri, "start", "d2")
+        define_start(lv, uri, tmp, "d2", D2_UUID)
         time.sleep(0.5)
         l_test = acquire_for(c, "test")["id"]
         l_d2 = acquire_for(c, "d2")["id"]
@@ -180,7 +227,7 @@ def run(tmp, privmemd):
 
         os.kill(lv.proc.pid, signal.SIGSTOP)
         try:
-            destroy = subprocess.Popen(["virsh", "-q", "-c", uri, "destroy", "d2"], stdout=subprocess.DEVNULL,
+            destroy = subprocess.Popen(["virsh", "-q", "-k", "0", "-c", uri, "destroy", "d2"], stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
             expect_unavailable(c, "test", "ownerDomain with libvirtd SIGSTOPped")
             stopped = summary("libvirtd SIGSTOPped", *run_clients(sm.socket_path, SECONDS))
@@ -215,6 +262,8 @@ def run(tmp, privmemd):
             if lease(c, lid)["owner"].get("domainName") != "test":
                 fail("owner after the restart: %s" % lease(c, lid)["owner"])
         print("ok: after SIGCONT the reconcile kept the running domain's leases", flush=True)
+
+        silent_past_keepalive(lv, uri, c, tmp, l_test)
         c.close()
     finally:
         if destroy and destroy.poll() is None:
