@@ -96,8 +96,9 @@ static AcquireResult result_of(int r, ApiErrorCode code) {
         }
 }
 
-/* The lease and its memfd, as the reply. The lease exists: failing, it ends, which gives the
- * quota back. */
+/* The lease and its memfd, as the reply. The lease exists: failing to build the reply, it ends,
+ * which gives the quota back. Failing to send it is the connection's failure, not the call's: the
+ * call is over either way (a deferred one is freed by the send), and the connection closes. */
 static int acquire_reply(AcquireCall *a) {
         int fd = fcntl(a->lease->fd, F_DUPFD_CLOEXEC, 3);
         json_object *reply = json_object_new_object();
@@ -112,7 +113,8 @@ static int acquire_reply(AcquireCall *a) {
         }
         json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(a->lease, clock_now(a->manager->event)));
         json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
-        return varlink_call_reply_fds(a->call, reply, &fd, 1);
+        (void) varlink_call_reply_fds(a->call, reply, &fd, 1);
+        return 0;
 }
 
 static void acquire_fail(AcquireCall *a, int r) {
