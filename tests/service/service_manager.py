@@ -106,22 +106,34 @@ class ServiceManager:
         if pid == 0:
             try:
                 self._exec_child(fds, env)
+            except BaseException as e:  # noqa: B036
+                os.write(2, ("stand-in service manager: cannot start privmemd: %r\n" % e).encode())
             finally:
                 os._exit(127)
         self.pid = pid
         self.wait_ready(timeout)
 
     def _exec_child(self, fds, env):
-        # Move the fds to 3, 4, ... as systemd does: first out of the way, then into place, one at a
-        # time so that a store near RLIMIT_NOFILE fits (this is the child's copy of each).
-        base = SD_LISTEN_FDS_START + len(fds)
-        high = []
-        for fd in fds:
-            high.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, base))
-            os.close(fd)
-        for i, fd in enumerate(high):
-            os.dup2(fd, SD_LISTEN_FDS_START + i, inheritable=True)
-            os.close(fd)
+        # Move the fds to 3, 4, ... as systemd does, in place: an fd still to be moved that sits
+        # where another goes is moved out of the way first. (Copying them all above the targets
+        # first needs fd numbers up to twice the store: over RLIMIT_NOFILE near 10,000 fds.)
+        where = list(fds)                                   # where[i]: the number holding fds[i]
+        holder = {fd: i for i, fd in enumerate(fds)}        # number -> i, for those not in place
+        for i in range(len(fds)):
+            target = SD_LISTEN_FDS_START + i
+            src = where[i]
+            if src == target:
+                del holder[src]
+                os.set_inheritable(target, True)
+                continue
+            j = holder.get(target)
+            if j is not None:
+                moved = fcntl.fcntl(target, fcntl.F_DUPFD_CLOEXEC, SD_LISTEN_FDS_START)
+                where[j] = moved
+                holder[moved] = j
+            os.dup2(src, target, inheritable=True)
+            os.close(src)
+            del holder[src]
         env["LISTEN_PID"] = str(os.getpid())
         if self.preexec:
             self.preexec()
