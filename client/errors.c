@@ -102,6 +102,11 @@ static int io_privmemd_error(privmem *p, const char *name, json_object *q, bool 
                                     val(q, SCHEMA_QUOTA_EXCEEDED_RESOURCE), val(q, SCHEMA_QUOTA_EXCEEDED_POOL),
                                     val(q, SCHEMA_QUOTA_EXCEEDED_LIMIT), val(q, SCHEMA_QUOTA_EXCEEDED_USED),
                                     val(q, SCHEMA_QUOTA_EXCEEDED_REQUESTED));
+        if (streq(name, SCHEMA_ERROR_TOO_MANY_LEASES))
+                return error_remote(p, -EMFILE, name, "privmemd holds all the leases it can keep across a restart "
+                                    "(%s: limit %s leases and owner processes, used %s)",
+                                    val(q, SCHEMA_TOO_MANY_LEASES_RESOURCE), val(q, SCHEMA_TOO_MANY_LEASES_LIMIT),
+                                    val(q, SCHEMA_TOO_MANY_LEASES_USED));
         if (streq(name, SCHEMA_ERROR_NO_SUCH_DOMAIN))
                 return error_remote(p, -ENOENT, name, "no libvirt domain '%s'", val(q, SCHEMA_NO_SUCH_DOMAIN_DOMAIN));
         if (streq(name, SCHEMA_ERROR_LIBVIRT_UNAVAILABLE))

@@ -82,7 +82,8 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_LEASE_UID, "int" },
                 { SCHEMA_LEASE_LEAKED_BYTES, "?int" },
                 { SCHEMA_LEASE_AGE, "float" },
-                { SCHEMA_LEASE_TAG, "?string" }) },
+                { SCHEMA_LEASE_TAG, "?string" },
+                { SCHEMA_LEASE_HUGE_BYTES, "?int" }) },
         { SCHEMA_TYPE, "SizeClass", FIELDS(
                 { SCHEMA_SIZE_CLASS_SIZE, "int" },
                 { SCHEMA_SIZE_CLASS_TARGET, "int" },
@@ -191,6 +192,10 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_QUOTA_EXCEEDED_LIMIT, "int" },
                 { SCHEMA_QUOTA_EXCEEDED_USED, "int" },
                 { SCHEMA_QUOTA_EXCEEDED_REQUESTED, "int" }) },
+        { SCHEMA_ERROR, "TooManyLeases", FIELDS(
+                { SCHEMA_TOO_MANY_LEASES_RESOURCE, "string" },
+                { SCHEMA_TOO_MANY_LEASES_LIMIT, "int" },
+                { SCHEMA_TOO_MANY_LEASES_USED, "int" }) },
         { SCHEMA_ERROR, "NoSuchDomain", FIELDS({ SCHEMA_NO_SUCH_DOMAIN_DOMAIN, "string" }) },
         { SCHEMA_ERROR, "LibvirtUnavailable", FIELDS({ SCHEMA_LIBVIRT_UNAVAILABLE_REASON, "string" }) },
         { SCHEMA_ERROR, "BadConfiguration", FIELDS({ SCHEMA_BAD_CONFIGURATION_MESSAGE, "string" }) },

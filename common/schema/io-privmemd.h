@@ -27,6 +27,7 @@
 #define SCHEMA_ERROR_INVALID_SIZE       SCHEMA_INTERFACE ".InvalidSize"
 #define SCHEMA_ERROR_POOL_EXHAUSTED     SCHEMA_INTERFACE ".PoolExhausted"
 #define SCHEMA_ERROR_QUOTA_EXCEEDED     SCHEMA_INTERFACE ".QuotaExceeded"
+#define SCHEMA_ERROR_TOO_MANY_LEASES    SCHEMA_INTERFACE ".TooManyLeases"
 #define SCHEMA_ERROR_NO_SUCH_DOMAIN     SCHEMA_INTERFACE ".NoSuchDomain"
 #define SCHEMA_ERROR_LIBVIRT_UNAVAILABLE SCHEMA_INTERFACE ".LibvirtUnavailable"
 #define SCHEMA_ERROR_BAD_CONFIGURATION  SCHEMA_INTERFACE ".BadConfiguration"
@@ -56,6 +57,7 @@
 #define SCHEMA_LEASE_LEAKED_BYTES       "leakedBytes"
 #define SCHEMA_LEASE_AGE                "age"
 #define SCHEMA_LEASE_TAG                "tag"
+#define SCHEMA_LEASE_HUGE_BYTES         "hugeBytes"
 
 #define SCHEMA_SIZE_CLASS_SIZE          "size"
 #define SCHEMA_SIZE_CLASS_TARGET        "target"
@@ -150,6 +152,10 @@
 #define SCHEMA_QUOTA_EXCEEDED_LIMIT     "limit"
 #define SCHEMA_QUOTA_EXCEEDED_USED      "used"
 #define SCHEMA_QUOTA_EXCEEDED_REQUESTED "requested"
+
+#define SCHEMA_TOO_MANY_LEASES_RESOURCE "resource"
+#define SCHEMA_TOO_MANY_LEASES_LIMIT    "limit"
+#define SCHEMA_TOO_MANY_LEASES_USED     "used"
 /* QuotaExceeded.resource, a string in the IDL ("bytes or leases"). */
 #define SCHEMA_QUOTA_RESOURCE_BYTES     "bytes"
 #define SCHEMA_QUOTA_RESOURCE_LEASES    "leases"

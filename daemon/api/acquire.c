@@ -87,14 +87,18 @@ static AcquireResult result_of(int r, ApiErrorCode code) {
         case API_E_QUOTA_EXCEEDED:
                 return ACQUIRE_QUOTA;
         case API_E_POOL_EXHAUSTED:
+        case API_E_TOO_MANY_LEASES:
                 return ACQUIRE_EXHAUSTED;
+        case API_E_NO_ROOM_FOR_LEASE_FILE:
+                return ACQUIRE_FAILED;
         default:
                 return ACQUIRE_INVALID;
         }
 }
 
-/* The lease and its memfd, as the reply. The lease exists: failing, it ends, which gives the
- * quota back. */
+/* The lease and its memfd, as the reply. The lease exists: failing to build the reply, it ends,
+ * which gives the quota back. Failing to send it is the connection's failure, not the call's: the
+ * call is over either way (a deferred one is freed by the send), and the connection closes. */
 static int acquire_reply(AcquireCall *a) {
         int fd = fcntl(a->lease->fd, F_DUPFD_CLOEXEC, 3);
         json_object *reply = json_object_new_object();
@@ -109,7 +113,8 @@ static int acquire_reply(AcquireCall *a) {
         }
         json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(a->lease, clock_now(a->manager->event)));
         json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
-        return varlink_call_reply_fds(a->call, reply, &fd, 1);
+        (void) varlink_call_reply_fds(a->call, reply, &fd, 1);
+        return 0;
 }
 
 static void acquire_fail(AcquireCall *a, int r) {
@@ -200,11 +205,35 @@ static int acquire_wait(AcquireCall *a) {
         return 0;
 }
 
-/* With the owner known: the quota, then a ready memfd, or a wait for one. */
+static unsigned waiting_acquires(Manager *m) {
+        unsigned n = 0;
+        for (size_t i = 0; i < m->n_pools; i++)
+                for (SizeClass *cls = m->pools[i]->classes; cls; cls = cls->next)
+                        n += cls->n_waiters;
+        return n;
+}
+
+/* Room for the lease's fds in privmemd and in the fd store, and for its file: never a lease that
+ * a restart would lose (or lose the owner of). */
+static int acquire_check_room(AcquireCall *a) {
+        Manager *m = a->manager;
+        unsigned used;
+
+        if (core_fd_budget_check(&m->core, &a->owner, waiting_acquires(m), &used) < 0)
+                return api_error_too_many_leases(&a->error, m->core.fd_budget.resource, m->core.fd_budget.max, used);
+        if (manager_check_lease_file_room(m) < 0)
+                return api_error_no_room_for_lease_file(&a->error, m->leases_dir);
+        return 0;
+}
+
+/* With the owner known: room for the lease, the quota, then a ready memfd, or a wait for one. */
 static int acquire_with_owner(AcquireCall *a) {
         uint64_t size = (uint64_t) a->params.size;
         QuotaExceeded q;
-        int r = quota_reserve(a->pool, a->uid, size, &q);
+        int r = acquire_check_room(a);
+        if (r != 0)
+                return r;
+        r = quota_reserve(a->pool, a->uid, size, &q);
 
         if (r == -EDQUOT)
                 return api_error_quota_exceeded(&a->error, a->pool, &q);

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The io.privmemd errors, each with the numbers that were wrong: built in one place. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+
 #include "api/errors.h"
 #include "schema/io-privmemd.h"
 #include "util/log.h"
@@ -17,6 +21,8 @@ static const char *const error_names[_API_E_MAX] = {
         [API_E_NO_SUCH_DOMAIN - 1] = SCHEMA_ERROR_NO_SUCH_DOMAIN,
         [API_E_LIBVIRT_UNAVAILABLE - 1] = SCHEMA_ERROR_LIBVIRT_UNAVAILABLE,
         [API_E_BAD_CONFIGURATION - 1] = SCHEMA_ERROR_BAD_CONFIGURATION,
+        [API_E_TOO_MANY_LEASES - 1] = SCHEMA_ERROR_TOO_MANY_LEASES,
+        [API_E_NO_ROOM_FOR_LEASE_FILE - 1] = SCHEMA_ERROR_SYSTEM_ERROR,
 };
 
 const char *api_error_name(ApiErrorCode code) {
@@ -68,6 +74,14 @@ int api_error_bad_configuration(ApiError *e, const char *message) {
         return fill(e, (ApiError) { .code = API_E_BAD_CONFIGURATION, .reason = message });
 }
 
+int api_error_too_many_leases(ApiError *e, const char *resource, unsigned limit, unsigned used) {
+        return fill(e, (ApiError) { .code = API_E_TOO_MANY_LEASES, .reason = resource, .limit = limit, .used = used });
+}
+
+int api_error_no_room_for_lease_file(ApiError *e, const char *dir) {
+        return fill(e, (ApiError) { .code = API_E_NO_ROOM_FOR_LEASE_FILE, .name = dir });
+}
+
 static void add_string(json_object *o, const char *key, const char *value) {
         json_object_object_add(o, key, json_object_new_string(value ?: ""));
 }
@@ -104,6 +118,17 @@ static void add_parameters(json_object *o, const ApiError *e) {
                 return add_string(o, SCHEMA_LIBVIRT_UNAVAILABLE_REASON, e->reason);
         case API_E_BAD_CONFIGURATION:
                 return add_string(o, SCHEMA_BAD_CONFIGURATION_MESSAGE, e->reason);
+        case API_E_TOO_MANY_LEASES:
+                add_string(o, SCHEMA_TOO_MANY_LEASES_RESOURCE, e->reason);
+                add_int(o, SCHEMA_TOO_MANY_LEASES_LIMIT, e->limit);
+                return add_int(o, SCHEMA_TOO_MANY_LEASES_USED, e->used);
+        case API_E_NO_ROOM_FOR_LEASE_FILE: {
+                char msg[PATH_MAX + 64];
+                snprintf(msg, sizeof(msg), "no room for a lease file in %s", e->name);
+                add_int(o, SCHEMA_SYSTEM_ERROR_ERRNO, ENOSPC);
+                add_string(o, SCHEMA_SYSTEM_ERROR_ERRNO_NAME, "ENOSPC");
+                return add_string(o, SCHEMA_SYSTEM_ERROR_MESSAGE, msg);
+        }
         default:
                 return;
         }

@@ -19,6 +19,8 @@ typedef enum ApiErrorCode {
         API_E_NO_SUCH_DOMAIN,           /* name */
         API_E_LIBVIRT_UNAVAILABLE,      /* reason */
         API_E_BAD_CONFIGURATION,        /* reason: the file, line and key */
+        API_E_TOO_MANY_LEASES,          /* reason: the resource; limit, used */
+        API_E_NO_ROOM_FOR_LEASE_FILE,   /* name: the directory (answered as SystemError ENOSPC) */
         _API_E_MAX,
 } ApiErrorCode;
 
@@ -30,6 +32,7 @@ typedef struct ApiError {
         uint64_t page_size;
         const char *reason;             /* not copied: lives until the error is sent */
         QuotaExceeded quota;
+        unsigned limit, used;           /* TooManyLeases */
 } ApiError;
 
 /* Each fills e and returns its code, so a step says `return api_error_no_such_pool(e, name);`. */
@@ -43,6 +46,8 @@ int api_error_quota_exceeded(ApiError *e, const Pool *p, const QuotaExceeded *q)
 int api_error_no_such_domain(ApiError *e, const char *domain);
 int api_error_libvirt_unavailable(ApiError *e, const char *reason);
 int api_error_bad_configuration(ApiError *e, const char *message);
+int api_error_too_many_leases(ApiError *e, const char *resource, unsigned limit, unsigned used);
+int api_error_no_room_for_lease_file(ApiError *e, const char *dir);
 
 /* The varlink error name of the code. */
 const char *api_error_name(ApiErrorCode code);

@@ -86,7 +86,9 @@ static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata)
         int r = lease_of_call(c, params, userdata, &l, &e);
 
         if (r == 0) {
-                owner_refresh_command(&l->owner);
+                if (l->process)  /* a live owner may have exec'd */
+                        if (l->process)
+                                owner_refresh_command(&l->owner);
                 r = reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, manager_now(userdata)));
         }
         return api_end(c, r, &e);
@@ -113,7 +115,8 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         json_object *leases = json_object_new_array();
         for (Lease *l = m->core.leases; l && leases; l = l->next)
                 if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool))) {
-                        owner_refresh_command(&l->owner);
+                        if (l->process)
+                                owner_refresh_command(&l->owner);
                         json_object_array_add(leases, describe_lease(l, now));
                 }
         return reply_with(c, SCHEMA_LIST_LEASES_LEASES, leases);

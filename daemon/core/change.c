@@ -19,6 +19,8 @@ static const char *const change_kinds[_CHANGE_KIND_MAX + 1] = {
         [CHANGE_POOL_FAILING] = "pool-failing",
         [CHANGE_POOL_UNUSED] = "pool-unused",
         [CHANGE_CONFIG_RELOADED] = "config-reloaded",
+        [CHANGE_OWNER_ADDED] = "owner-added",
+        [CHANGE_OWNER_GONE] = "owner-gone",
 };
 
 const char *change_kind_to_string(ChangeKind k) {
@@ -64,6 +66,7 @@ static int lease_copy(Lease *dst, const Lease *l) {
         *dst = (Lease) {
                 .pool = l->pool, .size = l->size, .fd = -1, .state = l->state, .owner = l->owner,
                 .uid = l->uid, .acquired_usec = l->acquired_usec, .held = l->held, .punches = l->punches,
+                .store_slot = l->store_slot, .huge = l->huge,
         };
         memcpy(dst->id, l->id, sizeof(dst->id));
         dst->owner.pidfd = -1;
@@ -85,7 +88,6 @@ void change_queue_lease(ChangeQueue *q, ChangeKind kind, const Lease *l, const c
                 q->lost++;
                 return;
         }
-        c->had_owner_pidfd = l->owner.pidfd >= 0;
         c->size = l->size;
         change_queue_push(q, c);
 }
@@ -96,6 +98,7 @@ void change_queue_ready(ChangeQueue *q, ChangeKind kind, Pool *p, const ReadyMem
                 return;
         memcpy(c->memfd_id, m->id, sizeof(c->memfd_id));
         c->size = m->size;
+        c->store_slot = m->store_slot;
         change_queue_push(q, c);
 }
 
@@ -104,6 +107,16 @@ void change_queue_pool(ChangeQueue *q, ChangeKind kind, Pool *p, uint64_t size, 
         if (!c)
                 return;
         c->size = size;
+        change_queue_push(q, c);
+}
+
+void change_queue_owner(ChangeQueue *q, ChangeKind kind, const Process *p) {
+        Change *c = change_new(q, kind, NULL, NULL);
+        if (!c)
+                return;
+        c->owner_pid = p->pid;
+        c->owner_start_time = p->start_time;
+        c->store_slot = p->store_slot;
         change_queue_push(q, c);
 }
 

@@ -20,6 +20,8 @@ typedef enum ChangeKind {
         CHANGE_POOL_REFILLED,           /* every class back at target */
         CHANGE_POOL_FAILING,            /* a build failed: retrying with backoff */
         CHANGE_POOL_UNUSED,             /* a retired pool holds nothing any more: it can be freed */
+        CHANGE_OWNER_ADDED,             /* a process owns its first lease: its pidfd to the store */
+        CHANGE_OWNER_GONE,              /* a process's last lease ended: its pidfd out of the store */
         CHANGE_CONFIG_RELOADED,         /* recorded by the manager, in order with the rest */
         _CHANGE_KIND_MAX,
 } ChangeKind;
@@ -30,8 +32,10 @@ typedef struct Change {
         Pool *pool;                     /* pools are freed only after a flush */
         Lease lease;                    /* lease changes: a copy as it was then, with no fds or event
                                          * sources, and its own tag and domain name */
-        bool had_owner_pidfd;           /* the lease's owner was a pidfd (in the store) */
         char memfd_id[MEMFD_ID_LEN + 1];        /* ready changes */
+        unsigned store_slot;            /* ready and owner changes: the store's name of the fd then */
+        pid_t owner_pid;                /* owner changes: the process */
+        uint64_t owner_start_time;
         uint64_t size;                  /* pool changes: the size class concerned, or 0 */
         char *reason;
 } Change;
@@ -50,6 +54,7 @@ const char *change_kind_to_string(ChangeKind k);
 void change_queue_lease(ChangeQueue *q, ChangeKind kind, const Lease *l, const char *reason);
 void change_queue_ready(ChangeQueue *q, ChangeKind kind, Pool *p, const ReadyMemfd *m);
 void change_queue_pool(ChangeQueue *q, ChangeKind kind, Pool *p, uint64_t size, const char *reason);
+void change_queue_owner(ChangeQueue *q, ChangeKind kind, const Process *p);
 /* The oldest change (the caller frees it), or NULL. */
 Change *change_queue_pop(ChangeQueue *q);
 void change_queue_done(ChangeQueue *q);

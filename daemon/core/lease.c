@@ -4,11 +4,11 @@
  * touched it again. It stays listed with the bytes it holds and is punched again later. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/epoll.h>
 
 #include "core/clock.h"
 #include "core/core.h"
 #include "core/lease.h"
+#include "core/pool-thp.h"
 #include "core/quota.h"
 #include "memfd/memfd-ops.h"
 #include "util/log.h"
@@ -50,11 +50,6 @@ static _printf_(3, 4) void lease_log(const Lease *l, int level, const char *fmt,
                    l->size, owner_kind_to_string(l->owner.kind), owner, what);
 }
 
-static int lease_on_owner_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        lease_invalidate(userdata, "owner exited");
-        return 0;
-}
-
 static void lease_punch_run(Job *j);
 static void lease_punch_done(Job *j);
 
@@ -74,7 +69,7 @@ static int lease_attach(Lease **ret, Pool *pool, const char *id, int fd, uint64_
                 goto fail;
         *l = (Lease) {
                 .core = core, .pool = pool, .size = size, .fd = -1, .state = LEASE_ACTIVE, .owner = *owner,
-                .uid = uid, .tag = l->tag, .acquired_usec = acquired_usec,
+                .uid = uid, .tag = l->tag, .acquired_usec = acquired_usec, .huge = -1,
                 .punch = { .run = lease_punch_run, .done = lease_punch_done, .urgent = true },
         };
         *owner = OWNER_INIT;
@@ -82,15 +77,20 @@ static int lease_attach(Lease **ret, Pool *pool, const char *id, int fd, uint64_
         l->cls = pool_get_class(pool, size, true);
         if (!l->cls)
                 goto fail;
-        if (l->owner.pidfd >= 0) {
-                r = sd_event_add_io(core->event, &l->owner_watch, l->owner.pidfd, EPOLLIN, lease_on_owner_exit, l);
-                if (r < 0)
+        r = core_add_lease(core, l);
+        if (r < 0)
+                goto fail;
+        if (l->owner.kind == OWNER_PROCESS &&
+            (l->owner.pidfd >= 0 || core_find_process(core, l->owner.pid, l->owner.start_time))) {
+                r = process_add_lease(core, l);
+                if (r < 0) {
+                        core_remove_lease(core, l);
                         goto fail;
+                }
         }
         l->fd = fd;
         l->cls->n_lent++;
         pool_account_lend(pool, size);
-        core_add_lease(core, l);
         *ret = l;
         return 0;
 
@@ -112,6 +112,7 @@ int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t ui
                 ready_memfd_free(memfd);
                 return r;
         }
+        l->huge = pool_is_thp(pool) ? (int64_t) memfd->huge : -1;
         free(memfd);
         lease_log(l, LOG_INFO, "acquired");
         lease_changed(l, CHANGE_LEASE_ACQUIRED, NULL);
@@ -154,7 +155,7 @@ void lease_invalidate(Lease *l, const char *why) {
         l->core->metrics.invalidations++;
         lease_log(l, LOG_INFO, "invalidating: %s", why);
         lease_changed(l, CHANGE_LEASE_INVALIDATING, why);
-        l->owner_watch = sd_event_source_disable_unref(l->owner_watch);
+        process_remove_lease(l, false);
         owner_done(&l->owner);
         quota_release(l->pool, l->uid, l->size);
         l->cls->n_lent--;
@@ -211,7 +212,7 @@ void lease_free(Lease *l) {
                 quota_release(l->pool, l->uid, l->size);
         }
         core_remove_lease(l->core, l);
-        sd_event_source_disable_unref(l->owner_watch);
+        process_remove_lease(l, true);  /* the daemon exits: the store keeps the owner */
         sd_event_source_disable_unref(l->recheck);
         owner_done(&l->owner);
         safe_close(l->fd);

@@ -2,8 +2,10 @@
 /* A lease: one memfd lent to one owner, watched until the owner is gone, then punched. */
 #pragma once
 
+#include "core/hash.h"
 #include "core/owner.h"
 #include "core/pool.h"
+#include "core/process.h"
 
 /* The wire's Lease.state: a value indexes schema_lease_states. */
 typedef enum LeaseState {
@@ -14,6 +16,7 @@ typedef enum LeaseState {
 
 typedef struct Lease {
         struct Lease *prev, *next;
+        HashNode hash;                  /* in Core.lease_ids */
         Core *core;
         Pool *pool;
         SizeClass *cls;
@@ -21,12 +24,15 @@ typedef struct Lease {
         uint64_t size;
         int fd;
         LeaseState state;
-        Owner owner;
-        sd_event_source *owner_watch;
+        Owner owner;                    /* its pidfd is the process's, not the lease's */
+        Process *process;               /* an active lease owned by a process: watched through it */
+        struct Lease *process_prev, *process_next;
+        unsigned store_slot;            /* the store's name for the memfd; 0: not stored. The store's field */
         uid_t uid;
         char *tag;
         uint64_t acquired_usec;         /* CLOCK_MONOTONIC */
         uint64_t held;                  /* bytes still allocated after the last punch */
+        int64_t huge;                   /* 2M shmem pools: bytes in 2 MiB pages when lent; -1: unknown */
         Job punch;
         unsigned punches;
         sd_event_source *recheck;

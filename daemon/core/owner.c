@@ -167,7 +167,7 @@ int owner_from_stored_pidfd(Owner *ret, int pidfd) {
 }
 
 void owner_refresh_command(Owner *o) {
-        if (o->kind == OWNER_PROCESS && o->pidfd >= 0)
+        if (o->kind == OWNER_PROCESS && o->pid > 0)  /* the caller knows it still runs */
                 read_comm(o->pid, o->comm);
 }
 

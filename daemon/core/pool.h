@@ -26,6 +26,7 @@ typedef struct ReadyMemfd {
         uint64_t size;
         uint64_t huge;          /* bytes in huge pages (2M shmem pools: measured after populating) */
         char id[MEMFD_ID_LEN + 1];
+        unsigned store_slot;    /* the store's name for it; 0: not stored. The store's field */
 } ReadyMemfd;
 
 /* Someone waiting for a memfd of a class: served in order as memfds become ready. */

@@ -9,15 +9,12 @@
 #include "util/log.h"
 #include "util/macro.h"
 
-/* A lent memfd and its owner's pidfd to the fd store, if the lease is still there. */
-static int store_lease_fds(Manager *m, const Change *c) {
+/* A lent memfd to the fd store, if the lease is still there and not stored yet. */
+static int store_lease_fd(Manager *m, const Change *c) {
         Lease *l = core_find_lease(&m->core, c->lease.id);
-        if (!l)
-                return 0;  /* released already: its release removes the rest */
-        int r = fdstore_push(l->fd, FDSTORE_LEASE_PREFIX, l->id, NULL);
-        if (r >= 0 && l->owner.pidfd >= 0)
-                r = fdstore_push(l->owner.pidfd, FDSTORE_OWNER_PREFIX, l->id, NULL);
-        return r;
+        if (!l || l->store_slot != 0)
+                return 0;  /* released already (its release removes the rest), or recovered with its name */
+        return fdstore_push_slot(l->fd, FDSTORE_KIND_LEASE, &l->store_slot);
 }
 
 static int store_lease(Manager *m, const Change *c) {
@@ -25,15 +22,13 @@ static int store_lease(Manager *m, const Change *c) {
 
         switch (c->kind) {
         case CHANGE_LEASE_ACQUIRED:
-                r = store_lease_fds(m, c);
+                r = store_lease_fd(m, c);
                 break;
-        case CHANGE_LEASE_INVALIDATING:
-                if (c->had_owner_pidfd)
-                        (void) fdstore_remove(FDSTORE_OWNER_PREFIX, c->lease.id, NULL);
-                break;
-        case CHANGE_LEASE_RELEASED:
-                (void) fdstore_remove(FDSTORE_LEASE_PREFIX, c->lease.id, NULL);
+        case CHANGE_LEASE_RELEASED: {
+                unsigned slot = c->lease.store_slot;
+                (void) fdstore_remove_slot(FDSTORE_KIND_LEASE, &slot);
                 return lease_file_remove(m->leases_dir, c->lease.id);
+        }
         default:
                 break;
         }
@@ -41,15 +36,30 @@ static int store_lease(Manager *m, const Change *c) {
 }
 
 static void store_ready(Manager *m, const Change *c) {
-        const char *pool = c->pool->config->name;
-
         if (c->kind == CHANGE_READY_TAKEN) {
-                (void) fdstore_remove(FDSTORE_READY_PREFIX, pool, c->memfd_id);
+                unsigned slot = c->store_slot;
+                (void) fdstore_remove_slot(FDSTORE_KIND_READY, &slot);
                 return;
         }
         ReadyMemfd *r = pool_find_ready(c->pool, c->memfd_id);
-        if (r)  /* else lent or dropped since */
-                (void) fdstore_push(r->fd, FDSTORE_READY_PREFIX, pool, c->memfd_id);
+        if (r && r->store_slot == 0)  /* else lent or dropped since */
+                (void) fdstore_push_slot(r->fd, FDSTORE_KIND_READY, &r->store_slot);
+}
+
+/* One entry per owner process, however many leases it holds. */
+static void store_owner(Manager *m, const Change *c) {
+        if (c->kind == CHANGE_OWNER_GONE) {
+                unsigned slot = c->store_slot;
+                (void) fdstore_remove_slot(FDSTORE_KIND_OWNER, &slot);
+                return;
+        }
+        Process *p = core_find_process(&m->core, c->owner_pid, c->owner_start_time);
+        if (!p || p->store_slot != 0)
+                return;
+        int r = fdstore_push_slot(p->pidfd, FDSTORE_KIND_OWNER, &p->store_slot);
+        if (r < 0)
+                log_warning_errno(r, "The pidfd of owner process %d cannot be kept across a restart (its leases are then "
+                                  "found by pid and start time): %m", (int) p->pid);
 }
 
 static void store_change(Manager *m, const Change *c) {
@@ -72,6 +82,10 @@ static void store_change(Manager *m, const Change *c) {
         case CHANGE_READY_ADDED:
         case CHANGE_READY_TAKEN:
                 store_ready(m, c);
+                break;
+        case CHANGE_OWNER_ADDED:
+        case CHANGE_OWNER_GONE:
+                store_owner(m, c);
                 break;
         default:
                 break;
@@ -109,7 +123,8 @@ void manager_set_listener_wants(Manager *m, uint32_t kinds) {
         const uint32_t store = CHANGE_BIT(CHANGE_LEASE_ACQUIRED) | CHANGE_BIT(CHANGE_LEASE_RESTORED) |
                 CHANGE_BIT(CHANGE_LEASE_UPDATED) | CHANGE_BIT(CHANGE_LEASE_INVALIDATING) |
                 CHANGE_BIT(CHANGE_LEASE_LEAKED) | CHANGE_BIT(CHANGE_LEASE_RELEASED) |
-                CHANGE_BIT(CHANGE_READY_ADDED) | CHANGE_BIT(CHANGE_READY_TAKEN);
+                CHANGE_BIT(CHANGE_READY_ADDED) | CHANGE_BIT(CHANGE_READY_TAKEN) |
+                CHANGE_BIT(CHANGE_OWNER_ADDED) | CHANGE_BIT(CHANGE_OWNER_GONE);
         uint32_t wanted = CHANGE_BIT(CHANGE_POOL_UNUSED) | kinds;
 
         if (fdstore_enabled())

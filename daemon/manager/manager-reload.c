@@ -89,6 +89,7 @@ int manager_reload(Manager *m, char **ret_error) {
         if (r < 0)
                 return log_error_errno(r, "Reload applied in part: %m");
         log_info("Configuration reloaded: %zu pool(s).", m->n_pools);
+        manager_update_fd_budget(m);
         change_queue_pool(&m->core.changes, CHANGE_CONFIG_RELOADED, NULL, 0, "reloaded");
         return 0;
 }

@@ -175,6 +175,8 @@ Manager *manager_free(Manager *m) {
         m->workers = workers_free(m->workers);        /* no job runs from here on */
         while (m->core.leases)
                 lease_free(m->core.leases);
+        core_free_processes(&m->core);
+        hash_table_done(&m->core.lease_ids);
         for (size_t i = 0; i < m->n_pools; i++)
                 pool_free(m->pools[i]);
         change_queue_done(&m->core.changes);
@@ -221,6 +223,7 @@ static int manager_listen(Manager *m) {
 /* Recovers what a previous run left in the fd store, then listens, refills, and says READY=1:
  * no call is answered before the leases are back. */
 int manager_start(Manager *m) {
+        manager_update_fd_budget(m);  /* raises RLIMIT_NOFILE to its hard limit first */
         int r = manager_recover(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to take the fds passed by the service manager: %m");

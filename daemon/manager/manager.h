@@ -55,6 +55,11 @@ int manager_reload(Manager *m, char **ret_error);
 /* A retired pool standing in for one a recovered lease names but the configuration lost. */
 Pool *manager_add_stand_in_pool(Manager *m, const char *name, uint64_t page_size);
 void manager_collect_pools(Manager *m);
+/* Works out how many leases fit the limits (fd-budget.c); at start and after a reload. */
+void manager_update_fd_budget(Manager *m);
+/* Whether a lease file fits in the runtime directory now (a block and an inode free): 0, or
+ * -ENOSPC. Always 0 without a service manager (no lease files then). */
+int manager_check_lease_file_room(Manager *m);
 void manager_set_change_listener(Manager *m, ChangeListener f, void *userdata);
 /* The changes the listener reads from now on (none while nobody watches): the core queues only
  * what someone reads. */

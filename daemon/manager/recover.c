@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Start-up after a restart: the fds the service manager hands back (LISTEN_FDS, LISTEN_FDNAMES),
- * matched with the lease files of the runtime directory.
+/* Start-up after a restart: the fds the service manager hands back (LISTEN_FDS, LISTEN_FDNAMES,
+ * told apart by recover-passed.c), matched with the lease files of the runtime directory.
  *
- *   ready.POOL.ID   a ready memfd: back into its pool if it is still what the pool lends
- *   lease.ID        a lent memfd: a lease again, with the file's owner, uid, tag
- *   owner.ID        the pidfd of that lease's owner: if it has exited meanwhile, invalidated now
+ *   r...  a ready memfd: back into its pool if it is still what the pool lends
+ *   l...  a lent memfd: a lease again, with its file's owner, uid, tag
+ *   o...  the pidfd of a process that owns leases: the leases whose file names that pid and start
+ *         time are its; one that has exited meanwhile ends them now
  *   anything else that is a listening socket: served
  *
  * Nothing is dropped silently: a lease fd without its file becomes a lease of unknown owner that
  * only Release ends; a file without its fd is reported and removed (the memory went with the last
- * holder of the memfd); an owner pidfd without its lease is closed and reported. */
+ * holder of the memfd); an owner pidfd without a lease is closed and reported. */
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
@@ -20,6 +20,7 @@
 #include "core/lease.h"
 #include "core/pool.h"
 #include "manager/manager.h"
+#include "manager/recover-passed.h"
 #include "manager/recover-thp.h"
 #include "manager/recover.h"
 #include "memfd/memfd-ops.h"
@@ -27,15 +28,6 @@
 #include "store/lease-file.h"
 #include "util/log.h"
 #include "util/macro.h"
-
-typedef struct PassedFd {
-        int fd;
-        char *name;
-} PassedFd;
-
-static bool has_prefix(const char *s, const char *prefix) {
-        return strncmp(s, prefix, strlen(prefix)) == 0;
-}
 
 /* Whether fd is what pool lends now: sealed, sized in whole pages, fully populated. */
 static bool ready_fd_fits(int fd, const Pool *p, uint64_t *ret_size) {
@@ -53,34 +45,45 @@ static bool ready_fd_fits(int fd, const Pool *p, uint64_t *ret_size) {
         return (uint64_t) st.st_blocks * 512 >= (uint64_t) st.st_size;
 }
 
-/* "POOL.ID" of a ready memfd: back into the pool, or closed (never lent, so that frees it). */
-static void recover_ready(Manager *m, PassedFd *f, const char *rest) {
-        const char *dot = strrchr(rest, '.');
-        _cleanup_free_ char *pool_name = dot ? strndup(rest, (size_t) (dot - rest)) : NULL;
-        Pool *p = pool_name ? manager_find_pool(m, pool_name) : NULL;
+/* A ready memfd: back into its pool, or closed (never lent, so that frees it). */
+static void recover_ready(Manager *m, PassedFd *f) {
+        Pool *p = manager_find_pool(m, f->pool);
         uint64_t size;
 
-        if (p && strlen(dot + 1) == MEMFD_ID_LEN && ready_fd_fits(f->fd, p, &size)) {
+        if (p && ready_fd_fits(f->fd, p, &size)) {
                 SizeClass *c = pool_get_class(p, size, true);
                 ReadyMemfd *r = c ? calloc(1, sizeof(ReadyMemfd)) : NULL;
                 if (r) {
-                        *r = (ReadyMemfd) { .fd = TAKE_FD(f->fd), .size = size };
-                        snprintf(r->id, sizeof(r->id), "%s", dot + 1);
+                        passed_fd_keep(f, f->fd, &r->store_slot);
+                        *r = (ReadyMemfd) { .fd = TAKE_FD(f->fd), .size = size, .store_slot = r->store_slot };
+                        snprintf(r->id, sizeof(r->id), "%s", f->id);
                         size_class_add_ready(c, r);
                         recover_thp_measure(m, p, r);
                         return;
                 }
         }
-        log_info("Dropping the stored ready memfd %s: its pool no longer lends it.", f->name);
-        (void) fdstore_remove(f->name, "", NULL);
-        f->fd = safe_close(f->fd);
+        log_info("Dropping the stored ready memfd %s of pool %s: the pool no longer lends it.", f->id, f->pool);
+        passed_fd_drop(f);
 }
 
-static PassedFd *find_passed(PassedFd *fds, size_t n, const char *prefix, const char *id) {
-        for (size_t i = 0; i < n; i++)
-                if (fds[i].fd >= 0 && has_prefix(fds[i].name, prefix) && streq(fds[i].name + strlen(prefix), id))
-                        return &fds[i];
-        return NULL;
+/* A stored owner pidfd: its process, if it still runs, owns the leases that name it. */
+static void recover_process(Manager *m, PassedFd *f) {
+        Owner o;
+        Process *p;
+
+        if (owner_from_stored_pidfd(&o, TAKE_FD(f->fd)) < 0) {
+                passed_fd_drop(f);  /* exited: its leases find no process and end */
+                return;
+        }
+        int r = process_restore(&m->core, TAKE_FD(o.pidfd), o.pid, o.start_time, f->slot, &p);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot watch owner process %d again; its leases are found by pid: %m", (int) o.pid);
+                passed_fd_drop(f);
+        } else if (r == 0)
+                passed_fd_drop(f);  /* a second pidfd of a known process */
+        else if (f->slot == 0)
+                passed_fd_keep(f, p->pidfd, &p->store_slot);
+        f->slot = 0;
 }
 
 /* The pool a recovered lease counts against: a retired stand-in if the configuration lost it. */
@@ -113,14 +116,12 @@ static int recover_owner_by_pid(const LeaseRecord *rec, Owner *ret) {
                 return -ESRCH;
         }
         log_info("Lease %s: its owner's pidfd was not handed back; watching pid %d again.", rec->id, (int) ret->pid);
-        (void) fdstore_push(ret->pidfd, FDSTORE_OWNER_PREFIX, rec->id, NULL);
         return 0;
 }
 
-/* The owner a lease file names, found again through its stored pidfd. *ret_gone: it has exited. */
-static void recover_owner(const LeaseRecord *rec, PassedFd *of, Owner *ret, bool *ret_gone) {
-        int r = -ENOENT;
-
+/* The owner a lease file names: a process found again (by its stored pidfd, or by pid and start
+ * time), a domain, or unknown. *ret_gone: the process has exited. */
+static void recover_owner(Manager *m, const LeaseRecord *rec, Owner *ret, bool *ret_gone) {
         *ret = OWNER_INIT;
         *ret_gone = false;
         if (rec->owner_kind == OWNER_DOMAIN && owner_from_domain(ret, rec->owner_domain, rec->owner_domain_name) >= 0) {
@@ -129,29 +130,31 @@ static void recover_owner(const LeaseRecord *rec, PassedFd *of, Owner *ret, bool
                 ret->domain_qemu_start_time = rec->owner_domain_qemu_start_time;
                 return;  /* libvirt-watch.c asks libvirt about it once connected */
         }
-        if (rec->owner_kind == OWNER_PROCESS && !of) {
-                r = recover_owner_by_pid(rec, ret);
-                if (r >= 0)
-                        return;
-        }
-        if (rec->owner_kind == OWNER_PROCESS && (of || r == -ESRCH)) {
-                if (of && owner_from_stored_pidfd(ret, TAKE_FD(of->fd)) >= 0)
-                        return;
-                *ret_gone = true;  /* the pidfd says the process has exited */
-                *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = -1, .pid = rec->owner_pid };
-                snprintf(ret->comm, sizeof(ret->comm), "%s", rec->owner_comm);
-                (void) fdstore_remove(FDSTORE_OWNER_PREFIX, rec->id, NULL);
+        if (rec->owner_kind != OWNER_PROCESS) {
+                ret->kind = rec->owner_kind;
                 return;
         }
-        if (rec->owner_kind == OWNER_PROCESS)
-                log_warning("Lease %s: the pidfd of its owner (pid %d) was not handed back; only a Release ends it now.",
-                            rec->id, (int) rec->owner_pid);
-        ret->kind = rec->owner_kind == OWNER_PROCESS ? OWNER_UNKNOWN : rec->owner_kind;
+        Process *p = core_find_process(&m->core, rec->owner_pid, rec->owner_start_time);
+        if (p) {  /* lease_restore() links the lease to it */
+                *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = -1, .pid = p->pid, .start_time = p->start_time };
+                snprintf(ret->comm, sizeof(ret->comm), "%s", rec->owner_comm);
+                return;
+        }
+        int r = recover_owner_by_pid(rec, ret);
+        if (r >= 0)
+                return;
+        if (r == -ESRCH) {
+                *ret_gone = true;
+                *ret = (Owner) { .kind = OWNER_PROCESS, .pidfd = -1, .pid = rec->owner_pid };
+                snprintf(ret->comm, sizeof(ret->comm), "%s", rec->owner_comm);
+                return;
+        }
+        log_warning("Lease %s: its owner (pid %d) cannot be watched; only a Release ends it now.", rec->id,
+                    (int) rec->owner_pid);
+        ret->kind = OWNER_UNKNOWN;
 }
 
-static void recover_lease(Manager *m, const LeaseRecord *rec, PassedFd *fds, size_t n) {
-        PassedFd *lf = find_passed(fds, n, FDSTORE_LEASE_PREFIX, rec->id);
-        PassedFd *of = find_passed(fds, n, FDSTORE_OWNER_PREFIX, rec->id);
+static void recover_lease(Manager *m, const LeaseRecord *rec, PassedFd *lf) {
         Owner owner;
         bool gone;
         Lease *l;
@@ -163,54 +166,38 @@ static void recover_lease(Manager *m, const LeaseRecord *rec, PassedFd *fds, siz
                 (void) lease_file_remove(m->leases_dir, rec->id);
                 return;
         }
-        recover_owner(rec, of, &owner, &gone);
+        recover_owner(m, rec, &owner, &gone);
         Pool *p = recover_pool(m, rec->pool, lf->fd);
         int r = p ? lease_restore(&l, p, rec, lf->fd, &owner) : -ENOMEM;
         if (r < 0) {
                 log_error_errno(r, "Lease %s: cannot be recovered, its memfd stays with its holders: %m", rec->id);
                 return;
         }
+        passed_fd_keep(lf, l->fd, &l->store_slot);
         lf->fd = -1;
         if (gone)
                 lease_invalidate(l, "owner exited while privmemd was down");
 }
 
-/* "/memfd:privmemd:POOL:ID (deleted)" names the pool of a memfd that has lost its lease file. */
-static char *memfd_pool_name(int fd) {
-        char path[64], target[300];
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(path, target, sizeof(target) - 1);
-        if (n < 0)
-                return NULL;
-        target[n] = 0;
-        if (!has_prefix(target, "/memfd:privmemd:"))
-                return NULL;
-        char *pool = target + strlen("/memfd:privmemd:"), *colon = strchr(pool, ':');
-        return colon ? strndup(pool, (size_t) (colon - pool)) : NULL;
-}
-
-/* A lease fd without its file: a lease again, owned by its stored pidfd if there is one, else by
- * nobody known (only a Release ends it), counted against root. */
-static void recover_orphan(Manager *m, PassedFd *lf, PassedFd *fds, size_t n) {
-        const char *id = lf->name + strlen(FDSTORE_LEASE_PREFIX);
-        _cleanup_free_ char *pool = memfd_pool_name(lf->fd);
+/* A lease fd without its file: a lease again, owned by nobody known (only a Release ends it),
+ * counted against root. */
+static void recover_orphan(Manager *m, PassedFd *lf) {
         struct stat st;
 
-        if (core_find_lease(&m->core, id)) {  /* a second copy of a lease's memfd: the store keeps the first */
-                lf->fd = safe_close(lf->fd);
+        if (core_find_lease(&m->core, lf->id)) {  /* a second copy of a lease's memfd: the store keeps the first */
+                passed_fd_drop(lf);
                 return;
         }
-        if (!pool || strlen(id) != MEMFD_ID_LEN || fstat(lf->fd, &st) < 0 || st.st_size <= 0) {
+        if (fstat(lf->fd, &st) < 0 || st.st_size <= 0) {
                 log_warning("Stored fd %s is not a memfd of privmemd; closing it.", lf->name);
-                (void) fdstore_remove(lf->name, "", NULL);
-                lf->fd = safe_close(lf->fd);
+                passed_fd_drop(lf);
                 return;
         }
-        LeaseRecord rec = { .pool = pool, .size = (uint64_t) st.st_size, .owner_kind = OWNER_PROCESS };
-        snprintf(rec.id, sizeof(rec.id), "%s", id);
-        log_warning("Lease %s (%s, %" PRIu64 " bytes) came back without its lease file; recovering it as root's.",
-                    id, pool, rec.size);
-        recover_lease(m, &rec, fds, n);
+        LeaseRecord rec = { .pool = lf->pool, .size = (uint64_t) st.st_size, .owner_kind = OWNER_UNKNOWN };
+        snprintf(rec.id, sizeof(rec.id), "%s", lf->id);
+        log_warning("Lease %s (%s, %" PRIu64 " bytes) came back without its lease file; recovering it as root's, "
+                    "of unknown owner.", lf->id, lf->pool, rec.size);
+        recover_lease(m, &rec, lf);
 }
 
 static int listen_passed_socket(Manager *m, PassedFd *f) {
@@ -225,28 +212,47 @@ static int listen_passed_socket(Manager *m, PassedFd *f) {
 
 static void recover_leases(Manager *m, PassedFd *fds, size_t n) {
         LeaseRecord *records;
-        size_t n_records;
+        size_t n_records, n_index;
+        _cleanup_free_ PassedFd **index = passed_fds_index_leases(fds, n, &n_index);
         int r = lease_file_read_all(m->leases_dir, &records, &n_records);
 
         if (r < 0)
                 log_warning_errno(r, "Cannot read lease files in %s: %m", m->leases_dir);
         for (size_t i = 0; r >= 0 && i < n_records; i++)
-                recover_lease(m, &records[i], fds, n);
+                recover_lease(m, &records[i], passed_fds_find_lease(index, n_index, records[i].id));
         if (r >= 0)
                 lease_records_free(records, n_records);
         for (size_t i = 0; i < n; i++)
-                if (fds[i].fd >= 0 && has_prefix(fds[i].name, FDSTORE_LEASE_PREFIX))
-                        recover_orphan(m, &fds[i], fds, n);
+                if (fds[i].fd >= 0 && fds[i].kind == FDSTORE_KIND_LEASE)
+                        recover_orphan(m, &fds[i]);
 }
 
-/* Whatever is left over: owner pidfds whose lease is gone, fds of unknown names. */
-static void recover_leftovers(PassedFd *fds, size_t n) {
+/* Whatever is left over: fds of unknown names, owner processes without a lease. */
+static void recover_leftovers(Manager *m, PassedFd *fds, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (fds[i].fd >= 0) {
                         log_warning("Stored fd %s belongs to nothing privmemd knows; closing it.", fds[i].name);
-                        (void) fdstore_remove(fds[i].name, "", NULL);
-                        fds[i].fd = safe_close(fds[i].fd);
+                        passed_fd_drop(&fds[i]);
                 }
+        core_drop_idle_processes(&m->core);
+}
+
+static void recover_passed(Manager *m, PassedFd *fds, size_t n) {
+        passed_fds_classify(fds, n);
+        for (size_t i = 0; i < n; i++) {
+                if (fds[i].fd < 0)
+                        continue;
+                if (fds[i].kind == 's') {
+                        int r = listen_passed_socket(m, &fds[i]);
+                        if (r < 0)
+                                log_error_errno(r, "Cannot serve the socket passed as %s: %m", fds[i].name);
+                } else if (fds[i].kind == FDSTORE_KIND_READY)
+                        recover_ready(m, &fds[i]);
+                else if (fds[i].kind == FDSTORE_KIND_OWNER)
+                        recover_process(m, &fds[i]);
+        }
+        recover_leases(m, fds, n);
+        recover_leftovers(m, fds, n);
 }
 
 int manager_recover(Manager *m) {
@@ -258,22 +264,16 @@ int manager_recover(Manager *m) {
         PassedFd *fds = calloc((size_t) n, sizeof(PassedFd));
         for (int i = 0; fds && i < n; i++)
                 fds[i] = (PassedFd) { .fd = SD_LISTEN_FDS_START + i, .name = names[i] };
-        for (int i = 0; fds && i < n; i++) {
-                if (sd_is_socket_unix(fds[i].fd, SOCK_STREAM, 1, NULL, 0) > 0) {
-                        int r = listen_passed_socket(m, &fds[i]);
-                        if (r < 0)
-                                log_error_errno(r, "Cannot serve the socket passed as %s: %m", fds[i].name);
-                } else if (has_prefix(fds[i].name, FDSTORE_READY_PREFIX))
-                        recover_ready(m, &fds[i], fds[i].name + strlen(FDSTORE_READY_PREFIX));
-        }
-        if (fds) {
-                recover_leases(m, fds, (size_t) n);
-                recover_leftovers(fds, (size_t) n);
-        }
+        if (fds)
+                recover_passed(m, fds, (size_t) n);
+        else
+                for (int i = 0; i < n; i++)
+                        safe_close(SD_LISTEN_FDS_START + i);
+        passed_fds_free(fds, (size_t) n);
         for (int i = 0; i < n; i++)
                 free(names[i]);
         free(names);
-        free(fds);
-        log_info("Recovered %u lease(s) from the service manager.", m->core.n_leases);
+        log_info("Recovered %u lease(s) of %u owner process(es) from the service manager.", m->core.n_leases,
+                 m->core.n_processes);
         return fds ? 0 : -ENOMEM;
 }

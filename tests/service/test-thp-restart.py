@@ -51,7 +51,7 @@ def pool(sm):
 
 
 def ready_names(sm):
-    return sorted(n for n in sm.stored_names() if n.startswith("ready."))
+    return sm.names_of_kind("r")
 
 
 def all_huge(sm):

@@ -142,7 +142,7 @@ def run(tmp, privmemd):
             fail("privmemd did not exit cleanly while libvirt hangs: wait status %s" % status)
         if took > STOP_TIMEOUT:
             fail("privmemd took %.1f s to stop, more than its stop timeout %d s" % (took, STOP_TIMEOUT))
-        if "lease." + lease not in sm.stored_names():
+        if sm.lease_name(lease) is None:
             fail("lease %s is not in the fd store after the stop: %s" % (lease, sm.stored_names()))
         pump.restart(stop=False)
         c = Client(sm.socket_path)

@@ -190,7 +190,7 @@ def stop_restart(lv, sm, pump, leases):
         if status is None or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or took > STOP_TIMEOUT:
             fail("privmemd did not stop cleanly within %d s: wait status %s after %.1f s" % (STOP_TIMEOUT, status, took))
         for lid in leases:
-            if "lease." + lid not in sm.stored_names():
+            if sm.lease_name(lid) is None:
                 fail("lease %s is not in the fd store: %s" % (lid, sm.stored_names()))
         pump.restart(stop=False)
         c = Client(sm.socket_path)
