@@ -54,10 +54,8 @@ static Fixture *fixture_new(void) {
 }
 
 static void fixture_free(Fixture *f) {
-        while (f->core.leases)
-                lease_free(f->core.leases);
+        core_done(&f->core);
         pool_free(f->pool);
-        change_queue_done(&f->core.changes);
         for (size_t i = 0; i < _CHANGE_KIND_MAX; i++)
                 change_free(f->last[i]);
         workers_free(f->workers);
