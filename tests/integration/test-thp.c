@@ -152,6 +152,7 @@ static void test_fallback(void) {
         h = pool_huge(p, "retry", &list);
         check(h.short_memfds >= 1 && h.populated_huge_bytes >= 8 * MiB, "retry: short %llu huge %llu",
               (unsigned long long) h.short_memfds, (unsigned long long) h.populated_huge_bytes);
+        check(h.host_gives_huge == 1, "the knob is back at advise, the pool still says %d", h.host_gives_huge);
         close(fd);
         privmem_lease_free(l);
         privmem_pool_list_free(list);

@@ -54,10 +54,8 @@ static Fixture *fixture_new(void) {
 }
 
 static void fixture_free(Fixture *f) {
-        while (f->core.leases)
-                lease_free(f->core.leases);
+        core_done(&f->core);
         pool_free(f->pool);
-        change_queue_done(&f->core.changes);
         for (size_t i = 0; i < _CHANGE_KIND_MAX; i++)
                 change_free(f->last[i]);
         workers_free(f->workers);
@@ -452,6 +450,22 @@ static void test_reload_with_leases(void **state) {
         assert_ptr_equal(f->last[CHANGE_POOL_UNUSED]->pool, p);
 }
 
+/* The core queues only what someone reads (the manager says which): nothing is lost for the rest. */
+static void test_ignored_changes(void **state) {
+        Fixture *f = *state;
+
+        fill(f);
+        take_changes(f);
+        f->core.changes.ignored = CHANGE_BIT(CHANGE_LEASE_ACQUIRED) | CHANGE_BIT(CHANGE_READY_TAKEN);
+        Lease *l = lend(f, 1000, NULL);
+        lease_invalidate(l, "released");
+        take_changes(f);
+        assert_int_equal(f->changes[CHANGE_LEASE_ACQUIRED], 0);
+        assert_int_equal(f->changes[CHANGE_READY_TAKEN], 0);
+        assert_int_equal(f->changes[CHANGE_LEASE_INVALIDATING], 1);
+        assert_int_equal(f->core.changes.lost, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_refill, setup, teardown),
@@ -465,6 +479,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_leaked_repunch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload_with_leases, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ignored_changes, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
