@@ -233,6 +233,28 @@ static void test_parallel_chunks(void **state) {
         assert_int_equal(f->pool->bytes_building, 0);
 }
 
+/* A chunk that fails ends its memfd: the chunks not queued yet are never populated. */
+static void test_chunk_failure(void **state) {
+        Fixture *f = *state;
+        f->sizes[0] = (SizeTarget) { .size = 512 * MiB, .target = 1 };
+        f->config.limit = 1024 * MiB;
+        fixture_reconfigure(f);
+
+        pool_refill(f->pool);
+        fake_loop_settle(f->event);
+        assert_int_equal(fake_workers_queued(f->workers), 4);
+        pretend_done(f, -ENOMEM);
+        assert_int_equal(fake_workers_queued(f->workers), 3);  /* no fifth */
+        pretend_done(f, 0);
+        pretend_done(f, 0);
+        assert_int_equal(f->pool->bytes_building, 512 * MiB);
+        pretend_done(f, 0);
+        assert_int_equal(fake_workers_queued(f->workers), 0);
+        assert_int_equal(f->pool->bytes_building, 0);
+        assert_int_equal(f->pool->bytes_ready, 0);
+        assert_int_equal(f->pool->last_error, -ENOMEM);
+}
+
 /* A 2M shmem pool whose memfd came out with no 2 MiB pages: huge_fallback=lend keeps it and
  * counts it; retry drops it and keeps the waiter waiting for the retry; refuse fails the waiter. */
 static void thp_pool(Fixture *f, HugeFallback fallback) {
@@ -473,6 +495,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_wait, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_chunks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_chunk_failure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_lend, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_retry, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_refuse, setup, teardown),
