@@ -72,14 +72,19 @@ bool bench_thp_enable(void) {
         return knob_write("advise") == 0;
 }
 
-static void *map_aligned(int fd, uint64_t size, bool aligned) {
-        if (!aligned)
+/* fd mapped shared at a 2 MiB-aligned address plus skew bytes; skew < 0: wherever mmap() puts it. */
+static void *map_at(int fd, uint64_t size, long skew) {
+        if (skew < 0)
                 return mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        uint8_t *r = mmap(NULL, size + HUGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        uint8_t *r = mmap(NULL, size + 2 * HUGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (r == MAP_FAILED)
                 return r;
-        uint8_t *a = (uint8_t *) (((uintptr_t) r + HUGE - 1) & ~(uintptr_t) (HUGE - 1));
+        uint8_t *a = (uint8_t *) (((uintptr_t) r + HUGE - 1) & ~(uintptr_t) (HUGE - 1)) + skew;
         return mmap(a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+}
+
+static void *map_aligned(int fd, uint64_t size, bool aligned) {
+        return map_at(fd, size, aligned ? 0 : -1);
 }
 
 static uint64_t smaps_kb(const void *addr, const char *field) {
@@ -102,7 +107,7 @@ static uint64_t smaps_kb(const void *addr, const char *field) {
         return kb;
 }
 
-double bench_touch(int fd, uint64_t size, bool aligned, double *ret_pmd_share) {
+double bench_touch(int fd, uint64_t size, long skew, double *ret_pmd_share) {
         int pipe_fds[2];
         double r[2] = { -1, 0 };
 
@@ -110,7 +115,7 @@ double bench_touch(int fd, uint64_t size, bool aligned, double *ret_pmd_share) {
                 return -1;
         pid_t pid = fork();
         if (pid == 0) {
-                volatile uint8_t *m = map_aligned(fd, size, aligned);
+                volatile uint8_t *m = map_at(fd, size, skew);
                 if (m != MAP_FAILED) {
                         double t = bench_now();
                         for (uint64_t o = 0; o < size; o += 4096)

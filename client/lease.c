@@ -7,7 +7,8 @@
 struct privmem_lease {
         char *id, *pool, *state_name, *tag;
         char *owner_kind_name, *owner_command, *owner_domain, *owner_domain_name;
-        uint64_t size, leaked_bytes, uid, owner_pid;
+        uint64_t size, leaked_bytes, uid, owner_pid, huge_bytes;
+        bool has_huge_bytes;
         int state, owner_kind;
         double age;
 };
@@ -77,6 +78,10 @@ int lease_from_json(json_object *o, privmem_lease **ret) {
             (r = json_get_double(o, SCHEMA_LEASE_AGE, &l->age)) < 0 ||
             (r = json_get_string_opt(o, SCHEMA_LEASE_TAG, &l->tag)) < 0)
                 return r;
+        r = json_get_u64_opt(o, SCHEMA_LEASE_HUGE_BYTES, &l->huge_bytes);
+        if (r < 0)
+                return r;
+        l->has_huge_bytes = r > 0;
         if (l->uid >= UINT32_MAX)
                 return -EPROTO;
         *ret = TAKE_PTR(l);
@@ -126,6 +131,9 @@ _public_ pid_t privmem_lease_owner_pid(const privmem_lease *l) { return l ? (pid
 _public_ const char *privmem_lease_owner_command(const privmem_lease *l) { return l ? l->owner_command : NULL; }
 _public_ uid_t privmem_lease_uid(const privmem_lease *l) { return l ? (uid_t) l->uid : (uid_t) -1; }
 _public_ uint64_t privmem_lease_leaked_bytes(const privmem_lease *l) { return l ? l->leaked_bytes : 0; }
+_public_ int64_t privmem_lease_huge_bytes(const privmem_lease *l) {
+        return l && l->has_huge_bytes ? (int64_t) l->huge_bytes : -1;
+}
 _public_ double privmem_lease_age(const privmem_lease *l) { return l ? l->age : 0; }
 _public_ const char *privmem_lease_tag(const privmem_lease *l) { return l ? l->tag : NULL; }
 _public_ const char *privmem_lease_owner_kind_name(const privmem_lease *l) { return l ? l->owner_kind_name : NULL; }

@@ -82,7 +82,8 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_LEASE_UID, "int" },
                 { SCHEMA_LEASE_LEAKED_BYTES, "?int" },
                 { SCHEMA_LEASE_AGE, "float" },
-                { SCHEMA_LEASE_TAG, "?string" }) },
+                { SCHEMA_LEASE_TAG, "?string" },
+                { SCHEMA_LEASE_HUGE_BYTES, "?int" }) },
         { SCHEMA_TYPE, "SizeClass", FIELDS(
                 { SCHEMA_SIZE_CLASS_SIZE, "int" },
                 { SCHEMA_SIZE_CLASS_TARGET, "int" },

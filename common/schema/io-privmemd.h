@@ -57,6 +57,7 @@
 #define SCHEMA_LEASE_LEAKED_BYTES       "leakedBytes"
 #define SCHEMA_LEASE_AGE                "age"
 #define SCHEMA_LEASE_TAG                "tag"
+#define SCHEMA_LEASE_HUGE_BYTES         "hugeBytes"
 
 #define SCHEMA_SIZE_CLASS_SIZE          "size"
 #define SCHEMA_SIZE_CLASS_TARGET        "target"

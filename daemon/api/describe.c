@@ -51,6 +51,8 @@ json_object *describe_lease(const Lease *l, uint64_t now_usec) {
         json_object_object_add(o, SCHEMA_LEASE_AGE, json_object_new_double((double) (now_usec - l->acquired_usec) / 1e6));
         if (l->tag)
                 add_string(o, SCHEMA_LEASE_TAG, l->tag);
+        if (l->huge >= 0)
+                add_int(o, SCHEMA_LEASE_HUGE_BYTES, l->huge);
         return o;
 }
 

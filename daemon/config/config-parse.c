@@ -6,7 +6,9 @@
 #include <strings.h>
 
 #include "config/config-parse.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
+#include "util/string-table.h"
 
 #define SEPARATORS " \t,"
 
@@ -206,19 +208,16 @@ int parse_groups(const char *s, gid_t **ret, size_t *ret_n) {
         return parse_ids(s, false, (unsigned **) ret, ret_n, NULL);
 }
 
-static const char *const huge_fallback_names[_HUGE_FALLBACK_MAX] = {
-        [HUGE_FALLBACK_LEND] = "lend",
-        [HUGE_FALLBACK_RETRY] = "retry",
-        [HUGE_FALLBACK_REFUSE] = "refuse",
-};
+/* huge_fallback= takes the wire's names (Pool.huge.fallback). */
+_Static_assert((int) HUGE_FALLBACK_LEND == (int) SCHEMA_HUGE_FALLBACK_LEND &&
+               (int) HUGE_FALLBACK_RETRY == (int) SCHEMA_HUGE_FALLBACK_RETRY &&
+               (int) HUGE_FALLBACK_REFUSE == (int) SCHEMA_HUGE_FALLBACK_REFUSE &&
+               (int) _HUGE_FALLBACK_MAX == (int) _SCHEMA_HUGE_FALLBACK_MAX, "HugeFallback and the schema's differ");
 
 const char *huge_fallback_to_string(HugeFallback f) {
-        return f < _HUGE_FALLBACK_MAX ? huge_fallback_names[f] : NULL;
+        return string_table_to_string(schema_huge_fallbacks, f);
 }
 
 int huge_fallback_from_string(const char *s) {
-        for (size_t i = 0; i < _HUGE_FALLBACK_MAX; i++)
-                if (streq(s, huge_fallback_names[i]))
-                        return (int) i;
-        return -EINVAL;
+        return string_table_from_string(schema_huge_fallbacks, s);
 }

@@ -124,6 +124,10 @@ static void chunk_done(Job *j) {
 
         if (j->result < 0 && b->error == 0)
                 b->error = j->result;
+        if (b->error) {  /* the memfd is lost anyway: its chunks not queued yet never run */
+                b->chunks_left -= b->n_chunks - b->chunks_submitted;
+                b->chunks_submitted = b->n_chunks;
+        }
         if (--b->chunks_left == 0)
                 build_finish(b);
         else

@@ -66,7 +66,7 @@ static int lease_copy(Lease *dst, const Lease *l) {
         *dst = (Lease) {
                 .pool = l->pool, .size = l->size, .fd = -1, .state = l->state, .owner = l->owner,
                 .uid = l->uid, .acquired_usec = l->acquired_usec, .held = l->held, .punches = l->punches,
-                .store_slot = l->store_slot,
+                .store_slot = l->store_slot, .huge = l->huge,
         };
         memcpy(dst->id, l->id, sizeof(dst->id));
         dst->owner.pidfd = -1;

@@ -8,6 +8,14 @@ static Lease *lease_of(HashNode *n) {
         return n ? (Lease *) ((char *) n - offsetof(Lease, hash)) : NULL;
 }
 
+void core_done(Core *c) {
+        while (c->leases)
+                lease_free(c->leases);
+        core_free_processes(c);
+        hash_table_done(&c->lease_ids);
+        change_queue_done(&c->changes);
+}
+
 Lease *core_find_lease(Core *c, const char *id) {
         for (HashNode *n = hash_table_find(&c->lease_ids, hash_string(id)); n; n = hash_table_find_next(n))
                 if (streq(lease_of(n)->id, id))

@@ -31,6 +31,10 @@ typedef struct Core {
         ChangeQueue changes;
 } Core;
 
+/* Frees the leases (without punching: the daemon exits), the owner processes, the tables and the
+ * queued changes. The pools are their owner's; the workers must be stopped first. */
+void core_done(Core *c);
+
 Lease *core_find_lease(Core *c, const char *id);
 int core_add_lease(Core *c, Lease *l);
 void core_remove_lease(Core *c, Lease *l);

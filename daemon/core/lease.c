@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/core.h"
 #include "core/lease.h"
+#include "core/pool-thp.h"
 #include "core/quota.h"
 #include "memfd/memfd-ops.h"
 #include "util/log.h"
@@ -68,7 +69,7 @@ static int lease_attach(Lease **ret, Pool *pool, const char *id, int fd, uint64_
                 goto fail;
         *l = (Lease) {
                 .core = core, .pool = pool, .size = size, .fd = -1, .state = LEASE_ACTIVE, .owner = *owner,
-                .uid = uid, .tag = l->tag, .acquired_usec = acquired_usec,
+                .uid = uid, .tag = l->tag, .acquired_usec = acquired_usec, .huge = -1,
                 .punch = { .run = lease_punch_run, .done = lease_punch_done, .urgent = true },
         };
         *owner = OWNER_INIT;
@@ -111,6 +112,7 @@ int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t ui
                 ready_memfd_free(memfd);
                 return r;
         }
+        l->huge = pool_is_thp(pool) ? (int64_t) memfd->huge : -1;
         free(memfd);
         lease_log(l, LOG_INFO, "acquired");
         lease_changed(l, CHANGE_LEASE_ACQUIRED, NULL);

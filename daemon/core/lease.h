@@ -32,6 +32,7 @@ typedef struct Lease {
         char *tag;
         uint64_t acquired_usec;         /* CLOCK_MONOTONIC */
         uint64_t held;                  /* bytes still allocated after the last punch */
+        int64_t huge;                   /* 2M shmem pools: bytes in 2 MiB pages when lent; -1: unknown */
         Job punch;
         unsigned punches;
         sd_event_source *recheck;

@@ -15,12 +15,23 @@ static unsigned percent_of(uint64_t part, uint64_t whole) {
         return whole ? (unsigned) (part * 100 / whole) : 100;
 }
 
+/* Reads the host's THP knobs again: two small sysfs files, so that ListPools follows an admin who
+ * changes them without a reload. */
+static void host_refresh(PoolThp *t) {
+        char *advice = NULL;
+        int r = memfd_thp_host_check(THP_SYSFS_DIR, &advice);
+        free(t->host_advice);
+        t->host_advice = advice;
+        t->host = r;
+}
+
 int pool_thp_accept(Pool *p, const ReadyMemfd *m) {
         const PoolConfig *pc = p->config;
         PoolThp *t = &p->thp;
 
         if (!pool_is_thp(p))
                 return 1;
+        host_refresh(t);
         t->populated += m->size;
         t->populated_huge += m->huge;
         t->last_percent = percent_of(m->huge, m->size);
@@ -31,11 +42,13 @@ int pool_thp_accept(Pool *p, const ReadyMemfd *m) {
         t->short_memfds++;
         /* Once until a memfd is huge enough again; ListPools and the metrics count every one. */
         log_internal(t->short_said ? LOG_DEBUG : LOG_WARNING, 0,
-                     "Pool %s: only %u%% of a %" PRIu64 "-byte memfd is in 2 MiB pages (huge_min=%u%%); huge_fallback=%s: %s.",
+                     "Pool %s: only %u%% of a %" PRIu64 "-byte memfd is in 2 MiB pages (huge_min=%u%%); huge_fallback=%s: %s. %s",
                      pc->name, t->last_percent, m->size, pc->huge_min, huge_fallback_to_string(pc->huge_fallback),
                      pc->huge_fallback == HUGE_FALLBACK_LEND ? "lending it anyway" :
                      pc->huge_fallback == HUGE_FALLBACK_RETRY ? "dropped, retrying with backoff" :
-                                                                "dropped, failing the Acquires that wait for it");
+                                                                "dropped, failing the Acquires that wait for it",
+                     t->host == 0 ? "The host gives shmem no huge pages (see privmemd.conf(5), page_size=)." :
+                                    "The kernel found too few free 2 MiB pages (memory fragmented?).");
         t->short_said = true;
         switch (pc->huge_fallback) {
         case HUGE_FALLBACK_RETRY:
@@ -55,9 +68,7 @@ void pool_thp_check_host(Pool *p) {
         if (access(memfd_thp_helper_path(), X_OK) < 0)
                 log_error_errno(errno, "Pool %s: cannot run %s, which populates 2M shmem memfds: %m",
                                 p->config->name, memfd_thp_helper_path());
-        free(t->host_advice);
-        t->host_advice = NULL;
-        t->host = memfd_thp_host_check(THP_SYSFS_DIR, &t->host_advice);
+        host_refresh(t);
         if (t->host < 0)
                 log_warning_errno(t->host, "Pool %s: cannot read the transparent huge page settings in %s: %m",
                                   p->config->name, THP_SYSFS_DIR);

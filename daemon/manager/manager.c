@@ -173,13 +173,9 @@ Manager *manager_free(Manager *m) {
         m->virt = virt_watch_free(m->virt);
         m->server = varlink_server_free(m->server);  /* cancels waiting calls first */
         m->workers = workers_free(m->workers);        /* no job runs from here on */
-        while (m->core.leases)
-                lease_free(m->core.leases);
-        core_free_processes(&m->core);
-        hash_table_done(&m->core.lease_ids);
+        core_done(&m->core);
         for (size_t i = 0; i < m->n_pools; i++)
                 pool_free(m->pools[i]);
-        change_queue_done(&m->core.changes);
         sd_event_source_disable_unref(m->collect);
         free(m->pools);
         if (m->socket_created)

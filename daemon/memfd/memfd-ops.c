@@ -20,7 +20,9 @@
 
 #include "memfd/memfd-ops.h"
 #include "memfd/memfd-thp.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
+#include "util/string-table.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -35,16 +37,16 @@
 #define MPOL_BIND 2
 #endif
 
+/* backing= takes the wire's names (Pool.backing). */
+_Static_assert((int) BACKING_SHMEM == (int) SCHEMA_BACKING_SHMEM && (int) BACKING_HUGETLB == (int) SCHEMA_BACKING_HUGETLB &&
+               _SCHEMA_BACKING_MAX == 2, "Backing and the schema's differ");
+
 const char *backing_to_string(Backing b) {
-        return b == BACKING_HUGETLB ? "hugetlb" : "shmem";
+        return string_table_to_string(schema_backings, b);
 }
 
 int backing_from_string(const char *s) {
-        if (streq(s, "shmem"))
-                return BACKING_SHMEM;
-        if (streq(s, "hugetlb"))
-                return BACKING_HUGETLB;
-        return -EINVAL;
+        return string_table_from_string(schema_backings, s);
 }
 
 static unsigned huge_flags(uint64_t page_size) {

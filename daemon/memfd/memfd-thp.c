@@ -102,7 +102,7 @@ static int wait_helper(pid_t pid) {
 }
 
 int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, bool background, uint64_t *ret_huge) {
-        _cleanup_close_ int out_r = -1, out_w = -1;
+        _cleanup_close_ int out_r = -1, out_w = -1, memfd = -1;
         int pipe_fds[2];
         char buf[64];
         pid_t pid;
@@ -111,8 +111,13 @@ int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, 
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                 return -errno;
         out_r = pipe_fds[0];
-        out_w = pipe_fds[1];
-        r = spawn_helper(fd, out_w, offset, length, numa_node, background, &pid);
+        /* Above 3: the child's dup2()s to 1 and 3 must not overwrite one another's source. */
+        out_w = fcntl(pipe_fds[1], F_DUPFD_CLOEXEC, 4);
+        safe_close(pipe_fds[1]);
+        memfd = fcntl(fd, F_DUPFD_CLOEXEC, 4);
+        if (out_w < 0 || memfd < 0)
+                return -errno;
+        r = spawn_helper(memfd, out_w, offset, length, numa_node, background, &pid);
         if (r < 0)
                 return r;
         out_w = safe_close(out_w);

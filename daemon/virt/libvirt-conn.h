@@ -39,5 +39,7 @@ void virt_conn_run_events(VirtConn *c);
 void virt_conn_lookup(VirtConn *c, const char *domain, uint64_t token);
 /* Posts the LOOKUP news of an ask that waited past its deadline. */
 void virt_conn_answer_late(VirtConn *c, uint64_t token);
-/* Closes the connection and leaves libvirt's event loop. */
+/* Closes the connection; on the caller thread. */
 void virt_conn_done(VirtConn *c);
+/* Leaves libvirt's event loop; on the event thread, once it stops running it. */
+void virt_conn_events_done(VirtConn *c);

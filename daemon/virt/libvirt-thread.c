@@ -176,6 +176,7 @@ static void *events_main(void *userdata) {
         block_signals();
         while (!thread_quitting(t, true))
                 virt_conn_run_events(&t->conn);
+        virt_conn_events_done(&t->conn);
         thread_finished(t);
         return NULL;
 }

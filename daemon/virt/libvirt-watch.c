@@ -116,7 +116,8 @@ static int on_news(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         VirtNews *n;
 
         while ((n = virt_thread_take(w->thread))) {
-                w->stalled = false;
+                if (n->kind != VIRT_NEWS_LIFECYCLE)
+                        w->stalled = false;  /* the caller thread said something: it is not stuck */
                 if (n->kind == VIRT_NEWS_LOOKUP && n->token == 0)
                         virt_domains_on_state(w, n);
                 else if (n->kind == VIRT_NEWS_LOOKUP)

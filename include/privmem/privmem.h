@@ -91,6 +91,8 @@ pid_t privmem_lease_owner_pid(const privmem_lease *l);          /* 0 when privme
 const char *privmem_lease_owner_command(const privmem_lease *l);
 uid_t privmem_lease_uid(const privmem_lease *l);                /* (uid_t) -1 when NULL */
 uint64_t privmem_lease_leaked_bytes(const privmem_lease *l);
+/* 2M shmem pools: bytes of it in 2 MiB pages when lent; -1 when not known (LIBPRIVMEM_0.3). */
+int64_t privmem_lease_huge_bytes(const privmem_lease *l);
 double privmem_lease_age(const privmem_lease *l);               /* seconds */
 const char *privmem_lease_tag(const privmem_lease *l);          /* NULL when none */
 

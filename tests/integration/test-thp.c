@@ -81,6 +81,8 @@ static void test_lends_huge(void) {
         check(h.short_memfds == 0 && h.min_percent == 90 && str_eq(h.fallback, "lend"), "short %llu min %u fallback %s",
               (unsigned long long) h.short_memfds, h.min_percent, h.fallback);
         check_ok(p, privmem_acquire(p, "thp", SIZE, NULL, &fd, &l), "Acquire 32M of 2M shmem");
+        check(privmem_lease_huge_bytes(l) * 100 >= (int64_t) SIZE * 90, "the lease says %lld bytes huge",
+              (long long) privmem_lease_huge_bytes(l));
         check_errno(p, privmem_acquire(p, "thp", SIZE + 4096, NULL, NULL, NULL), -EINVAL, "32M+4K of 2M pages");
         memfd_check_ready(fd, SIZE);
         check(test_wait(test_fork(touch_child, &fd)) == 0, "the toucher failed");
@@ -133,6 +135,7 @@ static void test_fallback(void) {
               "lend: host %d short %llu ready huge %llu", h.host_gives_huge, (unsigned long long) h.short_memfds,
               (unsigned long long) h.ready_huge_bytes);
         check_ok(p, privmem_acquire(p, "lend", 8 * MiB, NULL, &fd, &l), "Acquire from lend");
+        check(privmem_lease_huge_bytes(l) == 0, "a 4K lease from lend says %lld bytes huge", (long long) privmem_lease_huge_bytes(l));
         memfd_check_ready(fd, 8 * MiB);
         close(fd);
         /* refuse: the Acquire waiting for the build fails */
@@ -149,6 +152,7 @@ static void test_fallback(void) {
         h = pool_huge(p, "retry", &list);
         check(h.short_memfds >= 1 && h.populated_huge_bytes >= 8 * MiB, "retry: short %llu huge %llu",
               (unsigned long long) h.short_memfds, (unsigned long long) h.populated_huge_bytes);
+        check(h.host_gives_huge == 1, "the knob is back at advise, the pool still says %d", h.host_gives_huge);
         close(fd);
         privmem_lease_free(l);
         privmem_pool_list_free(list);

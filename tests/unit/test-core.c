@@ -54,10 +54,8 @@ static Fixture *fixture_new(void) {
 }
 
 static void fixture_free(Fixture *f) {
-        while (f->core.leases)
-                lease_free(f->core.leases);
+        core_done(&f->core);
         pool_free(f->pool);
-        change_queue_done(&f->core.changes);
         for (size_t i = 0; i < _CHANGE_KIND_MAX; i++)
                 change_free(f->last[i]);
         workers_free(f->workers);
@@ -197,6 +195,126 @@ static void test_wait(void **state) {
         fake_workers_fail_all(f->workers, -ENOSPC);
         assert_null(served);
         assert_int_equal(served_error, -ENOSPC);
+}
+
+/* The pool again, from f->config as the test changed it. */
+static void fixture_reconfigure(Fixture *f) {
+        pool_free(f->pool);
+        assert_int_equal(pool_new(&f->pool, &f->core, &f->config), 0);
+}
+
+/* The next queued job done as if a worker had run it with that result (no memory populated). */
+static void pretend_done(Fixture *f, int result) {
+        Job *j = fake_workers_pop(f->workers);
+        assert_non_null(j);
+        j->result = result;
+        j->done(j);
+        fake_loop_settle(f->event);
+}
+
+/* A build keeps at most 4 chunks of its memfd in the queue and adds the next as one is done: with
+ * more workers than that, the others fill the next memfd (one memfd stops scaling at ~4 threads). */
+static void test_parallel_chunks(void **state) {
+        Fixture *f = *state;
+        f->sizes[0] = (SizeTarget) { .size = 512 * MiB, .target = 2 };  /* 8 chunks of 64 MiB each */
+        f->config.limit = 1024 * MiB;
+        fixture_reconfigure(f);
+
+        pool_refill(f->pool);
+        fake_loop_settle(f->event);
+        assert_int_equal(fake_workers_queued(f->workers), 8);  /* 4 of each memfd, not 8 of the first */
+        /* The queue runs A0-A3 B0-B3; each of those done puts its memfd's next chunk in (A4-A7,
+         * B4-B7), so it stays at 8 until those last chunks run. */
+        for (unsigned done = 1; done <= 16; done++) {
+                pretend_done(f, 0);
+                assert_int_equal(fake_workers_queued(f->workers), done <= 8 ? 8 : 16 - done);
+        }
+        assert_int_equal(f->pool->bytes_ready, 1024 * MiB);
+        assert_int_equal(f->pool->bytes_building, 0);
+}
+
+/* A chunk that fails ends its memfd: the chunks not queued yet are never populated. */
+static void test_chunk_failure(void **state) {
+        Fixture *f = *state;
+        f->sizes[0] = (SizeTarget) { .size = 512 * MiB, .target = 1 };
+        f->config.limit = 1024 * MiB;
+        fixture_reconfigure(f);
+
+        pool_refill(f->pool);
+        fake_loop_settle(f->event);
+        assert_int_equal(fake_workers_queued(f->workers), 4);
+        pretend_done(f, -ENOMEM);
+        assert_int_equal(fake_workers_queued(f->workers), 3);  /* no fifth */
+        pretend_done(f, 0);
+        pretend_done(f, 0);
+        assert_int_equal(f->pool->bytes_building, 512 * MiB);
+        pretend_done(f, 0);
+        assert_int_equal(fake_workers_queued(f->workers), 0);
+        assert_int_equal(f->pool->bytes_building, 0);
+        assert_int_equal(f->pool->bytes_ready, 0);
+        assert_int_equal(f->pool->last_error, -ENOMEM);
+}
+
+/* A 2M shmem pool whose memfd came out with no 2 MiB pages: huge_fallback=lend keeps it and
+ * counts it; retry drops it and keeps the waiter waiting for the retry; refuse fails the waiter. */
+static void thp_pool(Fixture *f, HugeFallback fallback) {
+        f->sizes[0] = (SizeTarget) { .size = 4 * MiB, .target = fallback == HUGE_FALLBACK_LEND };
+        f->config.page_size = 2 * MiB;
+        f->config.limit = 16 * MiB;
+        f->config.huge_min = 90;
+        f->config.huge_fallback = fallback;
+        fixture_reconfigure(f);
+}
+
+static void test_thp_lend(void **state) {
+        Fixture *f = *state;
+        thp_pool(f, HUGE_FALLBACK_LEND);
+        pool_refill(f->pool);
+        fake_loop_settle(f->event);
+        pretend_done(f, 0);  /* populated, 0 bytes huge */
+        assert_int_equal(f->pool->bytes_ready, 4 * MiB);
+        assert_int_equal(f->pool->thp.ready_huge, 0);
+        assert_int_equal(f->pool->thp.short_memfds, 1);
+        assert_int_equal(f->pool->thp.populated, 4 * MiB);
+        assert_int_equal(f->pool->thp.last_percent, 0);
+        assert_int_equal(f->pool->last_error, 0);
+}
+
+static void test_thp_retry(void **state) {
+        Fixture *f = *state;
+        Waiter w = { .serve = serve };
+        served = NULL;
+        served_error = 0;
+        thp_pool(f, HUGE_FALLBACK_RETRY);
+        SizeClass *c = pool_get_class(f->pool, 4 * MiB, true);
+
+        assert_int_equal(size_class_wait(c, &w), 0);
+        pretend_done(f, 0);
+        assert_null(served);
+        assert_int_equal(served_error, 0);  /* not served: still waiting */
+        assert_int_equal(c->n_waiters, 1);
+        assert_int_equal(f->pool->bytes_ready + f->pool->bytes_building, 0);  /* dropped */
+        assert_int_equal(f->pool->last_error, -ENOMEM);
+        assert_int_equal(fake_clock_remaining(f->pool->retry), 1 * SEC);
+        fake_clock_advance(f->event, 1 * SEC);
+        assert_int_equal(fake_workers_queued(f->workers), 1);  /* the retry's build, for the waiter */
+        size_class_cancel_wait(c, &w);
+}
+
+static void test_thp_refuse(void **state) {
+        Fixture *f = *state;
+        Waiter w = { .serve = serve };
+        served = NULL;
+        served_error = 0;
+        thp_pool(f, HUGE_FALLBACK_REFUSE);
+        SizeClass *c = pool_get_class(f->pool, 4 * MiB, true);
+
+        assert_int_equal(size_class_wait(c, &w), 0);
+        pretend_done(f, 0);
+        assert_null(served);
+        assert_int_equal(served_error, -ENOMEM);
+        assert_int_equal(f->pool->thp.short_memfds, 1);
+        assert_non_null(f->pool->retry);
 }
 
 static void test_quota(void **state) {
@@ -354,15 +472,37 @@ static void test_reload_with_leases(void **state) {
         assert_ptr_equal(f->last[CHANGE_POOL_UNUSED]->pool, p);
 }
 
+/* The core queues only what someone reads (the manager says which): nothing is lost for the rest. */
+static void test_ignored_changes(void **state) {
+        Fixture *f = *state;
+
+        fill(f);
+        take_changes(f);
+        f->core.changes.ignored = CHANGE_BIT(CHANGE_LEASE_ACQUIRED) | CHANGE_BIT(CHANGE_READY_TAKEN);
+        Lease *l = lend(f, 1000, NULL);
+        lease_invalidate(l, "released");
+        take_changes(f);
+        assert_int_equal(f->changes[CHANGE_LEASE_ACQUIRED], 0);
+        assert_int_equal(f->changes[CHANGE_READY_TAKEN], 0);
+        assert_int_equal(f->changes[CHANGE_LEASE_INVALIDATING], 1);
+        assert_int_equal(f->core.changes.lost, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_refill, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_backoff, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wait, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_parallel_chunks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_chunk_failure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_thp_lend, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_thp_retry, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_thp_refuse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_leaked_repunch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload_with_leases, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ignored_changes, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

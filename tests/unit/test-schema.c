@@ -162,6 +162,7 @@ static json_object *rebuild_lease(const privmem_lease *l) {
         add(o, SCHEMA_LEASE_LEAKED_BYTES, u64_nonzero(privmem_lease_leaked_bytes(l)));
         add(o, SCHEMA_LEASE_AGE, dbl(privmem_lease_age(l)));
         add(o, SCHEMA_LEASE_TAG, str(privmem_lease_tag(l)));
+        add(o, SCHEMA_LEASE_HUGE_BYTES, privmem_lease_huge_bytes(l) >= 0 ? u64((uint64_t) privmem_lease_huge_bytes(l)) : NULL);
         return o;
 }
 
