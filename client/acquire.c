@@ -6,9 +6,30 @@
 
 #include "json-get.h"
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
-#define ACQUIRE_FLAGS_KNOWN (PRIVMEM_ACQUIRE_OWNER_PIDFD | PRIVMEM_ACQUIRE_BIND_TO_CONNECTION | PRIVMEM_ACQUIRE_NO_WAIT)
+#define ACQUIRE_FLAGS_KNOWN (PRIVMEM_ACQUIRE_OWNER_PIDFD | PRIVMEM_ACQUIRE_BIND_TO_CONNECTION | PRIVMEM_ACQUIRE_NO_WAIT | \
+                             PRIVMEM_ACQUIRE_OWNER_DOMAIN)
 #define OPTIONS_SIZE_0_1 (offsetof(struct privmem_acquire_options, tag) + sizeof(const char *))
+#define OPTIONS_SIZE_0_3 (offsetof(struct privmem_acquire_options, owner_domain) + sizeof(const char *))
+
+/* The owner domain, from options long enough to have one. */
+static const char *owner_domain(const struct privmem_acquire_options *o) {
+        return o && (o->flags & PRIVMEM_ACQUIRE_OWNER_DOMAIN) && o->size >= OPTIONS_SIZE_0_3 ? o->owner_domain : NULL;
+}
+
+static int owner_domain_check(privmem *p, const struct privmem_acquire_options *o) {
+        if (!(o->flags & PRIVMEM_ACQUIRE_OWNER_DOMAIN))
+                return 0;
+        if (o->size < OPTIONS_SIZE_0_3)
+                return privmem_error_local(p, -EINVAL, "acquire: an owner domain needs options of size %zu, got %zu",
+                                           OPTIONS_SIZE_0_3, o->size);
+        if (!o->owner_domain || !*o->owner_domain)
+                return privmem_error_local(p, -EINVAL, "acquire: no owner domain");
+        if (o->flags & (PRIVMEM_ACQUIRE_OWNER_PIDFD | PRIVMEM_ACQUIRE_BIND_TO_CONNECTION))
+                return privmem_error_local(p, -EINVAL, "acquire: an owner domain excludes an owner pidfd and binding to the connection");
+        return 0;
+}
 
 /* Options from a caller built against another version: shorter is an error, longer must be
  * zero beyond what this version knows (as openat2() does). */
@@ -27,7 +48,7 @@ static int options_check(privmem *p, const struct privmem_acquire_options *o) {
                 return privmem_error_local(p, -EBADF, "acquire: owner pidfd %d", o->owner_pidfd);
         if ((o->flags & PRIVMEM_ACQUIRE_OWNER_PIDFD) && (o->flags & PRIVMEM_ACQUIRE_BIND_TO_CONNECTION))
                 return privmem_error_local(p, -EINVAL, "acquire: an owner pidfd and binding to the connection exclude each other");
-        return 0;
+        return owner_domain_check(p, o);
 }
 
 static int request_check(privmem *p, const char *pool, uint64_t size, const struct privmem_acquire_options *o) {
@@ -43,16 +64,18 @@ static json_object *request_new(const char *pool, uint64_t size, const struct pr
         json_object *j = json_object_new_object();
         if (!j)
                 return NULL;
-        json_object_object_add(j, "pool", json_object_new_string(pool));
-        json_object_object_add(j, "size", json_object_new_int64((int64_t) size));
+        json_object_object_add(j, SCHEMA_ACQUIRE_POOL, json_object_new_string(pool));
+        json_object_object_add(j, SCHEMA_ACQUIRE_SIZE, json_object_new_int64((int64_t) size));
         if (o && (o->flags & PRIVMEM_ACQUIRE_OWNER_PIDFD))
-                json_object_object_add(j, "ownerFileDescriptor", json_object_new_int(0));
+                json_object_object_add(j, SCHEMA_ACQUIRE_OWNER_FD, json_object_new_int(0));
         if (o && (o->flags & PRIVMEM_ACQUIRE_BIND_TO_CONNECTION))
-                json_object_object_add(j, "bindToConnection", json_object_new_boolean(true));
+                json_object_object_add(j, SCHEMA_ACQUIRE_BIND_TO_CONNECTION, json_object_new_boolean(true));
+        if (owner_domain(o))
+                json_object_object_add(j, SCHEMA_ACQUIRE_OWNER_DOMAIN, json_object_new_string(owner_domain(o)));
         if (o && (o->flags & PRIVMEM_ACQUIRE_NO_WAIT))
-                json_object_object_add(j, "wait", json_object_new_boolean(false));
+                json_object_object_add(j, SCHEMA_ACQUIRE_WAIT, json_object_new_boolean(false));
         if (o && o->tag)
-                json_object_object_add(j, "tag", json_object_new_string(o->tag));
+                json_object_object_add(j, SCHEMA_ACQUIRE_TAG, json_object_new_string(o->tag));
         return j;
 }
 
@@ -76,9 +99,9 @@ static int reply_take(privmem *p, VarlinkReply *reply, const char *pool, uint64_
         json_object *lease;
         uint64_t index;
 
-        if (json_get_object(reply->parameters, "lease", &lease) < 0 || lease_from_json(lease, &l) < 0 ||
-            json_get_u64(reply->parameters, "fileDescriptor", &index) < 0)
-                return privmem_error_local(p, -EPROTO, "acquire: privmemd's reply does not match io.privmemd.Acquire");
+        if (json_get_object(reply->parameters, SCHEMA_ACQUIRE_LEASE, &lease) < 0 || lease_from_json(lease, &l) < 0 ||
+            json_get_u64(reply->parameters, SCHEMA_ACQUIRE_FD, &index) < 0)
+                return privmem_error_local(p, -EPROTO, "acquire: privmemd's reply does not match " SCHEMA_METHOD_ACQUIRE);
         if (privmem_lease_size(l) != size || !streq(privmem_lease_pool(l), pool))
                 return privmem_error_local(p, -EPROTO, "acquire: asked pool '%s' for %llu bytes, got a lease from '%s' of %llu",
                                            pool, (unsigned long long) size, privmem_lease_pool(l),
@@ -119,7 +142,7 @@ _public_ int privmem_acquire(privmem *p, const char *pool, uint64_t size,
                         return privmem_error_local(p, -errno, "acquire: cannot duplicate owner pidfd %d", opts->owner_pidfd);
                 }
         }
-        r = privmem_call(p, "io.privmemd.Acquire", request, fds, n_fds,
+        r = privmem_call(p, SCHEMA_METHOD_ACQUIRE, request, fds, n_fds,
                          opts && (opts->flags & PRIVMEM_ACQUIRE_NO_WAIT), &reply);
         if (r < 0)
                 return r;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The calls that steer pools: SetTargets, Drain, Reload (root and the admin group only). */
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
 static int pool_check(privmem *p, const char *what, const char *pool) {
         if (!pool || !*pool)
@@ -18,8 +19,8 @@ static json_object *targets_new(const struct privmem_target *targets, size_t n) 
                         json_object_put(array);
                         return NULL;
                 }
-                json_object_object_add(t, "size", json_object_new_int64((int64_t) targets[i].size));
-                json_object_object_add(t, "target", json_object_new_int64((int64_t) targets[i].target));
+                json_object_object_add(t, SCHEMA_TARGET_SIZE, json_object_new_int64((int64_t) targets[i].size));
+                json_object_object_add(t, SCHEMA_TARGET_TARGET, json_object_new_int64((int64_t) targets[i].target));
         }
         return array;
 }
@@ -59,9 +60,9 @@ _public_ int privmem_set_targets(privmem *p, const char *pool, const struct priv
                 json_object_put(array);
                 return -ENOMEM;
         }
-        json_object_object_add(request, "pool", json_object_new_string(pool));
-        json_object_object_add(request, "targets", array);
-        return call_simple(p, "io.privmemd.SetTargets", request);
+        json_object_object_add(request, SCHEMA_SET_TARGETS_POOL, json_object_new_string(pool));
+        json_object_object_add(request, SCHEMA_SET_TARGETS_TARGETS, array);
+        return call_simple(p, SCHEMA_METHOD_SET_TARGETS, request);
 }
 
 _public_ int privmem_drain(privmem *p, const char *pool) {
@@ -73,12 +74,12 @@ _public_ int privmem_drain(privmem *p, const char *pool) {
                 return r;
         json_object *request = json_object_new_object();
         if (request)
-                json_object_object_add(request, "pool", json_object_new_string(pool));
-        return call_simple(p, "io.privmemd.Drain", request);
+                json_object_object_add(request, SCHEMA_DRAIN_POOL, json_object_new_string(pool));
+        return call_simple(p, SCHEMA_METHOD_DRAIN, request);
 }
 
 _public_ int privmem_reload(privmem *p) {
         if (!p)
                 return -EINVAL;
-        return call_simple(p, "io.privmemd.Reload", json_object_new_object());
+        return call_simple(p, SCHEMA_METHOD_RELOAD, json_object_new_object());
 }

@@ -2,6 +2,7 @@
 /* The calls other than Acquire: Release, GetLease, ListLeases, ListPools, GetStatus. */
 #include "json-get.h"
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
 static int id_check(privmem *p, const char *what, const char *id) {
         if (!id || !*id)
@@ -49,10 +50,10 @@ _public_ int privmem_release(privmem *p, const char *lease_id) {
         int r = id_check(p, "release", lease_id);
         if (r < 0)
                 return r;
-        json_object *request = object_with_string("id", lease_id);
+        json_object *request = object_with_string(SCHEMA_RELEASE_ID, lease_id);
         if (!request)
                 return -ENOMEM;
-        return privmem_call(p, "io.privmemd.Release", request, NULL, 0, false, &reply);
+        return privmem_call(p, SCHEMA_METHOD_RELEASE, request, NULL, 0, false, &reply);
 }
 
 _public_ int privmem_get_lease(privmem *p, const char *lease_id, privmem_lease **ret) {
@@ -64,9 +65,9 @@ _public_ int privmem_get_lease(privmem *p, const char *lease_id, privmem_lease *
         privmem_error_clear(p);
         int r = id_check(p, "get lease", lease_id);
         if (r >= 0)
-                r = privmem_call_get(p, "io.privmemd.GetLease", object_with_string("id", lease_id), "lease",
+                r = privmem_call_get(p, SCHEMA_METHOD_GET_LEASE, object_with_string(SCHEMA_GET_LEASE_ID, lease_id), SCHEMA_GET_LEASE_LEASE,
                              json_type_object, &reply, &v);
-        return r < 0 ? r : privmem_parsed(p, "io.privmemd.GetLease", lease_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, SCHEMA_METHOD_GET_LEASE, lease_from_json(v, ret));
 }
 
 _public_ int privmem_list_leases(privmem *p, const char *pool, privmem_lease_list **ret) {
@@ -75,9 +76,9 @@ _public_ int privmem_list_leases(privmem *p, const char *pool, privmem_lease_lis
 
         if (!p || !ret)
                 return -EINVAL;
-        int r = privmem_call_get(p, "io.privmemd.ListLeases", object_with_string("pool", pool), "leases",
+        int r = privmem_call_get(p, SCHEMA_METHOD_LIST_LEASES, object_with_string(SCHEMA_LIST_LEASES_POOL, pool), SCHEMA_LIST_LEASES_LEASES,
                          json_type_array, &reply, &v);
-        return r < 0 ? r : privmem_parsed(p, "io.privmemd.ListLeases", lease_list_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, SCHEMA_METHOD_LIST_LEASES, lease_list_from_json(v, ret));
 }
 
 _public_ int privmem_list_pools(privmem *p, privmem_pool_list **ret) {
@@ -86,9 +87,9 @@ _public_ int privmem_list_pools(privmem *p, privmem_pool_list **ret) {
 
         if (!p || !ret)
                 return -EINVAL;
-        int r = privmem_call_get(p, "io.privmemd.ListPools", json_object_new_object(), "pools",
+        int r = privmem_call_get(p, SCHEMA_METHOD_LIST_POOLS, json_object_new_object(), SCHEMA_LIST_POOLS_POOLS,
                          json_type_array, &reply, &v);
-        return r < 0 ? r : privmem_parsed(p, "io.privmemd.ListPools", pool_list_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, SCHEMA_METHOD_LIST_POOLS, pool_list_from_json(v, ret));
 }
 
 _public_ int privmem_get_status(privmem *p, privmem_status **ret) {
@@ -97,7 +98,7 @@ _public_ int privmem_get_status(privmem *p, privmem_status **ret) {
 
         if (!p || !ret)
                 return -EINVAL;
-        int r = privmem_call_get(p, "io.privmemd.GetStatus", json_object_new_object(), "status",
+        int r = privmem_call_get(p, SCHEMA_METHOD_GET_STATUS, json_object_new_object(), SCHEMA_GET_STATUS_STATUS,
                          json_type_object, &reply, &v);
-        return r < 0 ? r : privmem_parsed(p, "io.privmemd.GetStatus", status_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, SCHEMA_METHOD_GET_STATUS, status_from_json(v, ret));
 }

@@ -4,12 +4,15 @@
 #include <stdio.h>
 
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
 void privmem_error_clear(privmem *p) {
         p->error_name = mfree(p->error_name);
         p->error_message = mfree(p->error_message);
         json_object_put(p->error_parameters);
         p->error_parameters = NULL;
+        json_object_put(p->reply);
+        p->reply = NULL;
 }
 
 __attribute__((format(printf, 4, 0)))
@@ -29,6 +32,17 @@ int privmem_error_local(privmem *p, int error, const char *format, ...) {
         error_set(p, error, NULL, format, ap);
         va_end(ap);
         return error;
+}
+
+int privmem_error_transport(privmem *p, const char *what, int r) {
+        if (r == -EBADMSG || r == -EPROTO || r == -EMSGSIZE)
+                r = -EPROTO;
+        else if (r == -EPIPE)
+                r = -ECONNRESET;
+        return privmem_error_local(p, r, "%s: %s", what,
+                                   r == -EPROTO ? "privmemd broke the varlink protocol" :
+                                   r == -ECONNRESET ? "privmemd closed the connection" :
+                                   strerrordesc_np(-r) ?: "unknown error");
 }
 
 static _printf_(4, 5) int error_remote(privmem *p, int error, const char *name, const char *format, ...) {
@@ -56,40 +70,52 @@ static int64_t num(json_object *params, const char *key) {
 
 /* No ready memfd and the caller would not wait: worth trying again, unlike a full pool. */
 static bool exhausted_for_now(json_object *params, bool no_wait) {
-        int64_t limit = num(params, "limit"), used = num(params, "used"), size = num(params, "size");
+        int64_t limit = num(params, SCHEMA_POOL_EXHAUSTED_LIMIT), used = num(params, SCHEMA_POOL_EXHAUSTED_USED);
+        int64_t size = num(params, SCHEMA_POOL_EXHAUSTED_SIZE);
         return no_wait && limit >= 0 && used >= 0 && size >= 0 && used <= limit && size <= limit - used;
 }
 
 static int system_error(privmem *p, const char *name, json_object *params) {
-        int64_t e = num(params, "errno");
+        int64_t e = num(params, SCHEMA_SYSTEM_ERROR_ERRNO);
         int error = e > 0 && e < 4096 ? (int) -e : -EIO;
         return error_remote(p, error, name, "privmemd failed: %s (%s, errno %s)",
-                            val(params, "message"), val(params, "errnoName"), val(params, "errno"));
+                            val(params, SCHEMA_SYSTEM_ERROR_MESSAGE), val(params, SCHEMA_SYSTEM_ERROR_ERRNO_NAME),
+                            val(params, SCHEMA_SYSTEM_ERROR_ERRNO));
 }
 
 static int io_privmemd_error(privmem *p, const char *name, json_object *q, bool no_wait) {
-        const char *e = name + strlen("io.privmemd.");
-
-        if (streq(e, "NoSuchPool"))
-                return error_remote(p, -ENOENT, name, "no pool '%s'", val(q, "pool"));
-        if (streq(e, "NoSuchLease"))
-                return error_remote(p, -ENOENT, name, "no lease '%s'", val(q, "id"));
-        if (streq(e, "InvalidSize"))
+        if (streq(name, SCHEMA_ERROR_NO_SUCH_POOL))
+                return error_remote(p, -ENOENT, name, "no pool '%s'", val(q, SCHEMA_NO_SUCH_POOL_POOL));
+        if (streq(name, SCHEMA_ERROR_NO_SUCH_LEASE))
+                return error_remote(p, -ENOENT, name, "no lease '%s'", val(q, SCHEMA_NO_SUCH_LEASE_ID));
+        if (streq(name, SCHEMA_ERROR_INVALID_SIZE))
                 return error_remote(p, -EINVAL, name, "size %s is not a positive multiple of the page size %s",
-                                    val(q, "size"), val(q, "pageSize"));
-        if (streq(e, "PoolExhausted"))
+                                    val(q, SCHEMA_INVALID_SIZE_SIZE), val(q, SCHEMA_INVALID_SIZE_PAGE_SIZE));
+        if (streq(name, SCHEMA_ERROR_POOL_EXHAUSTED))
                 return error_remote(p, exhausted_for_now(q, no_wait) ? -EAGAIN : -ENOSPC, name,
                                     "pool '%s' exhausted: %s bytes wanted, %s: limit %s, used %s",
-                                    val(q, "pool"), val(q, "size"), val(q, "reason"), val(q, "limit"), val(q, "used"));
-        if (streq(e, "QuotaExceeded"))
+                                    val(q, SCHEMA_POOL_EXHAUSTED_POOL), val(q, SCHEMA_POOL_EXHAUSTED_SIZE),
+                                    val(q, SCHEMA_POOL_EXHAUSTED_REASON), val(q, SCHEMA_POOL_EXHAUSTED_LIMIT),
+                                    val(q, SCHEMA_POOL_EXHAUSTED_USED));
+        if (streq(name, SCHEMA_ERROR_QUOTA_EXCEEDED))
                 return error_remote(p, -EDQUOT, name, "quota of %s in pool '%s' exceeded: limit %s, used %s, requested %s",
-                                    val(q, "resource"), val(q, "pool"), val(q, "limit"), val(q, "used"), val(q, "requested"));
-        if (streq(e, "SystemError"))
+                                    val(q, SCHEMA_QUOTA_EXCEEDED_RESOURCE), val(q, SCHEMA_QUOTA_EXCEEDED_POOL),
+                                    val(q, SCHEMA_QUOTA_EXCEEDED_LIMIT), val(q, SCHEMA_QUOTA_EXCEEDED_USED),
+                                    val(q, SCHEMA_QUOTA_EXCEEDED_REQUESTED));
+        if (streq(name, SCHEMA_ERROR_TOO_MANY_LEASES))
+                return error_remote(p, -EMFILE, name, "privmemd holds all the leases it can keep across a restart "
+                                    "(%s: limit %s leases and owner processes, used %s)",
+                                    val(q, SCHEMA_TOO_MANY_LEASES_RESOURCE), val(q, SCHEMA_TOO_MANY_LEASES_LIMIT),
+                                    val(q, SCHEMA_TOO_MANY_LEASES_USED));
+        if (streq(name, SCHEMA_ERROR_NO_SUCH_DOMAIN))
+                return error_remote(p, -ENOENT, name, "no libvirt domain '%s'", val(q, SCHEMA_NO_SUCH_DOMAIN_DOMAIN));
+        if (streq(name, SCHEMA_ERROR_LIBVIRT_UNAVAILABLE))
+                return error_remote(p, -EHOSTDOWN, name, "libvirt is unavailable: %s",
+                                    val(q, SCHEMA_LIBVIRT_UNAVAILABLE_REASON));
+        if (streq(name, SCHEMA_ERROR_BAD_CONFIGURATION))
+                return error_remote(p, -EINVAL, name, "bad configuration: %s", val(q, SCHEMA_BAD_CONFIGURATION_MESSAGE));
+        if (streq(name, SCHEMA_ERROR_SYSTEM_ERROR))
                 return system_error(p, name, q);
-        if (streq(e, "PermissionDenied"))
-                return error_remote(p, -EACCES, name, "permission denied");
-        if (streq(e, "BadConfiguration"))
-                return error_remote(p, -EINVAL, name, "bad configuration: %s", val(q, "message"));
         return error_remote(p, -EIO, name, "privmemd answered %s", name);
 }
 
@@ -98,7 +124,7 @@ static int varlink_service_error(privmem *p, const char *name, json_object *q) {
 
         if (streq(e, "InvalidParameter"))
                 return error_remote(p, -EINVAL, name, "invalid parameter '%s'", val(q, "parameter"));
-        if (streq(e, "PermissionDenied"))
+        if (streq(name, SCHEMA_ERROR_PERMISSION_DENIED))
                 return error_remote(p, -EACCES, name, "permission denied");
         if (streq(e, "MethodNotFound") || streq(e, "MethodNotImplemented"))
                 return error_remote(p, -EOPNOTSUPP, name, "privmemd does not implement %s", val(q, "method"));
@@ -108,7 +134,7 @@ static int varlink_service_error(privmem *p, const char *name, json_object *q) {
 }
 
 static int error_from_reply(privmem *p, const char *name, json_object *parameters, bool no_wait) {
-        if (strncmp(name, "io.privmemd.", strlen("io.privmemd.")) == 0)
+        if (strncmp(name, SCHEMA_INTERFACE ".", strlen(SCHEMA_INTERFACE ".")) == 0)
                 return io_privmemd_error(p, name, parameters, no_wait);
         if (strncmp(name, "org.varlink.service.", strlen("org.varlink.service.")) == 0)
                 return varlink_service_error(p, name, parameters);

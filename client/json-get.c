@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Typed reads of reply fields: -EPROTO when a field is missing or of the wrong type. */
 #include "json-get.h"
-#include "macro.h"
+#include "util/macro.h"
 
 static json_object *field(json_object *o, const char *key) {
         json_object *v = NULL;
@@ -53,6 +53,15 @@ int json_get_double(json_object *o, const char *key, double *ret) {
         return 0;
 }
 
+int json_get_bool(json_object *o, const char *key, bool *ret) {
+        json_object *v;
+        int r = typed(o, key, json_type_boolean, &v);
+        if (r < 0)
+                return r;
+        *ret = json_object_get_boolean(v);
+        return 0;
+}
+
 int json_get_object(json_object *o, const char *key, json_object **ret) {
         return typed(o, key, json_type_object, ret);
 }
@@ -75,15 +84,21 @@ int json_get_u64_opt(json_object *o, const char *key, uint64_t *ret) {
         return r < 0 ? r : 1;
 }
 
-int json_get_enum(json_object *o, const char *key, const char *const names[], int *ret) {
-        json_object *v;
-        int r = typed(o, key, json_type_string, &v);
+int json_get_bool_opt(json_object *o, const char *key, bool *ret) {
+        if (!field(o, key))
+                return 0;
+        int r = json_get_bool(o, key, ret);
+        return r < 0 ? r : 1;
+}
+
+int json_get_enum(json_object *o, const char *key, const char *const names[], const int values[], int *ret,
+                  char **ret_name) {
+        int r = json_get_string(o, key, ret_name);
         if (r < 0)
                 return r;
-        const char *s = json_object_get_string(v);
         *ret = 0;
-        for (int i = 0; names[i]; i++)
-                if (streq(names[i], s))
-                        *ret = i + 1;
+        for (size_t i = 0; names[i]; i++)
+                if (streq(names[i], *ret_name))
+                        *ret = values[i];
         return 0;
 }

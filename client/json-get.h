@@ -10,13 +10,16 @@
 int json_get_string(json_object *o, const char *key, char **ret);
 int json_get_u64(json_object *o, const char *key, uint64_t *ret);
 int json_get_double(json_object *o, const char *key, double *ret);
+int json_get_bool(json_object *o, const char *key, bool *ret);
 int json_get_object(json_object *o, const char *key, json_object **ret);   /* borrowed */
 int json_get_array(json_object *o, const char *key, json_object **ret);    /* borrowed */
 
 /* Optional fields: absent or null leaves *ret alone and returns 0; 1 when set. */
 int json_get_string_opt(json_object *o, const char *key, char **ret);
 int json_get_u64_opt(json_object *o, const char *key, uint64_t *ret);
+int json_get_bool_opt(json_object *o, const char *key, bool *ret);
 
-/* Maps a string field to the index of its value in names (NULL-terminated), 0-based + 1;
- * a value not listed gives 0, for enums that grow. */
-int json_get_enum(json_object *o, const char *key, const char *const names[], int *ret);
+/* An enum field: its value's name copied into *ret_name, and *ret = values[i] for names[i] (a
+ * schema/ table, NULL-terminated); a value not listed gives 0, for enums that grow. */
+int json_get_enum(json_object *o, const char *key, const char *const names[], const int values[], int *ret,
+                  char **ret_name);

@@ -2,6 +2,7 @@
 /* The daemon's counters and histograms as GetMetrics describes them. */
 #include "json-get.h"
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
 typedef struct Bucket {
         double le;
@@ -40,16 +41,16 @@ _public_ privmem_metrics *privmem_metrics_free(privmem_metrics *m) {
 }
 
 static int bucket_from_json(json_object *o, Bucket *b) {
-        int r = json_get_double(o, "le", &b->le);
-        return r < 0 ? r : json_get_u64(o, "count", &b->count);
+        int r = json_get_double(o, SCHEMA_BUCKET_LE, &b->le);
+        return r < 0 ? r : json_get_u64(o, SCHEMA_BUCKET_COUNT, &b->count);
 }
 
 static int histogram_from_json(json_object *o, const char *key, privmem_histogram *h) {
         json_object *ho, *array;
         int r;
 
-        if ((r = json_get_object(o, key, &ho)) < 0 || (r = json_get_array(ho, "buckets", &array)) < 0 ||
-            (r = json_get_u64(ho, "count", &h->count)) < 0 || (r = json_get_double(ho, "sum", &h->sum)) < 0)
+        if ((r = json_get_object(o, key, &ho)) < 0 || (r = json_get_array(ho, SCHEMA_HISTOGRAM_BUCKETS, &array)) < 0 ||
+            (r = json_get_u64(ho, SCHEMA_HISTOGRAM_COUNT, &h->count)) < 0 || (r = json_get_double(ho, SCHEMA_HISTOGRAM_SUM, &h->sum)) < 0)
                 return r;
         size_t n = json_object_array_length(array);
         if (!(h->buckets = calloc(n ?: 1, sizeof(Bucket))))
@@ -62,7 +63,7 @@ static int histogram_from_json(json_object *o, const char *key, privmem_histogra
 
 static int acquires_from_json(json_object *o, privmem_metrics *m) {
         json_object *array;
-        int r = json_get_array(o, "acquires", &array);
+        int r = json_get_array(o, SCHEMA_METRICS_ACQUIRES, &array);
         if (r < 0)
                 return r;
         size_t n = json_object_array_length(array);
@@ -71,7 +72,7 @@ static int acquires_from_json(json_object *o, privmem_metrics *m) {
         for (; m->n_acquires < n; m->n_acquires++) {
                 json_object *a = json_object_array_get_idx(array, m->n_acquires);
                 AcquireCount *c = &m->acquires[m->n_acquires];
-                if ((r = json_get_string(a, "result", &c->result)) < 0 || (r = json_get_u64(a, "count", &c->count)) < 0) {
+                if ((r = json_get_string(a, SCHEMA_ACQUIRE_COUNT_RESULT, &c->result)) < 0 || (r = json_get_u64(a, SCHEMA_ACQUIRE_COUNT_COUNT, &c->count)) < 0) {
                         m->n_acquires++;        /* frees a result already copied */
                         return r;
                 }
@@ -86,10 +87,10 @@ int metrics_from_json(json_object *o, privmem_metrics **ret) {
         if (!m)
                 return -ENOMEM;
         if ((r = acquires_from_json(o, m)) < 0 ||
-            (r = json_get_u64(o, "invalidations", &m->invalidations)) < 0 ||
-            (r = json_get_u64(o, "leaks", &m->leaks)) < 0 ||
-            (r = histogram_from_json(o, "acquireSeconds", &m->acquire_seconds)) < 0 ||
-            (r = histogram_from_json(o, "refillSeconds", &m->refill_seconds)) < 0)
+            (r = json_get_u64(o, SCHEMA_METRICS_INVALIDATIONS, &m->invalidations)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_METRICS_LEAKS, &m->leaks)) < 0 ||
+            (r = histogram_from_json(o, SCHEMA_METRICS_ACQUIRE_SECONDS, &m->acquire_seconds)) < 0 ||
+            (r = histogram_from_json(o, SCHEMA_METRICS_REFILL_SECONDS, &m->refill_seconds)) < 0)
                 return r;
         *ret = TAKE_PTR(m);
         return 0;
@@ -101,9 +102,9 @@ _public_ int privmem_get_metrics(privmem *p, privmem_metrics **ret) {
 
         if (!p || !ret)
                 return -EINVAL;
-        int r = privmem_call_get(p, "io.privmemd.GetMetrics", json_object_new_object(), "metrics",
+        int r = privmem_call_get(p, SCHEMA_METHOD_GET_METRICS, json_object_new_object(), SCHEMA_GET_METRICS_METRICS,
                                  json_type_object, &reply, &v);
-        return r < 0 ? r : privmem_parsed(p, "io.privmemd.GetMetrics", metrics_from_json(v, ret));
+        return r < 0 ? r : privmem_parsed(p, SCHEMA_METHOD_GET_METRICS, metrics_from_json(v, ret));
 }
 
 _public_ size_t privmem_metrics_n_acquire_results(const privmem_metrics *m) { return m ? m->n_acquires : 0; }

@@ -2,18 +2,22 @@
 /* Pools as the daemon describes them: parsed from ListPools, read through getters. */
 #include "json-get.h"
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
 typedef struct SizeClass {
         uint64_t size, target, ready, building, lent;
 } SizeClass;
 
 struct privmem_pool {
-        char *name, *last_error;
+        char *name, *backing_name, *state_name, *last_error;
         int backing, state;
         uint64_t page_size, numa_node, bytes_ready, bytes_lent, bytes_other, limit, quota_per_uid;
-        bool has_numa_node;
+        bool has_numa_node, seal_guest;
         SizeClass *classes;
         size_t n_classes;
+        bool has_huge;
+        struct privmem_pool_huge huge;  /* its strings point into huge_fallback, huge_advice */
+        char *huge_fallback, *huge_advice;
 };
 
 struct privmem_pool_list {
@@ -21,23 +25,32 @@ struct privmem_pool_list {
         size_t n;
 };
 
-static const char *const backings[] = { "shmem", "hugetlb", NULL };
-static const char *const pool_states[] = { "ok", "failing", "drained", "retired", NULL };
+/* The wire's enum values (by their index in schema/) as this library's. */
+static const int backings[_SCHEMA_BACKING_MAX] = {
+        [SCHEMA_BACKING_SHMEM] = PRIVMEM_BACKING_SHMEM,
+        [SCHEMA_BACKING_HUGETLB] = PRIVMEM_BACKING_HUGETLB,
+};
+static const int pool_states[_SCHEMA_POOL_STATE_MAX] = {
+        [SCHEMA_POOL_STATE_OK] = PRIVMEM_POOL_OK,
+        [SCHEMA_POOL_STATE_FAILING] = PRIVMEM_POOL_FAILING,
+        [SCHEMA_POOL_STATE_DRAINED] = PRIVMEM_POOL_DRAINED,
+        [SCHEMA_POOL_STATE_RETIRED] = PRIVMEM_POOL_RETIRED,
+};
 
 static int class_from_json(json_object *o, SizeClass *c) {
         int r;
-        if ((r = json_get_u64(o, "size", &c->size)) < 0 ||
-            (r = json_get_u64(o, "target", &c->target)) < 0 ||
-            (r = json_get_u64(o, "ready", &c->ready)) < 0 ||
-            (r = json_get_u64(o, "building", &c->building)) < 0 ||
-            (r = json_get_u64(o, "lent", &c->lent)) < 0)
+        if ((r = json_get_u64(o, SCHEMA_SIZE_CLASS_SIZE, &c->size)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_SIZE_CLASS_TARGET, &c->target)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_SIZE_CLASS_READY, &c->ready)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_SIZE_CLASS_BUILDING, &c->building)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_SIZE_CLASS_LENT, &c->lent)) < 0)
                 return r;
         return 0;
 }
 
 static int classes_from_json(json_object *o, privmem_pool *pool) {
         json_object *array;
-        int r = json_get_array(o, "classes", &array);
+        int r = json_get_array(o, SCHEMA_POOL_CLASSES, &array);
         if (r < 0)
                 return r;
         size_t n = json_object_array_length(array);
@@ -53,27 +66,57 @@ static int classes_from_json(json_object *o, privmem_pool *pool) {
 }
 
 static int numa_node_from_json(json_object *o, privmem_pool *pool) {
-        int r = json_get_u64_opt(o, "numaNode", &pool->numa_node);
+        int r = json_get_u64_opt(o, SCHEMA_POOL_NUMA_NODE, &pool->numa_node);
         if (r > 0 && pool->numa_node > INT32_MAX)
                 return -EPROTO;
         pool->has_numa_node = r > 0;
         return r < 0 ? r : 0;
 }
 
+static int huge_from_json(json_object *o, privmem_pool *pool) {
+        json_object *h = json_object_object_get(o, SCHEMA_POOL_HUGE);
+        uint64_t min = 0;
+        bool host = false;
+        int r;
+
+        if (!h || json_object_is_type(h, json_type_null))
+                return 0;
+        if ((r = json_get_u64(h, SCHEMA_HUGE_READY_HUGE_BYTES, &pool->huge.ready_huge_bytes)) < 0 ||
+            (r = json_get_u64(h, SCHEMA_HUGE_POPULATED_BYTES, &pool->huge.populated_bytes)) < 0 ||
+            (r = json_get_u64(h, SCHEMA_HUGE_POPULATED_HUGE_BYTES, &pool->huge.populated_huge_bytes)) < 0 ||
+            (r = json_get_u64(h, SCHEMA_HUGE_SHORT_MEMFDS, &pool->huge.short_memfds)) < 0 ||
+            (r = json_get_u64(h, SCHEMA_HUGE_MIN_PERCENT, &min)) < 0 ||
+            (r = json_get_string(h, SCHEMA_HUGE_FALLBACK, &pool->huge_fallback)) < 0 ||
+            (r = json_get_string_opt(h, SCHEMA_HUGE_HOST_ADVICE, &pool->huge_advice)) < 0 ||
+            (r = json_get_bool_opt(h, SCHEMA_HUGE_HOST_GIVES_HUGE, &host)) < 0)
+                return r;
+        pool->huge.min_percent = (unsigned) MIN(min, 100U);
+        pool->huge.host_gives_huge = r > 0 ? host : -1;
+        pool->huge.fallback = pool->huge_fallback;
+        pool->huge.host_advice = pool->huge_advice;
+        pool->has_huge = true;
+        return 0;
+}
+
 static int pool_from_json(json_object *o, privmem_pool *pool) {
         int r;
-        if ((r = json_get_string(o, "name", &pool->name)) < 0 ||
-            (r = json_get_enum(o, "backing", backings, &pool->backing)) < 0 ||
-            (r = json_get_u64(o, "pageSize", &pool->page_size)) < 0 ||
+        if ((r = json_get_string(o, SCHEMA_POOL_NAME, &pool->name)) < 0 ||
+            (r = json_get_enum(o, SCHEMA_POOL_BACKING, schema_backings, backings, &pool->backing,
+                               &pool->backing_name)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_POOL_PAGE_SIZE, &pool->page_size)) < 0 ||
             (r = numa_node_from_json(o, pool)) < 0 ||
+            /* optional here: an older privmemd does not send it */
+            (r = json_get_bool_opt(o, SCHEMA_POOL_SEAL_GUEST, &pool->seal_guest)) < 0 ||
             (r = classes_from_json(o, pool)) < 0 ||
-            (r = json_get_u64(o, "bytesReady", &pool->bytes_ready)) < 0 ||
-            (r = json_get_u64(o, "bytesLent", &pool->bytes_lent)) < 0 ||
-            (r = json_get_u64(o, "bytesOther", &pool->bytes_other)) < 0 ||
-            (r = json_get_u64(o, "limit", &pool->limit)) < 0 ||
-            (r = json_get_u64(o, "quotaPerUid", &pool->quota_per_uid)) < 0 ||
-            (r = json_get_enum(o, "state", pool_states, &pool->state)) < 0 ||
-            (r = json_get_string_opt(o, "lastError", &pool->last_error)) < 0)
+            (r = json_get_u64(o, SCHEMA_POOL_BYTES_READY, &pool->bytes_ready)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_POOL_BYTES_LENT, &pool->bytes_lent)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_POOL_BYTES_OTHER, &pool->bytes_other)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_POOL_LIMIT, &pool->limit)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_POOL_QUOTA_PER_UID, &pool->quota_per_uid)) < 0 ||
+            (r = json_get_enum(o, SCHEMA_POOL_STATE, schema_pool_states, pool_states, &pool->state,
+                               &pool->state_name)) < 0 ||
+            (r = json_get_string_opt(o, SCHEMA_POOL_LAST_ERROR, &pool->last_error)) < 0 ||
+            (r = huge_from_json(o, pool)) < 0)
                 return r;
         return 0;
 }
@@ -83,7 +126,11 @@ _public_ privmem_pool_list *privmem_pool_list_free(privmem_pool_list *list) {
                 return NULL;
         for (size_t i = 0; i < list->n; i++) {
                 free(list->pools[i].name);
+                free(list->pools[i].backing_name);
+                free(list->pools[i].state_name);
                 free(list->pools[i].last_error);
+                free(list->pools[i].huge_fallback);
+                free(list->pools[i].huge_advice);
                 free(list->pools[i].classes);
         }
         free(list->pools);
@@ -135,7 +182,18 @@ _public_ uint64_t privmem_pool_limit(const privmem_pool *p) { return p ? p->limi
 _public_ uint64_t privmem_pool_quota_per_uid(const privmem_pool *p) { return p ? p->quota_per_uid : 0; }
 _public_ enum privmem_pool_state privmem_pool_state(const privmem_pool *p) { return p ? p->state : 0; }
 _public_ const char *privmem_pool_last_error(const privmem_pool *p) { return p ? p->last_error : NULL; }
+_public_ int privmem_pool_huge(const privmem_pool *p, struct privmem_pool_huge *ret) {
+        if (!p || !p->has_huge)
+                return 0;
+        if (ret)
+                *ret = p->huge;
+        return 1;
+}
+
 _public_ size_t privmem_pool_n_classes(const privmem_pool *p) { return p ? p->n_classes : 0; }
+_public_ int privmem_pool_seal_guest(const privmem_pool *p) { return p && p->seal_guest; }
+_public_ const char *privmem_pool_backing_name(const privmem_pool *p) { return p ? p->backing_name : NULL; }
+_public_ const char *privmem_pool_state_name(const privmem_pool *p) { return p ? p->state_name : NULL; }
 
 static const SizeClass *class_get(const privmem_pool *p, size_t i) {
         static const SizeClass none = {};

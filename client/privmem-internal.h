@@ -5,9 +5,9 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "macro.h"
 #include "privmem/privmem.h"
-#include "varlink-client.h"
+#include "util/macro.h"
+#include "varlink/varlink-client.h"
 
 #define _public_ __attribute__((visibility("default")))
 
@@ -22,14 +22,18 @@ struct privmem {
         char *error_name;
         char *error_message;
         json_object *error_parameters;  /* of the last varlink error, or NULL */
+        json_object *reply;             /* the parameters of the last successful reply, or NULL */
         char *socket_path;              /* for the connections of watches */
         int timeout_ms;
 };
 
-/* Forgets the last error. */
+/* Forgets the last error and the last reply. */
 void privmem_error_clear(privmem *p);
 /* Records a local failure (no varlink error) and returns error (negative). */
 int privmem_error_local(privmem *p, int error, const char *format, ...) _printf_(3, 4);
+/* A failure of the stream itself while doing what (a method, "watch"): -EPROTO when privmemd broke
+ * the protocol, -ECONNRESET when it closed the connection, else r. */
+int privmem_error_transport(privmem *p, const char *what, int r);
 /* Records a varlink error reply and returns its errno. no_wait: the call asked not to wait. */
 int privmem_error_from_reply(privmem *p, const char *name, json_object *parameters, bool no_wait);
 
@@ -44,7 +48,10 @@ int lease_list_from_json(json_object *array, privmem_lease_list **ret);
 int pool_list_from_json(json_object *array, privmem_pool_list **ret);
 int status_from_json(json_object *o, privmem_status **ret);
 int metrics_from_json(json_object *o, privmem_metrics **ret);
-int event_from_json(json_object *o, privmem_event **ret);
+int event_from_json(json_object *reply, privmem_event **ret);  /* a Watch reply's parameters */
+
+/* o as JSON text, PRIVMEM_JSON_* flags; owned by o. */
+const char *privmem_json_text(json_object *o, unsigned flags);
 
 /* Calls method with request (consumed) and finds the reply's field `key` of type `type`, borrowed
  * from *reply; -EPROTO recorded when the reply lacks it. */

@@ -47,15 +47,8 @@ _public_ int privmem_set_timeout(privmem *p, int timeout_ms) {
 
 /* A failure of the stream itself: after it, replies could be matched to the wrong calls. */
 static int transport_error(privmem *p, const char *method, int r) {
-        if (r == -EBADMSG || r == -EPROTO || r == -EMSGSIZE)
-                r = -EPROTO;
-        else if (r == -EPIPE)
-                r = -ECONNRESET;
         p->broken = true;       /* even after -ENOMEM: a call may be left waiting for its reply */
-        return privmem_error_local(p, r, "%s: %s", method,
-                                   r == -EPROTO ? "privmemd broke the varlink protocol" :
-                                   r == -ECONNRESET ? "privmemd closed the connection" :
-                                   strerrordesc_np(-r) ?: "unknown error");
+        return privmem_error_transport(p, method, r);
 }
 
 int privmem_call(privmem *p, const char *method, json_object *parameters, int *fds, size_t n_fds,
@@ -83,6 +76,17 @@ int privmem_call(privmem *p, const char *method, json_object *parameters, int *f
                 varlink_reply_done(&reply);
                 return r;
         }
+        p->reply = json_object_get(reply.parameters);
         *ret = reply;
         return 0;
+}
+
+const char *privmem_json_text(json_object *o, unsigned flags) {
+        int f = JSON_C_TO_STRING_NOSLASHESCAPE;
+        f |= flags & PRIVMEM_JSON_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+        return o ? json_object_to_json_string_ext(o, f) : NULL;
+}
+
+_public_ const char *privmem_last_reply_json(privmem *p, unsigned flags) {
+        return p ? privmem_json_text(p->reply, flags) : NULL;
 }

@@ -2,6 +2,7 @@
 /* The daemon's status as GetStatus describes it. */
 #include "json-get.h"
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
 struct privmem_status {
         char *version;
@@ -23,11 +24,11 @@ int status_from_json(json_object *o, privmem_status **ret) {
 
         if (!s)
                 return -ENOMEM;
-        if ((r = json_get_string(o, "version", &s->version)) < 0 ||
-            (r = json_get_double(o, "uptime", &s->uptime)) < 0 ||
-            (r = json_get_u64(o, "connections", &s->connections)) < 0 ||
-            (r = json_get_u64(o, "pools", &s->pools)) < 0 ||
-            (r = json_get_u64(o, "leases", &s->leases)) < 0)
+        if ((r = json_get_string(o, SCHEMA_STATUS_VERSION, &s->version)) < 0 ||
+            (r = json_get_double(o, SCHEMA_STATUS_UPTIME, &s->uptime)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_STATUS_CONNECTIONS, &s->connections)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_STATUS_POOLS, &s->pools)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_STATUS_LEASES, &s->leases)) < 0)
                 return r;
         *ret = TAKE_PTR(s);
         return 0;

@@ -2,8 +2,8 @@
 /* Watch: a "more" call on a connection of its own, read one event at a time. */
 #include "json-get.h"
 #include "privmem-internal.h"
+#include "schema/io-privmemd.h"
 
-#define WATCH_METHOD "io.privmemd.Watch"
 
 struct privmem_watch {
         privmem *p;                     /* where errors are recorded */
@@ -24,17 +24,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_watch *, privmem_watch_free);
 
 static int watch_transport_error(privmem_watch *w, int r) {
         w->ended = true;
-        if (r == -EBADMSG || r == -EPROTO || r == -EMSGSIZE)
-                return privmem_error_local(w->p, -EPROTO, "watch: privmemd broke the varlink protocol");
-        if (r == -ECONNRESET || r == -EPIPE)
-                return privmem_error_local(w->p, -ECONNRESET, "watch: privmemd closed the connection");
-        return privmem_error_local(w->p, r, "watch: %s", strerrordesc_np(-r) ?: "unknown error");
+        return privmem_error_transport(w->p, "watch", r);
 }
 
 /* Receives one reply of the stream and parses its event. */
 static int watch_receive(privmem_watch *w, privmem_event **ret) {
         _cleanup_(varlink_reply_donep) VarlinkReply reply = {};
-        json_object *event;
 
         privmem_error_clear(w->p);
         if (w->ended)
@@ -50,7 +45,7 @@ static int watch_receive(privmem_watch *w, privmem_event **ret) {
                 return privmem_error_from_reply(w->p, reply.error, reply.parameters, false);
         }
         w->ended = !reply.continues;
-        if (json_get_object(reply.parameters, "event", &event) < 0 || event_from_json(event, ret) < 0) {
+        if (event_from_json(reply.parameters, ret) < 0) {
                 w->ended = true;
                 return privmem_error_local(w->p, -EPROTO, "watch: privmemd's event does not match the interface");
         }
@@ -70,7 +65,7 @@ _public_ int privmem_watch_open(privmem *p, privmem_watch **ret) {
         if (r < 0)
                 return privmem_error_local(p, r, "watch: cannot connect to %s: %s", p->socket_path,
                                            strerrordesc_np(-r) ?: "unknown error");
-        r = varlink_client_send(w->client, WATCH_METHOD, json_object_new_object(), NULL, 0, VARLINK_CALL_MORE);
+        r = varlink_client_send(w->client, SCHEMA_METHOD_WATCH, json_object_new_object(), NULL, 0, VARLINK_CALL_MORE);
         if (r < 0)
                 return watch_transport_error(w, r);
         r = watch_receive(w, &w->first);

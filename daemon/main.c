@@ -3,9 +3,10 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "log.h"
-#include "macro.h"
-#include "manager.h"
+#include "api/methods.h"
+#include "manager/manager.h"
+#include "util/log.h"
+#include "util/macro.h"
 
 static void help(void) {
         printf("privmemd [OPTIONS...]\n\n"
@@ -76,6 +77,9 @@ int main(int argc, char *argv[]) {
         r = manager_new(&m, &options);
         if (r < 0)
                 return 1;  /* manager_new() said why */
+        r = api_attach(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to serve io.privmemd: %m"), 1;
         r = manager_start(m);
         if (r < 0)
                 return 1;

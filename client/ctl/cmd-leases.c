@@ -4,7 +4,6 @@
 
 #include "ctl.h"
 #include "format.h"
-#include "json-out.h"
 #include "size.h"
 #include "table.h"
 
@@ -43,7 +42,7 @@ static int leases_run(Ctl *c, char **args, unsigned n_args) {
         r = privmem_list_leases(p, c->pool, &list);
         if (r < 0)
                 return ctl_fail(c, p, r);
-        r = c->json ? ctl_print_json(json_wrap("leases", json_lease_list(list))) : leases_table(c, list);
+        r = c->json ? ctl_print_reply(p) : leases_table(c, list);
         return r < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
 }
 
@@ -58,6 +57,10 @@ static void lease_print(const privmem_lease *l) {
                 printf("  Leaked: %s\n", size_format(leaked, privmem_lease_leaked_bytes(l)));
         printf("   Owner: %s%s\n", privmem_lease_owner_kind(l) == PRIVMEM_OWNER_PROCESS ? "process " : "",
                format_owner(owner, l));
+        if (privmem_lease_owner_domain(l))
+                printf("  Domain: %s\n", privmem_lease_owner_domain(l));
+        if (privmem_lease_owner_kind(l) == PRIVMEM_OWNER_DOMAIN && privmem_lease_owner_pid(l) > 0)
+                printf(" Process: %d (%s)\n", (int) privmem_lease_owner_pid(l), privmem_lease_owner_command(l) ?: "?");
         printf("     UID: %u\n", (unsigned) privmem_lease_uid(l));
         printf("     Age: %s\n", format_duration(age, privmem_lease_age(l)));
         if (privmem_lease_tag(l))
@@ -78,7 +81,7 @@ static int lease_run(Ctl *c, char **args, unsigned n_args) {
                 return ctl_fail(c, p, r);
         if (!c->json)
                 return lease_print(l), CTL_EXIT_OK;
-        return ctl_print_json(json_wrap("lease", json_lease(l))) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
+        return ctl_print_reply(p) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
 }
 
 static int release_run(Ctl *c, char **args, unsigned n_args) {

@@ -4,8 +4,44 @@
 #include <stdio.h>
 
 #include "ctl.h"
-#include "json-out.h"
 #include "prom.h"
+
+/* One family over the 2M shmem pools; the value taken from their struct privmem_pool_huge. */
+static void huge_family(const privmem_pool_list *pools, const char *name, const char *type, const char *help,
+                        uint64_t (*value)(const struct privmem_pool_huge *h)) {
+        struct privmem_pool_huge h;
+
+        prom_family(stdout, name, type, help);
+        for (size_t i = 0; i < privmem_pool_list_count(pools); i++) {
+                const privmem_pool *p = privmem_pool_list_get(pools, i);
+                if (privmem_pool_huge(p, &h) > 0)
+                        prom_sample(stdout, name, value(&h), "pool", privmem_pool_name(p), NULL);
+        }
+}
+
+static uint64_t huge_ready(const struct privmem_pool_huge *h) { return h->ready_huge_bytes; }
+static uint64_t huge_populated(const struct privmem_pool_huge *h) { return h->populated_bytes; }
+static uint64_t huge_populated_huge(const struct privmem_pool_huge *h) { return h->populated_huge_bytes; }
+static uint64_t huge_short(const struct privmem_pool_huge *h) { return h->short_memfds; }
+static uint64_t huge_host(const struct privmem_pool_huge *h) { return h->host_gives_huge > 0; }
+
+static void huge_metrics(const privmem_pool_list *pools) {
+        bool any = false;
+        for (size_t i = 0; i < privmem_pool_list_count(pools); i++)
+                any = any || privmem_pool_huge(privmem_pool_list_get(pools, i), NULL) > 0;
+        if (!any)
+                return;
+        huge_family(pools, "privmemd_pool_huge_ready_bytes", "gauge",
+                    "2M shmem pools: bytes of the ready memfds in 2 MiB pages.", huge_ready);
+        huge_family(pools, "privmemd_pool_populated_bytes_total", "counter",
+                    "2M shmem pools: bytes populated since privmemd started.", huge_populated);
+        huge_family(pools, "privmemd_pool_populated_huge_bytes_total", "counter",
+                    "2M shmem pools: bytes populated since privmemd started that are in 2 MiB pages.", huge_populated_huge);
+        huge_family(pools, "privmemd_pool_huge_short_memfds_total", "counter",
+                    "2M shmem pools: memfds with less than huge_min in 2 MiB pages (lent anyway or dropped).", huge_short);
+        huge_family(pools, "privmemd_pool_huge_host_enabled", "gauge",
+                    "2M shmem pools: 1 when the host's THP settings give shmem 2 MiB pages.", huge_host);
+}
 
 static void pool_metrics(const privmem_pool_list *pools) {
         prom_family(stdout, "privmemd_pool_bytes", "gauge",
@@ -32,6 +68,7 @@ static void pool_metrics(const privmem_pool_list *pools) {
                                     "pool", privmem_pool_name(p), "size", size, NULL);
                 }
         }
+        huge_metrics(pools);
 }
 
 static void lease_metrics(const privmem_lease_list *leases) {
@@ -95,7 +132,7 @@ static int run(Ctl *c, char **args, unsigned n_args) {
         if ((r = privmem_get_metrics(p, &m)) < 0)
                 return ctl_fail(c, p, r);
         if (c->json)
-                return ctl_print_json(json_wrap("metrics", json_metrics(m))) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
+                return ctl_print_reply(p) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
         if ((r = privmem_list_pools(p, &pools)) < 0 || (r = privmem_list_leases(p, NULL, &leases)) < 0)
                 return ctl_fail(c, p, r);
         pool_metrics(pools);

@@ -3,13 +3,27 @@
 #include <stdio.h>
 
 #include "ctl.h"
-#include "json-out.h"
 #include "size.h"
 #include "table.h"
 
+/* 2M shmem pools: the share of their ready memory in 2 MiB pages, else of all they populated. */
+static void huge_cell(Table *t, const privmem_pool *p) {
+        struct privmem_pool_huge h;
+        uint64_t ready = privmem_pool_bytes_ready(p);
+
+        if (privmem_pool_huge(p, &h) <= 0)
+                table_add(t, NULL);
+        else if (ready > 0)
+                table_addf(t, "%llu%%", (unsigned long long) (h.ready_huge_bytes * 100 / ready));
+        else if (h.populated_bytes > 0)
+                table_addf(t, "%llu%%", (unsigned long long) (h.populated_huge_bytes * 100 / h.populated_bytes));
+        else
+                table_add(t, NULL);
+}
+
 static int pools_table(const privmem_pool_list *list, bool styled) {
         static const char *const headers[] = {
-                "POOL", "BACKING", ">PAGE", "STATE", ">READY", ">LENT", ">OTHER", ">LIMIT", ">QUOTA/UID", "NUMA", NULL
+                "POOL", "BACKING", ">PAGE", "STATE", ">READY", ">LENT", ">OTHER", ">LIMIT", ">QUOTA/UID", "NUMA", ">HUGE", NULL
         };
         _cleanup_(table_freep) Table *t = table_new(headers);
         char b[7][SIZE_FORMAT_MAX];
@@ -17,9 +31,9 @@ static int pools_table(const privmem_pool_list *list, bool styled) {
         for (size_t i = 0; t && i < privmem_pool_list_count(list); i++) {
                 const privmem_pool *p = privmem_pool_list_get(list, i);
                 table_add(t, privmem_pool_name(p));
-                table_add(t, backing_name(privmem_pool_backing(p)));
+                table_add(t, privmem_pool_backing_name(p));
                 table_add(t, size_format(b[0], privmem_pool_page_size(p)));
-                table_add(t, pool_state_name(privmem_pool_state(p)));
+                table_add(t, privmem_pool_state_name(p));
                 table_add(t, size_format(b[1], privmem_pool_bytes_ready(p)));
                 table_add(t, size_format(b[2], privmem_pool_bytes_lent(p)));
                 table_add(t, size_format(b[3], privmem_pool_bytes_other(p)));
@@ -29,6 +43,7 @@ static int pools_table(const privmem_pool_list *list, bool styled) {
                         table_addf(t, "%d", privmem_pool_numa_node(p));
                 else
                         table_add(t, NULL);
+                huge_cell(t, p);
         }
         return t ? table_print(t, stdout, styled) : -ENOMEM;
 }
@@ -54,12 +69,26 @@ static int classes_table(const privmem_pool_list *list, bool styled) {
         return table_rows(t) > 0 ? table_print(t, stdout, styled) : 0;
 }
 
+/* 2M shmem pools short of huge pages say so. */
+static void huge_notes(const privmem_pool *p) {
+        struct privmem_pool_huge h;
+
+        if (privmem_pool_huge(p, &h) <= 0)
+                return;
+        if (h.host_gives_huge == 0 && h.host_advice)
+                printf("pool '%s': %s\n", privmem_pool_name(p), h.host_advice);
+        if (h.short_memfds > 0)
+                printf("pool '%s': %llu memfd(s) had less than %u%% in 2 MiB pages (huge_fallback=%s)\n",
+                       privmem_pool_name(p), (unsigned long long) h.short_memfds, h.min_percent, h.fallback);
+}
+
 /* Pools that are failing say why, under the tables. */
 static void last_errors(const privmem_pool_list *list) {
         for (size_t i = 0; i < privmem_pool_list_count(list); i++) {
                 const privmem_pool *p = privmem_pool_list_get(list, i);
                 if (privmem_pool_last_error(p))
                         printf("pool '%s': %s\n", privmem_pool_name(p), privmem_pool_last_error(p));
+                huge_notes(p);
         }
 }
 
@@ -84,7 +113,7 @@ static int run(Ctl *c, char **args, unsigned n_args) {
         r = privmem_list_pools(p, &list);
         if (r < 0)
                 return ctl_fail(c, p, r);
-        r = c->json ? ctl_print_json(json_wrap("pools", json_pool_list(list))) : pools_print(c, list);
+        r = c->json ? ctl_print_reply(p) : pools_print(c, list);
         return r < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
 }
 

@@ -4,7 +4,6 @@
 
 #include "ctl.h"
 #include "format.h"
-#include "json-out.h"
 
 static int status_print(const Ctl *c, const privmem_status *s) {
         char uptime[FORMAT_MAX];
@@ -26,7 +25,7 @@ static int run(Ctl *c, char **args, unsigned n_args) {
         r = privmem_get_status(p, &s);
         if (r < 0)
                 return ctl_fail(c, p, r);
-        r = c->json ? ctl_print_json(json_wrap("status", json_status(s))) : status_print(c, s);
+        r = c->json ? ctl_print_reply(p) : status_print(c, s);
         return r < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
 }
 

@@ -4,7 +4,6 @@
 
 #include "ctl.h"
 #include "format.h"
-#include "json-out.h"
 #include "size.h"
 
 /* "2025-06-01 12:00:00.123  leaseAcquired      pool=vm size=64 MiB lease=ID owner=1234 (qemu)" */
@@ -29,11 +28,10 @@ static void event_print(const privmem_event *e) {
 
 static int event_output(const Ctl *c, const privmem_event *e) {
         if (c->json) {
-                json_object *o = json_wrap("event", json_event(e));
-                if (!o)
+                const char *text = privmem_event_json(e, 0);
+                if (!text)
                         return -ENOMEM;
-                puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-                json_object_put(o);
+                puts(text);
         } else if (privmem_event_kind(e) == PRIVMEM_EVENT_WATCHING)
                 printf("Watching privmemd on %s; Ctrl-C stops.\n", c->socket ?: PRIVMEMD_SOCKET_DEFAULT);
         else

@@ -3,12 +3,11 @@
 #pragma once
 
 #include <getopt.h>
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "macro.h"
 #include "privmem/privmem.h"
+#include "util/macro.h"
 
 /* Exit codes, documented in privmemctl(1). exec also exits 126/127 as a shell does. */
 enum {
@@ -57,8 +56,8 @@ int ctl_usage_error(const Ctl *c, const char *format, ...) _printf_(2, 3);
 int ctl_connect(const Ctl *c, privmem **ret);
 /* Reports a failed call r on p, worded for people, and returns its exit code. */
 int ctl_fail(const Ctl *c, privmem *p, int r);
-/* Prints a JSON document to stdout (takes o). */
-int ctl_print_json(json_object *o);
+/* Prints the last reply on p to stdout as privmemd sent it, indented (as varlinkctl does). */
+int ctl_print_reply(privmem *p);
 /* "--help" of one command. */
 void ctl_verb_help(const Verb *v);
 
@@ -70,4 +69,3 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_status *, privmem_status_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_metrics *, privmem_metrics_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_watch *, privmem_watch_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(privmem_event *, privmem_event_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);

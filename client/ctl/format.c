@@ -26,10 +26,13 @@ const char *format_owner(char buf[static FORMAT_MAX], const privmem_lease *l) {
                 snprintf(buf, FORMAT_MAX, "%d (%s)", (int) privmem_lease_owner_pid(l),
                          privmem_lease_owner_command(l) ?: "?");
                 return buf;
-        case PRIVMEM_OWNER_CONNECTION:
-                return "connection";
+        case PRIVMEM_OWNER_DOMAIN:
+                snprintf(buf, FORMAT_MAX, "domain %s", privmem_lease_owner_domain_name(l) ?:
+                         privmem_lease_owner_domain(l) ?: "?");
+                return buf;
         default:
-                return "unknown";
+                /* connection, unknown, or a kind newer than this privmemctl */
+                return privmem_lease_owner_kind_name(l) ?: "?";
         }
 }
 

@@ -37,8 +37,6 @@ int main(int argc, char **argv) {
         Ctl c = { .verb = NULL, .fd = 3, .socket = getenv("PRIVMEMD_SOCKET") };
         int r;
 
-        /* 0.538415, not 0.53841499999999998 */
-        json_c_set_serialization_double_format("%.15g", JSON_C_OPTION_GLOBAL);
         if (c.socket && !*c.socket)
                 c.socket = NULL;
         r = args_parse_global(&c, argc, argv);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "schema/io-privmemd.h"
 #include "size.h"
 
 static const char *socket_path(const Ctl *c) {
@@ -31,38 +32,38 @@ static void exhausted(privmem *p) {
         char limit[SIZE_FORMAT_MAX], used[SIZE_FORMAT_MAX], size[SIZE_FORMAT_MAX];
         fprintf(stderr, "pool '%s' exhausted: limit %s, used %s, asked %s (%s). "
                 "Release leases, or raise limit= in privmemd.conf.\n",
-                privmem_last_error_string(p, "pool") ?: "?", param_size(p, "limit", limit),
-                param_size(p, "used", used), param_size(p, "size", size),
-                privmem_last_error_string(p, "reason") ?: "no reason given");
+                privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_POOL) ?: "?", param_size(p, SCHEMA_POOL_EXHAUSTED_LIMIT, limit),
+                param_size(p, SCHEMA_POOL_EXHAUSTED_USED, used), param_size(p, SCHEMA_POOL_EXHAUSTED_SIZE, size),
+                privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_REASON) ?: "no reason given");
 }
 
 static void quota(privmem *p) {
         char limit[SIZE_FORMAT_MAX], used[SIZE_FORMAT_MAX], asked[SIZE_FORMAT_MAX];
-        const char *resource = privmem_last_error_string(p, "resource") ?: "?";
+        const char *resource = privmem_last_error_string(p, SCHEMA_QUOTA_EXCEEDED_RESOURCE) ?: "?";
         uint64_t l = 0, u = 0, a = 0;
 
-        if (streq(resource, "bytes")) {
+        if (streq(resource, SCHEMA_QUOTA_RESOURCE_BYTES)) {
                 fprintf(stderr, "your quota in pool '%s' is exhausted: limit %s, used %s, asked %s. "
                         "Release leases, or raise quota_per_uid= in privmemd.conf.\n",
-                        privmem_last_error_string(p, "pool") ?: "?", param_size(p, "limit", limit),
-                        param_size(p, "used", used), param_size(p, "requested", asked));
+                        privmem_last_error_string(p, SCHEMA_QUOTA_EXCEEDED_POOL) ?: "?", param_size(p, SCHEMA_QUOTA_EXCEEDED_LIMIT, limit),
+                        param_size(p, SCHEMA_QUOTA_EXCEEDED_USED, used), param_size(p, SCHEMA_QUOTA_EXCEEDED_REQUESTED, asked));
                 return;
         }
-        (void) privmem_last_error_u64(p, "limit", &l);
-        (void) privmem_last_error_u64(p, "used", &u);
-        (void) privmem_last_error_u64(p, "requested", &a);
+        (void) privmem_last_error_u64(p, SCHEMA_QUOTA_EXCEEDED_LIMIT, &l);
+        (void) privmem_last_error_u64(p, SCHEMA_QUOTA_EXCEEDED_USED, &u);
+        (void) privmem_last_error_u64(p, SCHEMA_QUOTA_EXCEEDED_REQUESTED, &a);
         fprintf(stderr, "your quota of %s in pool '%s' is exhausted: limit %llu, used %llu, asked %llu. "
                 "Release leases, or raise leases_per_uid= in privmemd.conf.\n", resource,
-                privmem_last_error_string(p, "pool") ?: "?", (unsigned long long) l,
+                privmem_last_error_string(p, SCHEMA_QUOTA_EXCEEDED_POOL) ?: "?", (unsigned long long) l,
                 (unsigned long long) u, (unsigned long long) a);
 }
 
 static void invalid_size(privmem *p) {
         char page[SIZE_FORMAT_MAX];
         uint64_t size = 0;
-        (void) privmem_last_error_u64(p, "size", &size);
+        (void) privmem_last_error_u64(p, SCHEMA_INVALID_SIZE_SIZE, &size);
         fprintf(stderr, "size %llu bytes is not a positive multiple of the pool's page size %s.\n",
-                (unsigned long long) size, param_size(p, "pageSize", page));
+                (unsigned long long) size, param_size(p, SCHEMA_INVALID_SIZE_PAGE_SIZE, page));
 }
 
 static void permission_denied(const Ctl *c) {
@@ -76,23 +77,23 @@ static void permission_denied(const Ctl *c) {
 
 /* Errors privmemd answered, worded here; others with libprivmem's message. */
 static void daemon_error(const Ctl *c, privmem *p, const char *name) {
-        if (streq(name, "io.privmemd.PoolExhausted"))
+        if (streq(name, SCHEMA_ERROR_POOL_EXHAUSTED))
                 exhausted(p);
-        else if (streq(name, "io.privmemd.QuotaExceeded"))
+        else if (streq(name, SCHEMA_ERROR_QUOTA_EXCEEDED))
                 quota(p);
-        else if (streq(name, "io.privmemd.InvalidSize"))
+        else if (streq(name, SCHEMA_ERROR_INVALID_SIZE))
                 invalid_size(p);
-        else if (streq(name, "org.varlink.service.PermissionDenied"))
+        else if (streq(name, SCHEMA_ERROR_PERMISSION_DENIED))
                 permission_denied(c);
-        else if (streq(name, "io.privmemd.NoSuchPool"))
+        else if (streq(name, SCHEMA_ERROR_NO_SUCH_POOL))
                 fprintf(stderr, "no pool '%s'. 'privmemctl pools' lists them.\n",
-                        privmem_last_error_string(p, "pool") ?: "?");
-        else if (streq(name, "io.privmemd.NoSuchLease"))
+                        privmem_last_error_string(p, SCHEMA_NO_SUCH_POOL_POOL) ?: "?");
+        else if (streq(name, SCHEMA_ERROR_NO_SUCH_LEASE))
                 fprintf(stderr, "no lease '%s' (or not one of yours). 'privmemctl leases' lists them.\n",
-                        privmem_last_error_string(p, "id") ?: "?");
-        else if (streq(name, "io.privmemd.BadConfiguration"))
+                        privmem_last_error_string(p, SCHEMA_NO_SUCH_LEASE_ID) ?: "?");
+        else if (streq(name, SCHEMA_ERROR_BAD_CONFIGURATION))
                 fprintf(stderr, "privmemd refused the configuration and keeps the one in use: %s\n",
-                        privmem_last_error_string(p, "message") ?: "?");
+                        privmem_last_error_string(p, SCHEMA_BAD_CONFIGURATION_MESSAGE) ?: "?");
         else
                 fprintf(stderr, "%s (%s)\n", privmem_last_error_message(p) ?: "failed", name);
 }
@@ -113,11 +114,10 @@ int ctl_fail(const Ctl *c, privmem *p, int r) {
         return CTL_EXIT_DAEMON;
 }
 
-int ctl_print_json(json_object *o) {
-        if (!o)
+int ctl_print_reply(privmem *p) {
+        const char *text = privmem_last_reply_json(p, PRIVMEM_JSON_PRETTY);
+        if (!text)
                 return -ENOMEM;
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
+        puts(text);
         return fflush(stdout) == 0 ? 0 : -errno;
 }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "macro.h"
+#include "util/macro.h"
 
 typedef struct Table Table;
 

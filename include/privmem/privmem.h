@@ -38,6 +38,7 @@ enum {
         PRIVMEM_ACQUIRE_OWNER_PIDFD = 1 << 0,           /* owner_pidfd names the owner */
         PRIVMEM_ACQUIRE_BIND_TO_CONNECTION = 1 << 1,    /* the lease ends with this connection */
         PRIVMEM_ACQUIRE_NO_WAIT = 1 << 2,               /* -EAGAIN instead of building one */
+        PRIVMEM_ACQUIRE_OWNER_DOMAIN = 1 << 3,          /* since LIBPRIVMEM_0.3: owner_domain names the owner */
 };
 
 /* Set size to sizeof(struct privmem_acquire_options); later versions append fields. */
@@ -46,6 +47,9 @@ struct privmem_acquire_options {
         uint64_t flags;                 /* PRIVMEM_ACQUIRE_* */
         int owner_pidfd;                /* with PRIVMEM_ACQUIRE_OWNER_PIDFD; not taken */
         const char *tag;                /* NULL, or a label shown with the lease */
+        /* Since LIBPRIVMEM_0.3, with PRIVMEM_ACQUIRE_OWNER_DOMAIN: the name or UUID of a libvirt
+         * domain that owns the lease (root and privmemd's admin group only). */
+        const char *owner_domain;
 };
 
 /* Borrows a memfd of exactly size bytes from pool. *ret_memfd is O_CLOEXEC and the caller's;
@@ -69,9 +73,11 @@ enum privmem_lease_state {
 };
 
 enum privmem_owner_kind {
-        PRIVMEM_OWNER_UNKNOWN = 0,
+        PRIVMEM_OWNER_UNKNOWN = 0,      /* recovered after a restart without its owner, or a kind this
+                                         * version does not know: privmem_lease_owner_kind_name() says */
         PRIVMEM_OWNER_PROCESS,
         PRIVMEM_OWNER_CONNECTION,
+        PRIVMEM_OWNER_DOMAIN,           /* since LIBPRIVMEM_0.3: a libvirt domain */
 };
 
 privmem_lease *privmem_lease_free(privmem_lease *l);
@@ -81,10 +87,12 @@ uint64_t privmem_lease_size(const privmem_lease *l);
 enum privmem_lease_state privmem_lease_state(const privmem_lease *l);
 const char *privmem_lease_state_name(const privmem_lease *l);   /* as the daemon said it */
 enum privmem_owner_kind privmem_lease_owner_kind(const privmem_lease *l);
-pid_t privmem_lease_owner_pid(const privmem_lease *l);          /* 0 when not a process */
+pid_t privmem_lease_owner_pid(const privmem_lease *l);          /* 0 when privmemd named none */
 const char *privmem_lease_owner_command(const privmem_lease *l);
 uid_t privmem_lease_uid(const privmem_lease *l);                /* (uid_t) -1 when NULL */
 uint64_t privmem_lease_leaked_bytes(const privmem_lease *l);
+/* 2M shmem pools: bytes of it in 2 MiB pages when lent; -1 when not known (LIBPRIVMEM_0.3). */
+int64_t privmem_lease_huge_bytes(const privmem_lease *l);
 double privmem_lease_age(const privmem_lease *l);               /* seconds */
 const char *privmem_lease_tag(const privmem_lease *l);          /* NULL when none */
 
@@ -122,6 +130,20 @@ uint64_t privmem_pool_limit(const privmem_pool *pool);
 uint64_t privmem_pool_quota_per_uid(const privmem_pool *pool);
 enum privmem_pool_state privmem_pool_state(const privmem_pool *pool);
 const char *privmem_pool_last_error(const privmem_pool *pool);  /* NULL when none */
+
+/* What a backing=shmem page_size=2M (transparent huge page) pool got from the kernel. */
+struct privmem_pool_huge {
+        uint64_t ready_huge_bytes;      /* of the ready memfds, in 2 MiB pages */
+        uint64_t populated_bytes;       /* populated since privmemd started */
+        uint64_t populated_huge_bytes;  /* ... of them in 2 MiB pages */
+        uint64_t short_memfds;          /* memfds under min_percent: lent anyway or dropped */
+        unsigned min_percent;
+        const char *fallback;           /* "lend", "retry" or "refuse" (borrowed from the pool) */
+        int host_gives_huge;            /* 1, 0, or -1 when unknown */
+        const char *host_advice;        /* what to change on the host, or a note; NULL when none */
+};
+/* 1 and *ret filled for a 2M shmem pool; 0 for other pools (LIBPRIVMEM_0.3). */
+int privmem_pool_huge(const privmem_pool *pool, struct privmem_pool_huge *ret);
 
 /* Size classes, 0 <= i < privmem_pool_n_classes(); out of range gives 0. */
 size_t privmem_pool_n_classes(const privmem_pool *pool);
@@ -216,6 +238,27 @@ const privmem_lease *privmem_event_lease(const privmem_event *e);       /* lease
 const char *privmem_event_pool(const privmem_event *e);         /* NULL when none */
 uint64_t privmem_event_size(const privmem_event *e);            /* 0 when none */
 const char *privmem_event_reason(const privmem_event *e);       /* NULL when none */
+
+/* Since LIBPRIVMEM_0.3: every field of io.privmemd's replies. */
+const char *privmem_lease_owner_kind_name(const privmem_lease *l);     /* as the daemon said it */
+/* For PRIVMEM_OWNER_DOMAIN: the domain's UUID, and its name when the lease was acquired; else NULL. */
+const char *privmem_lease_owner_domain(const privmem_lease *l);
+const char *privmem_lease_owner_domain_name(const privmem_lease *l);
+/* 1 when the pool's memfds carry F_SEAL_GUEST (no host process can map them), else 0. */
+int privmem_pool_seal_guest(const privmem_pool *pool);
+const char *privmem_pool_backing_name(const privmem_pool *pool);       /* as the daemon said it */
+const char *privmem_pool_state_name(const privmem_pool *pool);         /* as the daemon said it */
+
+/* The JSON privmemd sent, as it came (key order and numbers kept), for tools that print it. */
+enum {
+        PRIVMEM_JSON_PRETTY = 1 << 0,   /* indented over several lines; else one line */
+};
+/* The parameters of the last successful reply on p ({"pools": [...]} after privmem_list_pools()),
+ * valid until the next call on p; NULL after a failure. */
+const char *privmem_last_reply_json(privmem *p, unsigned flags);
+/* The Watch reply that carried the event ({"event": {...}}), valid until the next call of this on e
+ * or its free. */
+const char *privmem_event_json(const privmem_event *e, unsigned flags);
 
 #ifdef __cplusplus
 }

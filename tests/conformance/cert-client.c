@@ -10,8 +10,8 @@
 
 #include "cert-json.h"
 #include "cert-steps.h"
-#include "macro.h"
-#include "varlink-client.h"
+#include "util/macro.h"
+#include "varlink/varlink-client.h"
 
 #define CERT_IFACE "org.varlink.certification."
 #define CONNECT_TIMEOUT_MS 10000

@@ -5,8 +5,8 @@
 #include <stdio.h>
 
 #include "cert-service.h"
-#include "log.h"
-#include "macro.h"
+#include "util/log.h"
+#include "util/macro.h"
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         return sd_event_exit(sd_event_source_get_event(s), 0);

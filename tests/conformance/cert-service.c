@@ -6,7 +6,7 @@
 #include "cert-json.h"
 #include "cert-service.h"
 #include "cert-steps.h"
-#include "macro.h"
+#include "util/macro.h"
 
 #define CERT_CLIENTS_MAX 100  /* as the reference: clients that never call End stay until we exit */
 #define CERT_ERROR "org.varlink.certification.CertificationError"

@@ -2,7 +2,7 @@
 /* org.varlink.certification served strictly: every step checks its input and its place in the order. */
 #pragma once
 
-#include "varlink-server.h"
+#include "varlink/varlink-server.h"
 
 typedef struct CertService CertService;
 

@@ -66,8 +66,9 @@ def test_status(d):
 
 
 def check_pool_json(p, name, classes, limit, quota, page=4096):
-    expect_eq(set(p), {"name", "backing", "pageSize", "classes", "bytesReady", "bytesLent", "bytesOther",
-                       "limit", "quotaPerUid", "state"}, "fields of pool %s" % name)
+    expect_eq(set(p), {"name", "backing", "pageSize", "sealGuest", "classes", "bytesReady", "bytesLent",
+                       "bytesOther", "limit", "quotaPerUid", "state"}, "fields of pool %s" % name)
+    expect_eq(p["sealGuest"], False, "sealGuest of %s" % name)
     expect_eq(p["name"], name, "name")
     expect_eq(p["backing"], "shmem", "backing of %s" % name)
     expect_eq(p["pageSize"], page, "pageSize of %s" % name)
@@ -93,9 +94,10 @@ def test_pools(d):
     out = d.ctl("pools").stdout
     tables = out.split("\n\n")
     expect_eq(len(tables), 2, "pools prints the pools, a blank line, the size classes:\n" + out)
-    rows = check_table(tables[0], {"PAGE", "READY", "LENT", "OTHER", "LIMIT", "QUOTA/UID"})
+    rows = check_table(tables[0], {"PAGE", "READY", "LENT", "OTHER", "LIMIT", "QUOTA/UID", "HUGE"})
     expect_eq(rows[0], {"POOL": "vm", "BACKING": "shmem", "PAGE": "4.0 KiB", "STATE": "ok", "READY": "8.0 MiB",
-                        "LENT": "0 B", "OTHER": "0 B", "LIMIT": "32 MiB", "QUOTA/UID": "16 MiB", "NUMA": "-"},
+                        "LENT": "0 B", "OTHER": "0 B", "LIMIT": "32 MiB", "QUOTA/UID": "16 MiB", "NUMA": "-",
+                        "HUGE": "-"},
               "pool vm in the table")
     expect_eq(rows[1]["LIMIT"], "8.0 MiB", "limit of rootonly")
     rows = check_table(tables[1], {"SIZE", "TARGET", "READY", "BUILDING", "LENT"})

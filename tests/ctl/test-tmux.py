@@ -47,10 +47,10 @@ def test_tables(t):
     screen = t.wait_for("END-0")
     lines = [l for l in screen.splitlines() if l.strip()]
     i = next(n for n, l in enumerate(lines) if l.startswith("POOL") and "BACKING" in l)
-    expect_eq(lines[i].split(), ["POOL", "BACKING", "PAGE", "STATE", "READY", "LENT", "OTHER", "LIMIT", "QUOTA/UID", "NUMA"],
+    expect_eq(lines[i].split(), ["POOL", "BACKING", "PAGE", "STATE", "READY", "LENT", "OTHER", "LIMIT", "QUOTA/UID", "NUMA", "HUGE"],
               "header a person reads")
     expect_eq(lines[i + 1].split(), ["vm", "shmem", "4.0", "KiB", "ok", "8.0", "MiB", "0", "B", "0", "B", "32", "MiB",
-                                     "32", "MiB", "-"], "row of vm")
+                                     "32", "MiB", "-", "-"], "row of vm")
     expect_eq(lines[i].index("STATE"), lines[i + 1].index("ok"), "STATE column aligned")
     expect_eq(lines[i].index("LIMIT") + len("LIMIT"), lines[i + 1].index("32 MiB") + len("32 MiB"), "LIMIT right-aligned")
     styled = t.screen(escapes=True)

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bad sizes, pools, options and raw parameters get their errors, and privmemd keeps serving. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "helper.h"
-#include "varlink-client.h"
+#include "varlink/varlink-client.h"
 
 static const char config[] =
         "[pool a]\n"
@@ -65,6 +66,26 @@ static void test_options(privmem *p) {
         close(pipefd[1]);
 }
 
+/* ownerDomain goes on the wire; this privmemd has no [libvirt] section to serve it. */
+static void test_owner_domain(privmem *p) {
+        struct privmem_acquire_options o = { .size = sizeof(o), .flags = PRIVMEM_ACQUIRE_OWNER_DOMAIN,
+                                             .owner_domain = "guest-1" };
+        int fd = -1;
+
+        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EHOSTDOWN, "io.privmemd.LibvirtUnavailable",
+                      "libvirt is unavailable: ", "an owner domain without [libvirt]");
+        o.owner_domain = "";
+        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EINVAL, NULL, "no owner domain", "owner domain ''");
+        o = (struct privmem_acquire_options) { .size = offsetof(struct privmem_acquire_options, owner_domain),
+                                               .flags = PRIVMEM_ACQUIRE_OWNER_DOMAIN };
+        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EINVAL, NULL, "needs options of size",
+                      "an owner domain in options of LIBPRIVMEM_0.2's size");
+        o = (struct privmem_acquire_options) { .size = sizeof(o), .owner_domain = "guest-1",
+                                               .flags = PRIVMEM_ACQUIRE_OWNER_DOMAIN | PRIVMEM_ACQUIRE_BIND_TO_CONNECTION };
+        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EINVAL, NULL, "excludes", "domain and connection");
+        check(fd == -1, "a failed Acquire wrote fd %d", fd);
+}
+
 /* Parameters the library would never send, straight on the wire. */
 static void raw_call(const TestDaemon *d, const char *method, const char *json, const char *error, const char *what) {
         VarlinkClient *c = NULL;
@@ -100,6 +121,7 @@ int main(void) {
         test_sizes(p);
         test_names(p);
         test_options(p);
+        test_owner_domain(p);
         test_raw(d);
         privmem_status *s = NULL;
         check_ok(p, privmem_get_status(p, &s), "GetStatus after bad input");

@@ -3,6 +3,7 @@ a listening socket passed by socket activation, a notify socket that takes READY
 WATCHDOG=1 and the fd store (FDSTORE=1/FDNAME=, FDSTOREREMOVE=1), and restarts that hand the
 stored fds back through LISTEN_FDS/LISTEN_FDNAMES, as systemd does."""
 import array
+import fcntl
 import os
 import select
 import signal
@@ -13,11 +14,17 @@ SD_LISTEN_FDS_START = 3
 
 
 class ServiceManager:
-    def __init__(self, argv, tmp, env=None):
+    def __init__(self, argv, tmp, env=None, store_max=None, preexec=None, runtime_dir=None):
         self.argv = argv
         self.tmp = tmp
         self.env = dict(env or os.environ)
         self.store = {}              # name -> [fd, ...] in the order stored
+        self.files = {}              # (st_dev, st_ino) -> fd: one copy of a file, as systemd keeps
+        self.store_max = store_max   # FileDescriptorStoreMax=: fds beyond it are closed
+        self.preexec = preexec       # run in the child before exec (resource limits)
+        self.runtime_dir = runtime_dir or os.path.join(tmp, "runtime")
+        self.store_refused = 0
+        self.last_hup_check = 0.0
         self.pid = None
         self.ready = False
         self.status = ""
@@ -36,12 +43,48 @@ class ServiceManager:
         return [fd for list_ in self.store.values() for fd in list_]
 
     @staticmethod
-    def _same_file(a, b):
-        sa, sb = os.fstat(a), os.fstat(b)
-        return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+    def _file_key(fd):
+        st = os.fstat(fd)
+        return (st.st_dev, st.st_ino)
+
+    def _forget(self, fd):
+        key = self._file_key(fd)
+        if self.files.get(key) == fd:
+            del self.files[key]
+        os.close(fd)
 
     def stored_names(self):
         return sorted(n for n, fds in self.store.items() if fds)
+
+    def names_of_kind(self, kind):
+        """privmemd's short names of one kind: 'r' ready memfds, 'l' leases, 'o' owner processes."""
+        return sorted(n for n in self.stored_names() if n[0] == kind and 2 <= len(n) <= 4 and n[1:].isalnum())
+
+    def lease_name(self, lease_id):
+        """The name the memfd of a lease is stored under: the memfd says which lease it is."""
+        for name, fds in self.store.items():
+            for fd in fds:
+                try:
+                    target = os.readlink("/proc/self/fd/%d" % fd)
+                except OSError:
+                    continue
+                if target.startswith("/memfd:privmemd:") and target.split(" ")[0].endswith(":" + lease_id):
+                    return name
+        return None
+
+    def drop(self, name):
+        """Closes and forgets the fds stored under name, as systemd does with one that hung up."""
+        for fd in self.store.pop(name, []):
+            self._forget(fd)
+
+    def owner_name(self, pid):
+        """The name the pidfd of an owner process is stored under."""
+        for name in self.names_of_kind("o"):
+            for fd in self.store[name]:
+                with open("/proc/self/fdinfo/%d" % fd) as f:
+                    if any(line.split() == ["Pid:", str(pid)] for line in f):
+                        return name
+        return None
 
     def _passed(self):
         """The fds to hand over: the socket first, then the store, each with its name."""
@@ -56,30 +99,53 @@ class ServiceManager:
     def start(self, timeout=30):
         fds, names = self._passed()
         env = dict(self.env, NOTIFY_SOCKET=self.notify_path, LISTEN_FDS=str(len(fds)),
-                   LISTEN_FDNAMES=":".join(names), RUNTIME_DIRECTORY=os.path.join(self.tmp, "runtime"))
+                   LISTEN_FDNAMES=":".join(names), RUNTIME_DIRECTORY=self.runtime_dir)
         os.makedirs(env["RUNTIME_DIRECTORY"], exist_ok=True)
         self.ready = False
         pid = os.fork()
         if pid == 0:
             try:
                 self._exec_child(fds, env)
+            except BaseException as e:  # noqa: B036
+                os.write(2, ("stand-in service manager: cannot start privmemd: %r\n" % e).encode())
             finally:
                 os._exit(127)
         self.pid = pid
         self.wait_ready(timeout)
 
     def _exec_child(self, fds, env):
-        # Move the fds to 3, 4, ... as systemd does: first out of the way, then into place.
-        high = [os.dup(fd) for fd in fds]
-        for i, fd in enumerate(high):
-            os.dup2(fd, SD_LISTEN_FDS_START + i, inheritable=True)
+        # Move the fds to 3, 4, ... as systemd does, in place: an fd still to be moved that sits
+        # where another goes is moved out of the way first. (Copying them all above the targets
+        # first needs fd numbers up to twice the store: over RLIMIT_NOFILE near 10,000 fds.)
+        where = list(fds)                                   # where[i]: the number holding fds[i]
+        holder = {fd: i for i, fd in enumerate(fds)}        # number -> i, for those not in place
+        for i in range(len(fds)):
+            target = SD_LISTEN_FDS_START + i
+            src = where[i]
+            if src == target:
+                del holder[src]
+                os.set_inheritable(target, True)
+                continue
+            j = holder.get(target)
+            if j is not None:
+                moved = fcntl.fcntl(target, fcntl.F_DUPFD_CLOEXEC, SD_LISTEN_FDS_START)
+                where[j] = moved
+                holder[moved] = j
+            os.dup2(src, target, inheritable=True)
+            os.close(src)
+            del holder[src]
         env["LISTEN_PID"] = str(os.getpid())
-        os.closerange(SD_LISTEN_FDS_START + len(fds), 4096)
+        if self.preexec:
+            self.preexec()
+        os.closerange(SD_LISTEN_FDS_START + len(fds), os.sysconf("SC_OPEN_MAX"))
         os.execve(self.argv[0], self.argv, env)
 
     def drop_hung_up(self):
         """As systemd does: a stored fd that reports POLLHUP is closed and forgotten (a pidfd does
-        once its process has been reaped)."""
+        once its process has been reaped). At most ten times a second: it polls every stored fd."""
+        if time.monotonic() - self.last_hup_check < 0.1:
+            return
+        self.last_hup_check = time.monotonic()
         p = select.poll()
         for fd in self.store_all():
             p.register(fd, 0)
@@ -88,7 +154,7 @@ class ServiceManager:
                 for list_ in self.store.values():
                     if fd in list_:
                         list_.remove(fd)
-                os.close(fd)
+                self._forget(fd)
 
     def poll(self, seconds=0.0):
         """Reads notify messages for up to `seconds`."""
@@ -118,14 +184,19 @@ class ServiceManager:
         if fields.get("FDSTORE") == "1":
             kept = self.store.setdefault(name, [])
             for fd in fds:
-                if any(self._same_file(fd, k) for k in self.store_all()):
+                key = self._file_key(fd)
+                if key in self.files:
                     os.close(fd)  # systemd keeps one copy of a file, whatever its name
+                elif self.store_max is not None and len(self.files) >= self.store_max:
+                    self.store_refused += 1  # systemd: "Too many stored fds", closes it
+                    os.close(fd)
                 else:
+                    self.files[key] = fd
                     kept.append(fd)
             fds = array.array("i")
         if fields.get("FDSTOREREMOVE") == "1":
             for fd in self.store.pop(name, []):
-                os.close(fd)
+                self._forget(fd)
         for fd in fds:
             os.close(fd)
 
@@ -134,10 +205,10 @@ class ServiceManager:
         while not self.ready:
             if time.monotonic() > end:
                 raise TimeoutError("privmemd sent no READY=1 within %s s" % timeout)
-            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 self.pid = None
-                raise RuntimeError("privmemd exited before READY=1")
+                raise RuntimeError("privmemd exited before READY=1 (wait status 0x%x)" % status)
             self.poll(0.05)
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
@@ -163,5 +234,6 @@ class ServiceManager:
             for fd in fds:
                 os.close(fd)
         self.store = {}
+        self.files = {}
         self.listener.close()
         self.notify.close()

@@ -120,7 +120,7 @@ def main():
         try:
             sm.start()
             wait_for("two ready memfds in the store",
-                     lambda: sm.poll(0.05) or len([n for n in sm.stored_names() if n.startswith("ready.")]) == 2)
+                     lambda: sm.poll(0.05) or len(sm.names_of_kind("r")) == 2)
             owners = [Owner(sm.socket_path, 16 * MiB, b"first"), Owner(sm.socket_path, 32 * MiB, b"second")]
 
             for how, sig in (("SIGTERM", signal.SIGTERM), ("SIGKILL", signal.SIGKILL), ("a hung daemon killed", None)):
@@ -132,10 +132,34 @@ def main():
                 sm.start()
                 check_after_restart(sm, owners, how)
 
+            # One short name per lease and per owner process (fdstore.h: LISTEN_FDNAMES must stay short).
+            if len(sm.names_of_kind("l")) != 2 or len(sm.names_of_kind("o")) != 2:
+                fail("the store holds %s for 2 leases of 2 processes" % sm.stored_names())
+
+            # An upgrade: the store as earlier versions named it (lease.ID, owner.ID, ready.POOL.ID) is
+            # recovered, and stored again under short names.
+            sm.stop(signal.SIGTERM)
+            for name in list(sm.stored_names()):
+                fd = sm.store[name][0]
+                target = os.readlink("/proc/self/fd/%d" % fd)
+                if target.startswith("/memfd:privmemd:"):
+                    pool, mid = target.split(" ")[0].split(":")[2:4]
+                    old = "lease." + mid if mid in [o.lease for o in owners] else "ready.%s.%s" % (pool, mid)
+                elif name[0] == "o":
+                    pid = [o for o in owners if sm.owner_name(o.pid) == name][0]
+                    old = "owner." + pid.lease
+                else:
+                    continue
+                sm.store[old] = sm.store.pop(name)
+            sm.start()
+            check_after_restart(sm, owners, "an upgrade from the long fd names")
+            if any("." in n for n in sm.stored_names()) or len(sm.names_of_kind("o")) != 2:
+                fail("after an upgrade the store holds %s" % sm.stored_names())
+
             # An owner that exits while privmemd is down is invalidated at the next start.
             doomed = owners.pop()
             sm.stop(signal.SIGTERM)
-            name = "lease." + doomed.lease
+            name = sm.lease_name(doomed.lease)
             spy = os.dup(sm.store[name][0])
             doomed.exit()
             sm.start()
@@ -146,22 +170,58 @@ def main():
             os.close(spy)
             print("ok: an owner gone while privmemd was down is invalidated at start")
 
-            # A lease file lost while privmemd is down: the lease comes back from its fds, as root's.
+            # Lease files use the wire's names (Lease, its Owner); a file in the flat format of
+            # earlier versions is still read, so an upgrade keeps every lease.
             kept = owners[0]
+            sm.stop(signal.SIGTERM)
+            path = os.path.join(tmp, "runtime", "leases", kept.lease + ".json")
+            with open(path) as f:
+                record = json.load(f)
+            want = {"id", "pool", "size", "state", "owner", "uid", "acquiredUsec"}
+            if set(record) != want or record["owner"]["kind"] != "process" or record["owner"]["pid"] != kept.pid:
+                fail("lease file %s, want the keys %s and the wire's Owner" % (record, sorted(want)))
+            owner = record.pop("owner")
+            record.update({"ownerKind": owner["kind"], "ownerPid": owner["pid"], "ownerCommand": owner["command"],
+                           "ownerStartTime": owner["startTime"],
+                           "tag": "flat"})  # only the file knows it: proves the file was read
+            with open(path, "w") as f:
+                json.dump(record, f)
+            sm.start()
+            got = leases(sm).get(kept.lease)
+            if not got or got["state"] != "active" or got.get("tag") != "flat" or \
+                    got["owner"] != {"kind": "process", "pid": kept.pid, "command": owner["command"]}:
+                fail("a lease file in the earlier flat format came back as %s" % got)
+            if not kept.memory_intact():
+                fail("the memory of a lease recovered from a file in the earlier format changed")
+            print("ok: a lease file in the earlier flat format is recovered, owner and memory intact")
+
+            # A lease file lost while privmemd is down: the lease comes back from its memfd, as root's, of
+            # unknown owner (only the file named the owner: the store holds one pidfd per process, not
+            # per lease), and a Release ends it.
             sm.stop(signal.SIGTERM)
             os.unlink(os.path.join(tmp, "runtime", "leases", kept.lease + ".json"))
             sm.start()
             got = leases(sm).get(kept.lease)
-            if not got or got["state"] != "active" or got["owner"].get("pid") != kept.pid or got["uid"] != 0:
+            if not got or got["state"] != "active" or got["owner"]["kind"] != "unknown" or got["uid"] != 0:
                 fail("a lease without its file came back as %s" % got)
-            print("ok: a lease fd without its file is recovered, owned by its stored pidfd")
+            if not kept.memory_intact():
+                fail("the memory of a lease recovered without its file changed")
+            c = Client(sm.socket_path)
+            c.call("io.privmemd.Release", {"id": kept.lease})
+            c.close()
+            wait_for("the released lease of unknown owner to end", lambda: kept.lease not in leases(sm))
+            owners.remove(kept)
+            kept.exit()
+            kept = Owner(sm.socket_path, 16 * MiB, b"fourth")
+            owners.append(kept)
+            print("ok: a lease fd without its file is recovered as root's, of unknown owner; a Release ends it")
 
             # A lease file whose memfd is gone from the store: reported and removed, nothing invented.
             sm.stop(signal.SIGTERM)
             ghost = os.path.join(tmp, "runtime", "leases", "0123456789abcdef.json")
             with open(ghost, "w") as f:
-                f.write('{"id":"0123456789abcdef","pool":"a","size":16777216,"uid":0,"ownerKind":"process",'
-                        '"ownerPid":1,"ownerCommand":"init","acquiredUsec":1,"state":"active"}')
+                f.write('{"id":"0123456789abcdef","pool":"a","size":16777216,"state":"active",'
+                        '"owner":{"kind":"process","pid":1,"command":"init","startTime":1},"uid":0,"acquiredUsec":1}')
             sm.start()
             if "0123456789abcdef" in leases(sm) or os.path.exists(ghost):
                 fail("a lease file without its memfd was kept")
@@ -172,13 +232,15 @@ def main():
             stranger = Owner(sm.socket_path, 16 * MiB, b"third")
             owners.append(stranger)
             sm.stop(signal.SIGTERM)
-            for lease in (kept.lease, stranger.lease):
-                for fd in sm.store.pop("owner." + lease, []):
-                    os.close(fd)
+            for o in (kept, stranger):
+                name = sm.owner_name(o.pid)
+                if name is None:
+                    fail("no pidfd of owner process %d in the store: %s" % (o.pid, sm.stored_names()))
+                sm.drop(name)
             path = os.path.join(tmp, "runtime", "leases", stranger.lease + ".json")
             with open(path) as f:
                 record = json.load(f)
-            record["ownerStartTime"] += 1  # as if pid were reused by a later process
+            record["owner"]["startTime"] += 1  # as if pid were reused by a later process
             with open(path, "w") as f:
                 json.dump(record, f)
             sm.start()
@@ -192,13 +254,13 @@ def main():
 
             # A later owner exit still invalidates.
             last = owners.pop()
-            spy = os.dup(sm.store["lease." + last.lease][0])
+            spy = os.dup(sm.store[sm.lease_name(last.lease)][0])
             last.exit()
             wait_for("the lease of an exited owner to end", lambda: last.lease not in leases(sm))
             wait_for("its memory to be punched", lambda: blocks(spy) == 0)
             os.close(spy)
             sm.poll(0.3)
-            if any(n.startswith(("lease.", "owner.")) for n in sm.stored_names()):
+            if sm.names_of_kind("l") or sm.names_of_kind("o"):
                 fail("the fd store still holds %s" % sm.stored_names())
             print("ok: after the restarts an owner exit still invalidates, and the store is clean")
         finally:

@@ -3,13 +3,15 @@
 # privmemd under a real systemd 252 as PID 1: boots an overlay of a cached Debian 12 tree
 # (nspawn-rootfs.sh) with systemd-nspawn, installs the freshly built privmemd and its units into it,
 # and runs nspawn-scenario.py inside as a transient service: socket activation, restart, SIGKILL,
-# watchdog, owners dying meanwhile, stop. Everything it starts it stops; the overlay is removed.
-# Usage: nspawn-restart-test.sh BUILD_ROOT SOURCE_ROOT. Exit 77 when it cannot run here.
+# watchdog, owners dying meanwhile, stop (or another scenario of tests/system: nspawn-chaos.py).
+# Everything it starts it stops; the overlay is removed.
+# Usage: nspawn-restart-test.sh BUILD_ROOT SOURCE_ROOT [SCENARIO]. Exit 77 when it cannot run here.
 set -euo pipefail
 
 BUILD=$(realpath "$1")
 SRC=$(realpath "$2")
 HERE=$SRC/tests/system
+SCENARIO=${3:-nspawn-scenario.py}
 MACHINE=privmemd-test-$$
 BOOT_TIMEOUT=${PRIVMEMD_TEST_BOOT_TIMEOUT:-120}
 
@@ -44,10 +46,19 @@ cleanup() {
         fi
         mountpoint -q "$TREE" && umount "$TREE"
         rm -rf --one-file-system "$RUN"
+        [ -n "${THP_WAS:-}" ] && echo "$THP_WAS" >"$THP_KNOB"
         exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+THP_KNOB=/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/shmem_enabled
+if [ -w "$THP_KNOB" ]; then
+        exec {thp_lock}>/run/lock/privmemd-test-thp.lock
+        flock "$thp_lock"
+        THP_WAS=$(sed 's/.*\[\(.*\)\].*/\1/' "$THP_KNOB")
+        echo advise >"$THP_KNOB"
+fi
 
 # A private, writable tree: an overlay over the pristine rootfs, or a copy where overlayfs is missing.
 mkdir -p "$RUN/upper" "$RUN/work" "$TREE"
@@ -65,10 +76,20 @@ mkdir -p "$TREE/etc/sysusers.d" "$TREE/etc/privmemd" "$TREE/etc/systemd/system/p
 printf 'u vmm 4242 "VMM stand-in" /nonexistent\nm vmm privmem\n' >"$TREE/etc/sysusers.d/privmemd-test.conf"
 systemd-sysusers --root="$TREE" >/dev/null
 printf '[pool %s]\nsizes = 16M:2\nlimit = 256M\ngroups = privmem\n' vm >"$TREE/etc/privmemd/privmemd.conf"
+# A 2M shmem (THP) pool: its populate helper is a process of its own, exec'd under the unit's
+# sandbox (DynamicUser, SystemCallFilter, ...). The host's per-size knob is set to advise for the
+# run, under the lock of our other THP tests, and written back at exit.
+printf '[pool thp]\nbacking = shmem\npage_size = 2M\nsizes = 8M:1\nlimit = 32M\ngroups = privmem\n' \
+        >>"$TREE/etc/privmemd/privmemd.conf"
+# LimitNOFILE=65536 cannot be granted where our own hard limit is lower (no CAP_SYS_RESOURCE here):
+# the container gets what this machine has.
+nofile=$(ulimit -Hn)
+[ "$nofile" = unlimited ] || [ "$nofile" -ge 65536 ] || PRIVMEMD_TEST_SERVICE_EXTRA="LimitNOFILE=$nofile
+${PRIVMEMD_TEST_SERVICE_EXTRA:-}"
 printf '[Unit]\nStartLimitBurst=50\n[Service]\nWatchdogSec=3s\n%b\n' "${PRIVMEMD_TEST_SERVICE_EXTRA:-}" \
         >"$TREE/etc/systemd/system/privmemd.service.d/test.conf"  # _EXTRA: lines to try, e.g. ProtectProc=invisible
 ln -sf /lib/systemd/system/privmemd.socket "$TREE/etc/systemd/system/sockets.target.wants/privmemd.socket"
-cp "$HERE/nspawn-scenario.py" "$SRC/tests/service/varlink_client.py" "$TREE/root/privmemd-test/"
+cp "$HERE/$SCENARIO" "$SRC/tests/service/varlink_client.py" "$TREE/root/privmemd-test/"
 # Nothing the test does not need: no getty on the console, no network to wait for.
 ln -sf /dev/null "$TREE/etc/systemd/system/console-getty.service"
 ln -sf /dev/null "$TREE/etc/systemd/system/systemd-networkd-wait-online.service"
@@ -110,7 +131,11 @@ in_container systemd-analyze verify --man=no /lib/systemd/system/privmemd.socket
 in_container systemd-analyze security privmemd.service --no-pager | tail -1
 
 rc=0
-in_container systemd-run --quiet --wait --pipe --unit=privmemd-scenario --property=Type=exec \
-        --property=TimeoutStartSec=600 /usr/bin/python3 -u /root/privmemd-test/nspawn-scenario.py || rc=$?
+setenv=()  # PRIVMEMD_CHAOS_SECONDS=, PRIVMEMD_CHAOS_SEED=, PRIVMEMD_SCALE_LEASES= reach the scenario
+for v in PRIVMEMD_CHAOS_SECONDS PRIVMEMD_CHAOS_SEED PRIVMEMD_SCALE_LEASES; do
+        [ -n "${!v:-}" ] && setenv+=("--setenv=$v=${!v}")
+done
+in_container systemd-run "${setenv[@]}" --quiet --wait --pipe --unit=privmemd-scenario --property=Type=exec \
+        --property=TimeoutStartSec=600 /usr/bin/python3 -u "/root/privmemd-test/$SCENARIO" || rc=$?
 log "scenario exited with $rc"
 exit $rc

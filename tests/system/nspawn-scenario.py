@@ -64,6 +64,12 @@ def leases():
     return {l["id"]: l for l in call("io.privmemd.ListLeases")["leases"]}
 
 
+def thp_pool_huge():
+    """The 2M shmem pool has its memfd ready and reports it huge: privmemd-populate ran under the unit."""
+    pool = [p for p in call("io.privmemd.ListPools")["pools"] if p["name"] == "thp"][0]
+    return pool["classes"][0]["ready"] == 1 and pool.get("huge", {}).get("readyHugeBytes") == 8 * MiB
+
+
 def pool_at_target():
     pool = [p for p in call("io.privmemd.ListPools")["pools"] if p["name"] == POOL][0]
     return all(c["ready"] == c["target"] and c["building"] == 0 for c in pool["classes"])
@@ -182,6 +188,8 @@ def main():
     ok("socket activation on the first connection; 3 leases acquired by uid vmm")
     wait_for("pool at target", pool_at_target)
     check_all(owners, "the start")
+    wait_for("the 2M shmem pool to report 8 MiB huge", thp_pool_huge)
+    ok("the 2M shmem pool populated huge pages through privmemd-populate under the unit's sandbox")
 
     pid = show("MainPID")
     subprocess.run(["systemctl", "reload", "privmemd.service"], check=True)
@@ -192,6 +200,7 @@ def main():
     subprocess.run(["systemctl", "restart", "privmemd.service"], check=True)
     wait_new_main_pid(pid, "a new privmemd after systemctl restart")
     check_all(owners, "systemctl restart")
+    wait_for("the 2M shmem pool's recovered memfd measured huge", thp_pool_huge)
 
     pid = show("MainPID")
     os.kill(int(pid), signal.SIGKILL)

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "config-parse.h"
-#include "config.h"
+#include "config/config-parse.h"
+#include "config/config.h"
 
 static void test_sizes(void **state) {
         uint64_t v;
@@ -93,6 +93,35 @@ static void test_defaults(void **state) {
         config_done(&c);
 }
 
+/* backing=shmem page_size=2M: transparent huge pages, with huge_fallback= and huge_min=. */
+static void test_thp(void **state) {
+        Config c;
+        char *error = NULL;
+        assert_int_equal(load("[pool a]\npage_size = 2M\nsizes = 64M:1\n"
+                              "[pool b]\npage_size = 2M\nsizes = 2M:1\nhuge_fallback = refuse\nhuge_min = 75%\n", &c, &error), 0);
+        const PoolConfig *a = config_find_pool(&c, "a"), *b = config_find_pool(&c, "b");
+        assert_int_equal(a->backing, BACKING_SHMEM);
+        assert_int_equal(a->page_size, 2 << 20);
+        assert_int_equal(a->huge_fallback, HUGE_FALLBACK_LEND);
+        assert_int_equal(a->huge_min, 90);
+        assert_int_equal(b->huge_fallback, HUGE_FALLBACK_REFUSE);
+        assert_int_equal(b->huge_min, 75);
+        config_done(&c);
+}
+
+/* [libvirt]: uri= and timeout= in seconds; 0 when unset (libvirt-watch.c takes 5 s then). */
+static void test_libvirt(void **state) {
+        Config c;
+        char *error = NULL;
+        assert_int_equal(load("[pool a]\nsizes = 4M:1\n[libvirt]\nuri = qemu:///system\ntimeout = 2\n", &c, &error), 0);
+        assert_string_equal(c.libvirt_uri, "qemu:///system");
+        assert_int_equal(c.libvirt_timeout_sec, 2);
+        config_done(&c);
+        assert_int_equal(load("[pool a]\nsizes = 4M:1\n[libvirt]\nuri = qemu:///system\n", &c, &error), 0);
+        assert_int_equal(c.libvirt_timeout_sec, 0);
+        config_done(&c);
+}
+
 /* A bad file fails with an error that names the file, the line and the key. */
 static void expect_error(const char *text, const char *line_and_what) {
         Config c;
@@ -114,6 +143,23 @@ static void test_errors(void **state) {
         expect_error("[pool a]\nbacking = hugetlb\npage_size = 4K\nsizes = 2M:1\n", "needs page_size 2M or 1G");
         expect_error("[privmemd]\nworkers = 2\n", "no pools configured");
         expect_error("junk\n", ":1: syntax error");
+        expect_error("[pool a]\nsizes = 4M:1\n[libvirt]\ntimeout = 0\n",
+                     ":4: [libvirt]: key 'timeout': invalid value '0' (expected seconds, 1-600)");
+        expect_error("[pool a]\nsizes = 4M:1\n[libvirt]\ntimeout = 601\n", "key 'timeout': invalid value '601'");
+}
+
+static void test_thp_errors(void **state) {
+        expect_error("[pool a]\npage_size = 2M\nsizes = 3M:1\n", "size 3145728 is not a whole number of 2097152-byte pages");
+        expect_error("[pool a]\npage_size = 2M\nlimit = 5M\n", "limit 5242880 is not a whole number of 2097152-byte pages");
+        expect_error("[pool a]\npage_size = 1G\nsizes = 1G:1\n", "page_size 1073741824 needs backing=hugetlb");
+        expect_error("[pool a]\npage_size = 2M\nhuge_fallback = maybe\n",
+                     ":3: [pool a]: key 'huge_fallback': invalid value 'maybe' (expected lend, retry or refuse)");
+        expect_error("[pool a]\npage_size = 2M\nhuge_min = 0%\n", "key 'huge_min': invalid value '0%' (expected a percentage");
+        expect_error("[pool a]\npage_size = 2M\nhuge_min = 101\n", "key 'huge_min': invalid value '101'");
+        expect_error("[pool a]\nsizes = 4M:1\nhuge_fallback = retry\n", "huge_fallback= and huge_min= are for backing=shmem page_size=2M");
+        expect_error("[pool a]\nbacking = hugetlb\nsizes = 4M:1\nhuge_min = 50\n", "huge_fallback= and huge_min= are for");
+        expect_error("[pool a]\npage_size = 2M\nsizes = 4M:1\nseal_guest = yes\n",
+                     "seal_guest=yes is not possible with backing=shmem page_size=2M");
 }
 
 int main(void) {
@@ -122,7 +168,10 @@ int main(void) {
                 cmocka_unit_test(test_size_targets),
                 cmocka_unit_test(test_booleans_and_ids),
                 cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_libvirt),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_thp),
+                cmocka_unit_test(test_thp_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

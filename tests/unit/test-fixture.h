@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "macro.h"
+#include "util/macro.h"
 
 #include "test-peer.h"
 

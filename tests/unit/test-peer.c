@@ -3,8 +3,8 @@
 #include <dirent.h>
 #include <sys/socket.h>
 
-#include "macro.h"
 #include "test-peer.h"
+#include "util/macro.h"
 
 int test_peer_connect(TestPeer *p, TestServer *ts) {
         int fd = test_server_connect(ts);

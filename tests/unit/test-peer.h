@@ -3,7 +3,7 @@
 #pragma once
 
 #include "test-server.h"
-#include "varlink-stream.h"
+#include "varlink/varlink-stream.h"
 
 typedef struct TestPeer {
         TestServer *ts;

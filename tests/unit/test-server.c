@@ -4,9 +4,9 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-#include "macro.h"
 #include "test-server.h"
-#include "varlink-dispatch.h"
+#include "util/macro.h"
+#include "varlink/varlink-dispatch.h"
 
 const char test_interface_description[] = "interface io.test\n\nmethod Echo() -> ()\n";
 

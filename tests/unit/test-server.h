@@ -4,7 +4,7 @@
 
 #include <systemd/sd-event.h>
 
-#include "varlink-server.h"
+#include "varlink/varlink-server.h"
 
 /* io.test methods:
  *   Echo(...) -> (...)              replies its parameters unchanged, without a dispatch table

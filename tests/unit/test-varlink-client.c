@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "test-fixture.h"
-#include "varlink-client.h"
+#include "varlink/varlink-client.h"
 
 typedef struct ClientFixture {
         unsigned fds_before;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* varlink-dispatch.c: parameters parsed through a table, each failure naming its parameter. */
 #include "test-fixture.h"
-#include "varlink-dispatch.h"
+#include "varlink/varlink-dispatch.h"
 
 static void assert_typed_invalid(void **state, const char *parameters, const char *parameter) {
         Fixture *f = *state;

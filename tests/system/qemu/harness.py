@@ -83,9 +83,10 @@ class Harness:
             raise Fail(f"privmemd exited with {proc.returncode}:\n{tail(proc)}")
         return proc, sock
 
-    def reserve_hugepages(self, count):
-        """Adds count 2M hugepages to the kernel's pool; takes back exactly what it added on exit."""
-        nr = "/proc/sys/vm/nr_hugepages"
+    def reserve_hugepages(self, count, kb=2048):
+        """Adds count hugepages of kb KiB (2M by default) to the kernel's pool; takes back exactly
+        what it added on exit."""
+        nr = f"/sys/kernel/mm/hugepages/hugepages-{kb}kB/nr_hugepages"
         if not os.access(nr, os.W_OK):
             raise Skip(f"cannot write {nr} (needs root)")
         with hugepages_lock():
@@ -96,7 +97,7 @@ class Harness:
         if added > 0:
             self.undo.append(lambda: give_back_hugepages(nr, added))
         if added < count:
-            raise Skip(f"the kernel gave {added} of {count} 2M hugepages (memory too fragmented?)")
+            raise Skip(f"the kernel gave {added} of {count} {kb} KiB hugepages (memory too fragmented?)")
 
     def build_guest(self, source):
         """Assembles guest.S into a multiboot ELF that QEMU's -kernel loads at 1 MiB."""
@@ -107,6 +108,48 @@ class Harness:
         subprocess.run([ld, "-m", "elf_i386", "-N", "-Ttext=0x100000", "-e", "_start",
                         "--no-warn-rwx-segments", "-o", elf, obj], check=True)
         return elf
+
+
+THP_KNOB = "/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/shmem_enabled"
+
+
+@contextlib.contextmanager
+def thp_knob(value):
+    """The per-size shmem THP knob at value (None: as it is) while the block runs, under the lock
+    our tests and benchmarks take (tests/integration/thp.c, bench/); written back after."""
+    if value is None:
+        yield
+        return
+    if not os.path.exists(THP_KNOB):
+        raise Skip(f"no {THP_KNOB}: this kernel has no per-size shmem THP (6.11+) or no THP")
+    if not os.access(THP_KNOB, os.W_OK):
+        raise Skip(f"cannot write {THP_KNOB} (needs root)")
+    with open("/run/lock/privmemd-test-thp.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        before = open(THP_KNOB).read().split("[")[1].split("]")[0]
+        with open(THP_KNOB, "w") as f:
+            f.write(value)
+        try:
+            yield
+        finally:
+            with open(THP_KNOB, "w") as f:
+                f.write(before)
+
+
+def smaps_of(pid, name_part):
+    """The smaps fields (kB) of pid's first mapping whose path contains name_part, with its start."""
+    fields, start = None, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+                if fields is not None:
+                    break
+                if name_part in line:
+                    fields, start = {}, int(head[0].split("-")[0], 16)
+            elif fields is not None and head[0].endswith(":") and len(head) >= 2 and head[1].isdigit():
+                fields[head[0][:-1]] = int(head[1])
+    return start, fields
 
 
 @contextlib.contextmanager

@@ -4,7 +4,11 @@ by exactly as long as it must: active and whole while QEMU runs, invalidated and
 kernel's accounting once QEMU is gone — whether the guest leaves through isa-debug-exit, QEMU is
 killed with SIGKILL while the guest runs, or with SIGTERM while the guest is halted.
 
-Usage: lease-test.py shmem|hugetlb    (with $PRIVMEMD and $PRIVMEMCTL: the built programs)"""
+shmem-2m (transparent huge pages): QEMU's mapping of the lease (align=2M) is PMD-mapped wherever
+it is mapped at all, and the pool reports its ready memory huge; the per-size shmem THP knob is
+`advise` for the test and written back after.
+
+Usage: lease-test.py shmem|shmem-2m|hugetlb    (with $PRIVMEMD and $PRIVMEMCTL: the built programs)"""
 import os
 import secrets
 import signal
@@ -31,9 +35,10 @@ users = *
 """
 
 
-def qemu_argv(qemu, guest):
+def qemu_argv(qemu, guest, backing):
+    align = ",align=2M" if backing == "shmem-2m" else ""
     return [qemu, "-accel", "tcg", "-M", "pc", "-nodefaults", "-display", "none", "-serial", "none",
-            "-object", "memory-backend-file,id=ram0,size={size},mem-path=/proc/self/fd/{fd},share=on",
+            "-object", "memory-backend-file,id=ram0,size={size},mem-path=/proc/self/fd/{fd},share=on" + align,
             "-machine", "memory-backend=ram0",
             "-kernel", guest, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
 
@@ -48,9 +53,9 @@ class LeaseTest:
         self.guest = h.build_guest(os.path.join(HERE, "guest.S"))
         if backing == "hugetlb":
             h.reserve_hugepages(2 * SIZE // HUGEPAGE)  # the ready memfd and the one lent
-        page_size = "2M" if backing == "hugetlb" else "4K"
+        page_size = "4K" if backing == "shmem" else "2M"
         self.daemon, self.sock = h.start_privmemd(os.environ["PRIVMEMD"],
-                                                  CONFIG.format(backing=backing, page_size=page_size))
+                                                  CONFIG.format(backing=backing.split("-")[0], page_size=page_size))
 
     def call(self, method, **params):
         return varlink.call(self.sock, "io.privmemd." + method, **params)
@@ -69,7 +74,7 @@ class LeaseTest:
                 f"--tag=qemu-{scenario}", "--", os.path.join(HERE, "prime.py"), f"{nonce:016x}", "--"]
         env = dict(os.environ, PRIVMEMD_SOCKET=self.sock)
         # privmemctl execs prime.py, which execs QEMU: one pid throughout.
-        return self.h.spawn("qemu-" + scenario, argv + qemu_argv(self.qemu, self.guest), env=env)
+        return self.h.spawn("qemu-" + scenario, argv + qemu_argv(self.qemu, self.guest, self.backing), env=env)
 
     def open_lease_memfd(self, qemu):
         """Our own handle on the lease's memfd, through QEMU's fd, once QEMU is QEMU."""
@@ -102,7 +107,19 @@ class LeaseTest:
         blocks = os.fstat(fd).st_blocks * 512
         if blocks != SIZE:
             raise Fail(f"while QEMU runs the lease's memfd holds {blocks} bytes, not all {SIZE}: punched or not populated")
+        if self.backing == "shmem-2m":
+            self.check_pmd_mapped(qemu, lease["id"])
         return lease["id"]
+
+    def check_pmd_mapped(self, qemu, lease_id):
+        """QEMU's mapping of the lease starts 2 MiB-aligned, and all of it that is mapped is mapped
+        with 2 MiB entries (the guest touches only some of it)."""
+        start, f = harness.smaps_of(qemu.pid, f"privmemd:{POOL}:{lease_id}")
+        if f is None:
+            raise Fail(f"QEMU (pid {qemu.pid}) has no mapping of lease {lease_id}")
+        if start % HUGEPAGE or f.get("Rss", 0) == 0 or f.get("ShmemPmdMapped") != f.get("Rss"):
+            raise Fail(f"QEMU's mapping of the lease at {start:#x}: Rss {f.get('Rss')} kB, "
+                       f"ShmemPmdMapped {f.get('ShmemPmdMapped')} kB: not all PMD-mapped")
 
     def command_guest(self, qemu, fd, scenario):
         """Ends QEMU the scenario's way; returns QEMU's exit status."""
@@ -139,6 +156,8 @@ class LeaseTest:
         if mbox.read(fd)[1] != bytes(8):
             raise Fail("after release the guest's marker is still readable")
         wait_for("the pool to settle (refilled, nothing lent or punching)", self.pool_settled, 30)
+        if self.backing == "shmem-2m" and self.pool()["huge"]["readyHugeBytes"] != SIZE:
+            raise Fail(f"the refilled pool reports {self.pool()['huge']}, not {SIZE} bytes huge")
         if self.backing == "hugetlb":
             # Waits a little: a hugetlb test of someone else may hold pages for a moment.
             try:
@@ -167,9 +186,9 @@ class LeaseTest:
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("shmem", "hugetlb"):
+    if len(sys.argv) != 2 or sys.argv[1] not in ("shmem", "shmem-2m", "hugetlb"):
         sys.exit(__doc__)
-    with harness.Harness() as h:
+    with harness.Harness() as h, harness.thp_knob("advise" if sys.argv[1] == "shmem-2m" else None):
         t = LeaseTest(h, sys.argv[1])
         t.run("leave", lambda s: s == mbox.EXIT_STATUS)
         t.run("sigkill", lambda s: s == -signal.SIGKILL)

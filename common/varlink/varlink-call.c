@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One method call on a server connection: parsed, checked, dispatched, answered. */
+#include "util/macro.h"
+#include "varlink/varlink-dispatch.h"
+#include "varlink/varlink-internal.h"
+
+static void call_free(VarlinkCall *c) {
+        close_many(c->fds, c->n_fds);
+        free(c->fds);
+        free(c->method);
+        free(c);
+}
+
+/* Reads the call's envelope. -EBADMSG for anything that is not a call: the connection closes. */
+static int call_parse(VarlinkCall *c, json_object *msg, json_object **ret_parameters, bool *ret_upgrade) {
+        json_object *params = NULL;
+        bool upgrade = false;
+
+        json_object_object_foreach(msg, key, value) {
+                if (streq(key, "method")) {
+                        if (!json_object_is_type(value, json_type_string))
+                                return -EBADMSG;
+                        c->method = strdup(json_object_get_string(value));
+                        if (!c->method)
+                                return -ENOMEM;
+                } else if (streq(key, "parameters")) {
+                        if (value && !json_object_is_type(value, json_type_object))
+                                return -EBADMSG;
+                        params = value;
+                } else if (streq(key, "oneway") || streq(key, "more") || streq(key, "upgrade")) {
+                        if (value && !json_object_is_type(value, json_type_boolean))
+                                return -EBADMSG;
+                        bool b = json_object_get_boolean(value);
+                        if (streq(key, "oneway"))
+                                c->oneway = b;
+                        else if (streq(key, "more"))
+                                c->more = b;
+                        else
+                                upgrade = b;
+                } else
+                        return -EBADMSG;
+        }
+        if (!c->method || (c->oneway && c->more))
+                return -EBADMSG;
+        *ret_parameters = params;
+        *ret_upgrade = upgrade;
+        return 0;
+}
+
+static const VarlinkMethod *method_find(const VarlinkInterface *iface, const char *name) {
+        for (const VarlinkMethod *m = iface->methods; m->name; m++)
+                if (streq(m->name, name))
+                        return m;
+        return NULL;
+}
+
+static json_object *object_with_string(const char *key, const char *value) {
+        json_object *o = json_object_new_object();
+        if (o)
+                json_object_object_add(o, key, json_object_new_string(value));
+        return o;
+}
+
+/* Finds the handler; answers the standard errors itself and then returns NULL. */
+static const VarlinkMethod *call_resolve(VarlinkCall *c, bool upgrade, void **ret_userdata, int *ret) {
+        const char *dot = strrchr(c->method, '.');
+        _cleanup_free_ char *iface_name = dot ? strndup(c->method, (size_t) (dot - c->method)) : NULL;
+        const VarlinkServerInterface *si = iface_name ? varlink_server_find_interface(c->conn->server, iface_name) : NULL;
+        const VarlinkMethod *m = si ? method_find(si->iface, dot + 1) : NULL;
+
+        if (!si)
+                *ret = varlink_call_error(c, "org.varlink.service.InterfaceNotFound",
+                                          object_with_string("interface", iface_name ?: c->method));
+        else if (!m)
+                *ret = varlink_call_error(c, "org.varlink.service.MethodNotFound", object_with_string("method", c->method));
+        else if (upgrade)
+                *ret = varlink_call_error(c, "org.varlink.service.MethodNotImplemented",
+                                          object_with_string("method", c->method));
+        else if ((m->flags & VARLINK_METHOD_REQUIRES_MORE) && !c->more)
+                *ret = varlink_call_error(c, "org.varlink.service.ExpectedMore", NULL);
+        else if (c->n_fds > 0 && !(m->flags & VARLINK_METHOD_FDS_IN))
+                *ret = varlink_call_error_invalid_parameter(c, "fileDescriptors");
+        else {
+                *ret_userdata = si->userdata;
+                return m;
+        }
+        return NULL;
+}
+
+/* Runs the handler. Failures of the handler are answered here; what is returned is only for the
+ * connection (< 0: it must close). */
+static int call_run(VarlinkCall *c, json_object *params, bool upgrade) {
+        json_object *empty = NULL;
+        void *userdata = NULL;
+        int r = 0;
+
+        const VarlinkMethod *method = call_resolve(c, upgrade, &userdata, &r);
+        if (!method)
+                return r;
+        if (!params) {
+                params = empty = json_object_new_object();
+                if (!params)
+                        return -ENOMEM;
+        }
+        r = method->func(c, params, userdata);
+        json_object_put(empty);
+        if (c->done)
+                return 0;  /* answered; -EBADMSG from varlink_dispatch() lands here too */
+        if (r < 0)
+                return varlink_call_error_errno(c, r);
+        if (!c->deferred && !c->oneway)
+                return varlink_call_error_errno(c, -EPROTO);  /* a handler that forgot to answer */
+        return 0;
+}
+
+/* Runs one message as a call. < 0 means the connection must close. */
+int varlink_call_dispatch(VarlinkConnection *conn, VarlinkMessage *m) {
+        json_object *params = NULL;
+        bool upgrade = false;
+        VarlinkCall *c = calloc(1, sizeof(*c));
+        int r;
+
+        if (!c) {
+                varlink_message_done(m);
+                return -ENOMEM;
+        }
+        c->conn = conn;
+        c->fds = TAKE_PTR(m->fds);
+        c->n_fds = m->n_fds;
+        m->n_fds = 0;
+        r = call_parse(c, m->json, &params, &upgrade);
+        if (r < 0) {
+                call_free(c);
+                varlink_message_done(m);
+                return r;
+        }
+
+        conn->current = c;
+        c->dispatching = true;
+        r = call_run(c, params, upgrade);
+        c->dispatching = false;
+        varlink_message_done(m);
+
+        if (c->done || (c->oneway && !c->deferred)) {
+                conn->current = NULL;
+                call_free(c);
+        } else {
+                close_many(c->fds, c->n_fds);  /* deferred: fds it did not take are closed now */
+        }
+        return r;
+}
+
+void varlink_call_cancel(VarlinkCall *c) {
+        VarlinkCancelFunc cancel = c->cancel;
+
+        c->conn->current = NULL;
+        if (cancel)
+                cancel(c, c->cancel_userdata);
+        call_free(c);
+}
+
+void varlink_call_defer(VarlinkCall *c, VarlinkCancelFunc cancel, void *userdata) {
+        c->deferred = true;
+        c->cancel = cancel;
+        c->cancel_userdata = userdata;
+}
+
+/* Queues one reply. The message and the fds are consumed. */
+static int call_send(VarlinkCall *c, json_object *msg, int *fds, size_t n_fds, bool final) {
+        VarlinkConnection *conn = c->conn;
+        int r = 0;
+
+        if (!msg) {
+                close_many(fds, n_fds);
+                r = -ENOMEM;
+        } else if (c->oneway || conn->hup) {
+                close_many(fds, n_fds);  /* nobody to answer */
+        } else {
+                r = varlink_stream_enqueue(&conn->stream, msg, fds, n_fds);
+        }
+        json_object_put(msg);
+        if (r < 0 && conn->error == 0)
+                conn->error = r;
+        if (final)
+                c->done = true;
+        if (!c->dispatching) {
+                if (final) {
+                        conn->current = NULL;
+                        call_free(c);
+                }
+                varlink_connection_schedule(conn);
+        }
+        return r;
+}
+
+static json_object *message_new(const char *error, json_object *parameters, bool continues) {
+        json_object *msg = json_object_new_object();
+
+        if (!parameters)
+                parameters = json_object_new_object();
+        if (!msg || !parameters) {
+                json_object_put(msg);
+                json_object_put(parameters);
+                return NULL;
+        }
+        if (error)
+                json_object_object_add(msg, "error", json_object_new_string(error));
+        json_object_object_add(msg, "parameters", parameters);
+        if (continues)
+                json_object_object_add(msg, "continues", json_object_new_boolean(true));
+        return msg;
+}
+
+int varlink_call_reply_fds(VarlinkCall *c, json_object *parameters, int *fds, size_t n_fds) {
+        return call_send(c, message_new(NULL, parameters, false), fds, n_fds, true);
+}
+
+int varlink_call_reply(VarlinkCall *c, json_object *parameters) {
+        return varlink_call_reply_fds(c, parameters, NULL, 0);
+}
+
+int varlink_call_notify(VarlinkCall *c, json_object *parameters) {
+        if (!c->more) {
+                json_object_put(parameters);
+                return -EINVAL;
+        }
+        return call_send(c, message_new(NULL, parameters, true), NULL, 0, false);
+}
+
+int varlink_call_error(VarlinkCall *c, const char *error, json_object *parameters) {
+        return call_send(c, message_new(error, parameters, false), NULL, 0, true);
+}
+
+int varlink_call_error_invalid_parameter(VarlinkCall *c, const char *parameter) {
+        json_object *p = json_object_new_object();
+        if (p)
+                json_object_object_add(p, "parameter", json_object_new_string(parameter));
+        return varlink_call_error(c, "org.varlink.service.InvalidParameter", p);
+}
+
+int varlink_call_error_errno(VarlinkCall *c, int error) {
+        json_object *p = json_object_new_object();
+        int e = error < 0 ? -error : error;
+
+        if (p) {
+                json_object_object_add(p, "errno", json_object_new_int(e));
+                json_object_object_add(p, "errnoName", json_object_new_string(strerrorname_np(e) ?: "unknown"));
+                json_object_object_add(p, "message", json_object_new_string(strerror(e)));
+        }
+        return varlink_call_error(c, c->conn->server->info.system_error, p);
+}
+
+int varlink_call_take_fd(VarlinkCall *c, int64_t index) {
+        if (index < 0 || (uint64_t) index >= c->n_fds)
+                return -ENXIO;
+        if (c->fds[index] < 0)
+                return -EBADF;  /* taken already */
+        return TAKE_FD(c->fds[index]);
+}
+
+const char *varlink_call_method(const VarlinkCall *c) {
+        return c->method;
+}
+
+bool varlink_call_wants_more(const VarlinkCall *c) {
+        return c->more;
+}
+
+bool varlink_call_is_oneway(const VarlinkCall *c) {
+        return c->oneway;
+}
+
+VarlinkConnection *varlink_call_connection(const VarlinkCall *c) {
+        return c->conn;
+}

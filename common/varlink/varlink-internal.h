@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the server's files share with each other, and nobody else sees. */
+#pragma once
+
+#include "varlink/varlink-server.h"
+#include "varlink/varlink-stream.h"
+
+typedef struct VarlinkServerInterface {
+        const VarlinkInterface *iface;
+        void *userdata;
+} VarlinkServerInterface;
+
+typedef struct VarlinkListener {
+        int fd;
+        sd_event_source *source;
+} VarlinkListener;
+
+typedef struct VarlinkUidCount {
+        uid_t uid;
+        unsigned count;
+} VarlinkUidCount;
+
+struct VarlinkServer {
+        sd_event *event;
+        VarlinkServerInfo info;
+        VarlinkLimits limits;
+        VarlinkServerInterface *interfaces;
+        size_t n_interfaces;
+        VarlinkListener *listeners;
+        size_t n_listeners;
+        VarlinkConnection *connections;
+        unsigned n_connections;
+        VarlinkUidCount *uid_counts;
+        size_t n_uid_counts;
+        VarlinkDisconnectFunc on_disconnect;
+        void *on_disconnect_userdata;
+};
+
+struct VarlinkConnection {
+        VarlinkServer *server;
+        VarlinkConnection *prev, *next;
+        VarlinkStream stream;
+        sd_event_source *io, *defer;
+        struct ucred peer;
+        int peer_pidfd;
+        VarlinkCall *current;   /* the call being served; later ones wait in the input buffer */
+        bool hup;               /* the peer hung up completely: nothing can be sent any more */
+        int error;              /* a failure that closes the connection once the current step ends */
+        void *userdata;
+};
+
+struct VarlinkCall {
+        VarlinkConnection *conn;
+        char *method;
+        bool oneway, more;
+        bool dispatching;       /* inside its handler: the dispatcher finishes it */
+        bool done;              /* the final reply was queued */
+        bool deferred;          /* its handler answers later */
+        int *fds;
+        size_t n_fds;
+        VarlinkCancelFunc cancel;
+        void *cancel_userdata;
+};
+
+extern const VarlinkInterface varlink_service_interface;
+
+const VarlinkServerInterface *varlink_server_find_interface(const VarlinkServer *s, const char *name);
+int varlink_call_dispatch(VarlinkConnection *conn, VarlinkMessage *m);
+void varlink_call_cancel(VarlinkCall *c);
+void varlink_connection_schedule(VarlinkConnection *conn);

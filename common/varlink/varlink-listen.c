@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The varlink server's listening sockets: created at a path, or handed over by socket activation. */
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "util/macro.h"
+#include "varlink/varlink-internal.h"
+
+static int listener_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        VarlinkServer *s = userdata;
+
+        for (;;) {
+                int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                if (cfd < 0)
+                        return 0;  /* EAGAIN, or a transient failure: epoll tells us again */
+                /* Over a limit: the connection is closed at once; the peer sees EOF. */
+                (void) varlink_server_add_connection(s, cfd, NULL);
+        }
+}
+
+int varlink_server_listen_fd(VarlinkServer *s, int fd) {
+        VarlinkListener *n = reallocarray(s->listeners, s->n_listeners + 1, sizeof(*n));
+        if (!n) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        s->listeners = n;
+
+        VarlinkListener *l = &s->listeners[s->n_listeners];
+        *l = (VarlinkListener) { .fd = fd };
+        int r = sd_event_add_io(s->event, &l->source, fd, EPOLLIN, listener_accept, s);
+        if (r < 0) {
+                safe_close(fd);
+                return r;
+        }
+        s->n_listeners++;
+        return 0;
+}
+
+int varlink_server_listen_path(VarlinkServer *s, const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        (void) unlink(path);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return -errno;
+        if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0)
+                return -errno;
+        return varlink_server_listen_fd(s, TAKE_FD(fd));
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The io.privmemd varlink interface: its method table, and the methods that only read or release. */
+#include "api/access.h"
+#include "api/describe.h"
+#include "api/errors.h"
+#include "api/events.h"
+#include "api/methods.h"
+#include "core/lease.h"
+#include "manager/manager.h"
+#include "schema/io-privmemd.h"
+#include "util/macro.h"
+#include "varlink/varlink-dispatch.h"
+
+extern const char io_privmemd_varlink[];
+
+static uint64_t manager_now(Manager *m) {
+        uint64_t now;
+        sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        return now;
+}
+
+/* Replies {key: value}; value is consumed. */
+static int reply_with(VarlinkCall *c, const char *key, json_object *value) {
+        json_object *reply = json_object_new_object();
+        if (!reply || !value) {
+                json_object_put(reply);
+                json_object_put(value);
+                return -ENOMEM;
+        }
+        json_object_object_add(reply, key, value);
+        return varlink_call_reply(c, reply);
+}
+
+static int method_get_status(VarlinkCall *c, json_object *params, void *userdata) {
+        Manager *m = userdata;
+        int r = varlink_dispatch(c, params, NULL, NULL);
+        if (r < 0)
+                return r;
+
+        json_object *status = json_object_new_object();
+        if (!status)
+                return -ENOMEM;
+        json_object_object_add(status, SCHEMA_STATUS_VERSION, json_object_new_string(PACKAGE_VERSION));
+        json_object_object_add(status, SCHEMA_STATUS_UPTIME, json_object_new_double((double) (manager_now(m) - m->start_usec) / 1e6));
+        json_object_object_add(status, SCHEMA_STATUS_CONNECTIONS, json_object_new_int((int) varlink_server_n_connections(m->server)));
+        json_object_object_add(status, SCHEMA_STATUS_POOLS, json_object_new_int((int) m->n_pools));
+        json_object_object_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->core.n_leases));
+        return reply_with(c, SCHEMA_GET_STATUS_STATUS, status);
+}
+
+/* The lease named by the call's "id", if the caller may see it (root, the admin group, the uid
+ * that acquired it); NoSuchLease also when it may not, so that ids do not leak. */
+static int lease_of_call(VarlinkCall *c, json_object *params, Manager *m, Lease **ret, ApiError *e) {
+        static const VarlinkField table[] = {
+                { SCHEMA_GET_LEASE_ID, VARLINK_FIELD_STRING, 0, VARLINK_FIELD_MANDATORY },
+                {}
+        };
+        VarlinkConnection *conn = varlink_call_connection(c);
+        const char *id = NULL;
+        int r = varlink_dispatch(c, params, table, &id);  /* answers InvalidParameter itself */
+
+        if (r < 0)
+                return r;
+        Lease *l = core_find_lease(&m->core, id);
+        if (!l || (!access_is_admin(m, conn) && l->uid != varlink_connection_peer(conn)->uid))
+                return api_error_no_such_lease(e, id);
+        *ret = l;
+        return 0;
+}
+
+static int method_release(VarlinkCall *c, json_object *params, void *userdata) {
+        ApiError e;
+        Lease *l;
+        int r = lease_of_call(c, params, userdata, &l, &e);
+
+        if (r == 0) {
+                lease_invalidate(l, "released");
+                r = varlink_call_reply(c, NULL);
+        }
+        return api_end(c, r, &e);
+}
+
+static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata) {
+        ApiError e;
+        Lease *l;
+        int r = lease_of_call(c, params, userdata, &l, &e);
+
+        if (r == 0) {
+                if (l->process)  /* a live owner may have exec'd */
+                        if (l->process)
+                                owner_refresh_command(&l->owner);
+                r = reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, manager_now(userdata)));
+        }
+        return api_end(c, r, &e);
+}
+
+static int method_list_leases(VarlinkCall *c, json_object *params, void *userdata) {
+        static const VarlinkField table[] = {
+                { SCHEMA_LIST_LEASES_POOL, VARLINK_FIELD_STRING, 0 },
+                {}
+        };
+        Manager *m = userdata;
+        VarlinkConnection *conn = varlink_call_connection(c);
+        const char *pool = NULL;
+        ApiError e;
+        int r = varlink_dispatch(c, params, table, &pool);
+        if (r < 0)
+                return r;
+        if (pool && !manager_find_pool(m, pool))
+                return api_end(c, api_error_no_such_pool(&e, pool), &e);
+
+        bool all = access_is_admin(m, conn);
+        uid_t uid = varlink_connection_peer(conn)->uid;
+        uint64_t now = manager_now(m);
+        json_object *leases = json_object_new_array();
+        for (Lease *l = m->core.leases; l && leases; l = l->next)
+                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool))) {
+                        if (l->process)
+                                owner_refresh_command(&l->owner);
+                        json_object_array_add(leases, describe_lease(l, now));
+                }
+        return reply_with(c, SCHEMA_LIST_LEASES_LEASES, leases);
+}
+
+static int method_list_pools(VarlinkCall *c, json_object *params, void *userdata) {
+        Manager *m = userdata;
+        int r = varlink_dispatch(c, params, NULL, NULL);
+        if (r < 0)
+                return r;
+
+        json_object *pools = json_object_new_array();
+        for (size_t i = 0; i < m->n_pools && pools; i++)
+                json_object_array_add(pools, describe_pool(m->pools[i]));
+        return reply_with(c, SCHEMA_LIST_POOLS_POOLS, pools);
+}
+
+static int method_get_metrics(VarlinkCall *c, json_object *params, void *userdata) {
+        Manager *m = userdata;
+        int r = varlink_dispatch(c, params, NULL, NULL);
+        if (r < 0)
+                return r;
+        return reply_with(c, SCHEMA_GET_METRICS_METRICS, metrics_describe(&m->core.metrics));
+}
+
+static const VarlinkMethod methods[] = {
+        { "GetStatus", method_get_status, 0 },
+        { "Acquire", method_acquire, VARLINK_METHOD_FDS_IN },
+        { "Release", method_release, 0 },
+        { "GetLease", method_get_lease, 0 },
+        { "ListLeases", method_list_leases, 0 },
+        { "ListPools", method_list_pools, 0 },
+        { "GetMetrics", method_get_metrics, 0 },
+        { "Watch", method_watch, VARLINK_METHOD_REQUIRES_MORE },
+        { "SetTargets", method_set_targets, 0 },
+        { "Drain", method_drain, 0 },
+        { "Reload", method_reload, 0 },
+        {}
+};
+
+static const VarlinkInterface io_privmemd_interface = {
+        .name = SCHEMA_INTERFACE,
+        .description = io_privmemd_varlink,
+        .methods = methods,
+};
+
+int api_attach(Manager *m) {
+        manager_set_change_listener(m, events_on_change, NULL);
+        return varlink_server_add_interface(m->server, &io_privmemd_interface, m);
+}

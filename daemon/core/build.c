@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A build: one new memfd being populated by the workers, chunk by chunk, then sealed.
+ * Chunks let several workers fill one large memfd; they are done on the event loop in any order,
+ * and the last one seals the memfd and hands it to its size class. At most PARALLEL_CHUNKS of one
+ * memfd are in the workers' queue at a time: one memfd stops scaling at ~4 threads (its own
+ * locks), so more workers fill several memfds at once instead. */
+#include <stdio.h>
+#include <assert.h>
+#include <sys/random.h>
+
+#include "core/build.h"
+#include "core/core.h"
+#include "core/pool-thp.h"
+#include "memfd/memfd-ops.h"
+#include "util/macro.h"
+
+#define CHUNK_BYTES (64ULL << 20)
+#define THP_CHUNK_BYTES (256ULL << 20)    /* a privmemd-populate process each: ~2.5 ms to spawn */
+#define PARALLEL_CHUNKS 4U
+
+typedef struct BuildChunk {
+        Job job;                /* first: a Job * is a BuildChunk * */
+        Build *build;
+        uint64_t offset, length;
+        uint64_t huge;          /* bytes of it in huge pages, from run() */
+} BuildChunk;
+
+struct Build {
+        Build *next;
+        SizeClass *cls;
+        ReadyMemfd *memfd;
+        bool urgent;
+        uint64_t start_usec;
+        int error;              /* the first chunk's failure */
+        unsigned n_chunks, chunks_left, chunks_submitted;
+        BuildChunk chunks[];
+};
+
+static void memfd_id_new(char id[static MEMFD_ID_LEN + 1]) {
+        static const char hex[] = "0123456789abcdef";
+        uint8_t b[MEMFD_ID_LEN / 2];
+        if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
+                for (size_t i = 0; i < sizeof(b); i++)
+                        b[i] = (uint8_t) random();
+        for (size_t i = 0; i < sizeof(b); i++) {
+                id[2 * i] = hex[b[i] >> 4];
+                id[2 * i + 1] = hex[b[i] & 15];
+        }
+        id[MEMFD_ID_LEN] = 0;
+}
+
+static void chunk_run(Job *j) {
+        BuildChunk *ch = (BuildChunk *) j;
+        Build *b = ch->build;
+        MemfdSpec spec = pool_config_memfd_spec(b->cls->pool->config);
+        spec.background = !__atomic_load_n(&j->urgent, __ATOMIC_RELAXED);  /* promoted meanwhile: urgent */
+        j->result = memfd_ops_populate(&spec, b->memfd->fd, ch->offset, ch->length, &ch->huge);
+}
+
+void build_free(Build *b) {
+        ready_memfd_free(b->memfd);
+        free(b);
+}
+
+void size_class_free_builds(SizeClass *c) {
+        while (c->builds) {
+                Build *b = c->builds;
+                c->builds = b->next;
+                build_free(b);
+        }
+}
+
+static void build_unlink(Build *b) {
+        SizeClass *c = b->cls;
+        for (Build **p = &c->builds; *p; p = &(*p)->next)
+                if (*p == b) {
+                        *p = b->next;
+                        break;
+                }
+        c->n_building--;
+        assert(c->pool->bytes_building >= b->memfd->size);
+        c->pool->bytes_building -= b->memfd->size;
+}
+
+static void build_finish(Build *b) {
+        SizeClass *c = b->cls;
+        Pool *p = c->pool;
+        int r = b->error ?: memfd_ops_seal(b->memfd->fd);
+
+        build_unlink(b);
+        for (unsigned i = 0; i < b->n_chunks; i++)
+                b->memfd->huge += b->chunks[i].huge;
+        if (r >= 0) {
+                r = pool_thp_accept(p, b->memfd);
+                if (r == 0) {  /* huge_fallback=retry: dropped, and the waiters keep waiting */
+                        build_free(b);
+                        pool_build_retry(p, c, -ENOMEM);
+                        return;
+                }
+        }
+        if (r < 0) {
+                build_free(b);
+                pool_build_failed(p, c, r);
+                return;
+        }
+        p->last_error = 0;
+        p->failures = 0;
+        histogram_observe(&p->core->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
+        size_class_ready(c, TAKE_PTR(b->memfd));
+        free(b);
+        pool_refill(p);
+        pool_check_target(p);
+        pool_check_unused(p);
+}
+
+static void build_submit_next(Build *b) {
+        if (b->chunks_submitted < b->n_chunks)
+                workers_submit(b->cls->pool->core->workers, &b->chunks[b->chunks_submitted++].job);
+}
+
+static void chunk_done(Job *j) {
+        BuildChunk *ch = (BuildChunk *) j;
+        Build *b = ch->build;
+
+        if (j->result < 0 && b->error == 0)
+                b->error = j->result;
+        if (b->error) {  /* the memfd is lost anyway: its chunks not queued yet never run */
+                b->chunks_left -= b->n_chunks - b->chunks_submitted;
+                b->chunks_submitted = b->n_chunks;
+        }
+        if (--b->chunks_left == 0)
+                build_finish(b);
+        else
+                build_submit_next(b);
+}
+
+static Build *build_new(SizeClass *c, bool urgent) {
+        const PoolConfig *pc = c->pool->config;
+        MemfdSpec spec = pool_config_memfd_spec(pc);
+        uint64_t bytes = memfd_spec_is_thp(&spec) ? THP_CHUNK_BYTES : CHUNK_BYTES;
+        uint64_t chunk = MAX(bytes / pc->page_size, 1) * pc->page_size;
+        unsigned n = (unsigned) ((c->size + chunk - 1) / chunk);
+        Build *b = calloc(1, sizeof(Build) + n * sizeof(BuildChunk));
+
+        if (!b)
+                return NULL;
+        *b = (Build) { .cls = c, .urgent = urgent, .start_usec = now_usec(), .n_chunks = n, .chunks_left = n };
+        for (unsigned i = 0; i < n; i++)
+                b->chunks[i] = (BuildChunk) {
+                        .job = { .run = chunk_run, .done = chunk_done, .urgent = urgent },
+                        .build = b,
+                        .offset = i * chunk,
+                        .length = MIN(chunk, c->size - i * chunk),
+                };
+        return b;
+}
+
+int build_start(SizeClass *c, bool urgent) {
+        Pool *p = c->pool;
+        _cleanup_free_ Build *new = build_new(c, urgent);
+        _cleanup_(ready_memfd_freep) ReadyMemfd *m = calloc(1, sizeof(ReadyMemfd));
+        int r;
+
+        if (!new || !m)
+                return -ENOMEM;
+        *m = (ReadyMemfd) { .fd = -1, .size = c->size };
+        memfd_id_new(m->id);
+        MemfdSpec spec = pool_config_memfd_spec(p->config);
+        r = memfd_ops_create(&spec, p->config->name, m->id, c->size, &m->fd);
+        if (r < 0)
+                return r;
+        Build *b = TAKE_PTR(new);
+        b->memfd = TAKE_PTR(m);
+        b->next = c->builds;
+        c->builds = b;
+        c->n_building++;
+        p->bytes_building += c->size;
+        for (unsigned i = 0; i < MIN(b->n_chunks, PARALLEL_CHUNKS); i++)
+                build_submit_next(b);
+        return 0;
+}
+
+void size_class_promote_build(SizeClass *c) {
+        for (Build *b = c->builds; b; b = b->next)
+                if (!b->urgent) {
+                        b->urgent = true;
+                        for (unsigned i = 0; i < b->n_chunks; i++)
+                                workers_promote(c->pool->core->workers, &b->chunks[i].job);
+                        return;
+                }
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A build: one new memfd being populated by the workers, chunk by chunk, then sealed. */
+#pragma once
+
+#include "core/pool.h"
+
+/* Starts a memfd of the class's size; urgent when a caller waits for it. */
+int build_start(SizeClass *c, bool urgent);
+/* Moves the first background build of the class ahead of other background work. */
+void size_class_promote_build(SizeClass *c);
+/* Frees builds whose jobs will never complete (the workers are stopped). */
+void size_class_free_builds(SizeClass *c);
+void build_free(Build *b);

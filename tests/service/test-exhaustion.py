@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A resource privmemd needs to keep leases runs out while leases are held, under the stand-in
+service manager; each time the caller gets a clear error, privmemd stays up, a restart (SIGKILL)
+recovers every lease, and Acquire works again once the resource comes back:
+  fdstore  the fd store is full: $FDSTORE and the stand-in's FileDescriptorStoreMax= are small;
+           TooManyLeases "fd store" comes before the store would refuse an fd (it refuses none)
+  nofile   RLIMIT_NOFILE is small: TooManyLeases "open files"
+  runfull  the runtime directory (a 256 KiB tmpfs mounted and unmounted here) is full, so a lease
+           file cannot be written: SystemError ENOSPC naming the directory
+Usage: test-exhaustion.py PRIVMEMD fdstore|nofile|runfull"""
+import errno
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from service_manager import ServiceManager  # noqa: E402
+from varlink_client import Client, VarlinkError  # noqa: E402
+
+SIZE = 64 << 10
+TARGET = 4
+CONFIG = """[pool x]
+sizes = 64K:%d
+limit = 64M
+users = *
+""" % TARGET
+ROOM = 20                       # leases + owner processes privmemd may hold in each case
+CONNECTIONS_MAX = 4096          # the varlink server's limit: two fds each are set aside
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    sys.exit(1)
+
+
+class Run:
+    def __init__(self, sm):
+        self.sm = sm
+        self.held = []
+
+    def call(self, method, params=None):
+        c = Client(self.sm.socket_path)
+        try:
+            return c.call(method, params)
+        finally:
+            c.close()
+            self.sm.poll(0)  # privmemd's notifications wait on the stand-in
+
+    def acquire(self):
+        """A lease of this process (its id), or the VarlinkError privmemd answered."""
+        try:
+            reply, fds = self.call("io.privmemd.Acquire", {"pool": "x", "size": SIZE, "wait": False})
+        except VarlinkError as e:
+            return e
+        os.close(fds[0])
+        self.held.append(reply["lease"]["id"])
+        return reply["lease"]["id"]
+
+    def fill(self):
+        """Acquires until privmemd refuses; the refusal."""
+        for _ in range(1000):
+            got = self.acquire()
+            if isinstance(got, VarlinkError):
+                return got
+        fail("privmemd never refused a lease")
+
+    def release(self, n):
+        for lease in self.held[:n]:
+            self.call("io.privmemd.Release", {"id": lease})
+        self.held = self.held[n:]
+        self.sm.poll(0.3)
+
+    def listed(self):
+        return {l["id"] for l in self.call("io.privmemd.ListLeases")[0]["leases"] if l["state"] == "active"}
+
+    def restart(self, how):
+        self.sm.stop(signal.SIGKILL)
+        self.sm.start()
+        missing = set(self.held) - self.listed()
+        if missing:
+            fail("after %s, %d of %d leases are gone: %s" % (how, len(missing), len(self.held), sorted(missing)[:3]))
+        print("ok: %s: all %d leases recovered" % (how, len(self.held)), flush=True)
+
+
+def expect_refusal(run, err, name, check):
+    if err.error != name or not check(err.parameters):
+        fail("privmemd answered %s %s, expected %s" % (err.error, err.parameters, name))
+    if run.sm.pid is None or os.waitpid(run.sm.pid, os.WNOHANG)[0]:
+        fail("privmemd died")
+    print("ok: after %d leases: %s %s" % (len(run.held), err.error, err.parameters), flush=True)
+
+
+def scenario_fd_budget(run, resource_name):
+    err = run.fill()
+    expect_refusal(run, err, "io.privmemd.TooManyLeases",
+                   lambda p: p["resource"] == resource_name and p["limit"] == ROOM and p["used"] == ROOM)
+    if len(run.held) != ROOM - 1:  # one owner process: this one
+        fail("%d leases fit, expected %d" % (len(run.held), ROOM - 1))
+    if run.sm.store_refused:
+        fail("the fd store refused %d fd(s): a lease would not survive a restart" % run.sm.store_refused)
+    run.restart("a restart with the " + resource_name + " full")
+    run.release(3)
+    for _ in range(3):
+        if isinstance(run.acquire(), VarlinkError):
+            fail("no lease after 3 were released")
+    if not isinstance(run.acquire(), VarlinkError):
+        fail("a lease beyond the room was lent")
+    print("ok: 3 released, 3 more lent, the next refused again", flush=True)
+
+
+def fill_up(path):
+    with open(os.path.join(path, "filler"), "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise
+
+
+def scenario_run_full(run, runtime):
+    for _ in range(3):
+        if isinstance(run.acquire(), VarlinkError):
+            fail("no lease with room in the runtime directory")
+    fill_up(runtime)
+    err = run.acquire()
+    if not isinstance(err, VarlinkError):
+        fail("a lease was lent while its file could not be written")
+    expect_refusal(run, err, "io.privmemd.SystemError",
+                   lambda p: p["errnoName"] == "ENOSPC" and runtime in p["message"])
+    os.unlink(os.path.join(runtime, "filler"))
+    if isinstance(run.acquire(), VarlinkError):
+        fail("no lease once the runtime directory had room again")
+    print("ok: with room again, a lease is lent", flush=True)
+    run.restart("a restart after the runtime directory was full")
+
+
+def main():
+    privmemd, case = os.path.abspath(sys.argv[1]), sys.argv[2]
+    with tempfile.TemporaryDirectory(prefix="privmemd-exhaustion.") as tmp:
+        conf = os.path.join(tmp, "privmemd.conf")
+        with open(conf, "w") as f:
+            f.write(CONFIG)
+        argv = [privmemd, "--config=" + conf, "--log-level=warning"]
+        runtime, mounted = None, False
+        env, store_max, preexec = dict(os.environ), None, None
+        env.pop("FDSTORE", None)
+        if case == "fdstore":
+            store_max = ROOM + TARGET
+            env["FDSTORE"] = str(store_max)
+        elif case == "nofile":
+            nofile = 64 + 2 * CONNECTIONS_MAX + 2 * TARGET + ROOM
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if hard != resource.RLIM_INFINITY and hard < nofile:
+                print("SKIP: RLIMIT_NOFILE hard limit %d < %d" % (hard, nofile))
+                sys.exit(77)
+            preexec = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))  # noqa: E731
+        elif case == "runfull":
+            runtime = os.path.join(tmp, "rt")
+            os.mkdir(runtime)
+            if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "privmemd-test", runtime],
+                              capture_output=True).returncode != 0:
+                print("SKIP: cannot mount a tmpfs (needs root)")
+                sys.exit(77)
+            mounted = True
+        else:
+            sys.exit(__doc__)
+        sm = ServiceManager(argv, tmp, env=env, store_max=store_max, preexec=preexec, runtime_dir=runtime)
+        try:
+            sm.start()
+            run = Run(sm)
+            if case == "runfull":
+                scenario_run_full(run, runtime)
+            else:
+                scenario_fd_budget(run, "fd store" if case == "fdstore" else "open files")
+            print("1 passed, 0 failed", flush=True)
+        finally:
+            sm.close()
+            if mounted:
+                subprocess.run(["umount", runtime])
+
+
+if __name__ == "__main__":
+    main()
