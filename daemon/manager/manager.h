@@ -22,26 +22,35 @@ typedef struct ManagerOptions {
 typedef void (*ChangeListener)(Manager *m, const Change *c, void *userdata);
 
 struct Manager {
-        sd_event *event;
-        VarlinkServer *server;
+        /* What it was started with */
         ManagerOptions options;
-        uint64_t start_usec;
         Config config;
+        uint64_t start_usec;
+
+        /* The loop and what runs on it */
+        sd_event *event;
+        Workers *workers;
+        VarlinkServer *server;
+        bool socket_created;            /* we made the socket file, so we remove it */
+        bool socket_activated;          /* the service manager passed the socket */
+
+        /* The pools and leases */
+        Core core;                      /* the pools' and leases' shared state, on event and workers */
         Pool **pools;
         size_t n_pools;
-        Workers *workers;
-        Core core;                      /* the pools' and leases' shared state, on event and workers */
+        sd_event_source *collect;       /* frees retired pools once unused */
+        VirtWatch *virt;                /* libvirt domains as owners; NULL without [libvirt] */
+
+        /* Where the core's changes go: the store, and the listener (Watch) */
+        char *leases_dir;
         ChangeListener on_change;
         void *on_change_userdata;
         uint32_t listener_wants;        /* CHANGE_BIT()s the listener reads now */
         Watcher *watchers;              /* Watch's (api/events.c) */
-        sd_event_source *collect;       /* frees retired pools once unused */
-        bool socket_created;            /* we made the socket file, so we remove it */
-        bool socket_activated;          /* the service manager passed the socket */
-        char *leases_dir;
+
+        /* The service manager's STATUS= line (notify.c) */
         sd_event_source *status_timer;
         char last_status[256];
-        VirtWatch *virt;                /* libvirt domains as owners; NULL without [libvirt] */
 };
 
 int manager_new(Manager **ret, const ManagerOptions *options);

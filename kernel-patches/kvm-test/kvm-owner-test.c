@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM as the owner of a guest-sealed memfd (patches 0010-0012): a real
+ * KVM_X86_SW_PROTECTED_VM whose private memory is a guest-sealed memfd.
+ *
+ *   kvm-owner-test                  memfds of its own (shmem, hugetlbfs 2M)
+ *   kvm-owner-test --privmemd SHMEM_POOL HUGETLB_POOL PRIVMEMCTL
+ *                                   leases of privmemd's seal_guest pools,
+ *                                   revoked with "PRIVMEMCTL release ID"
+ *                                   (built with -DWITH_PRIVMEM)
+ *   kvm-owner-test --bench MIB      what invalidating MIB MiB of KVM-mapped
+ *                                   memory costs (kvm-bench.c)
+ *
+ * For each backing: the host cannot mmap, read or write the memfd; a vCPU
+ * writes and reads back a pattern in every page of its private memory (the
+ * host's shared view stays untouched) at the level of the backing (4K or
+ * 2M, from the VM's pages_* statistics); while KVM owns the memfd no other
+ * owner can register.  (a) The VM is destroyed first: its registration is
+ * gone (a test owner can take the memfd) and the revocation reaches that
+ * owner only.  (b) The memory is revoked while the vCPU runs over it: the
+ * vCPU's next access exits with KVM_EXIT_MEMORY_FAULT for a private gpa.
+ * Prints ok:/FAIL: lines; exits 1 on any failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+
+#include "kvm-vm.h"
+#include "kvm-lease.h"
+#include "test_memfd_guest_uapi.h"
+
+int failed;
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void check_sealed(struct lease *l)
+{
+	int mapped, rd, wr;
+	char buf[8] = "";
+
+	mapped = mmap(NULL, l->size, PROT_READ, MAP_SHARED, l->fd, 0) != MAP_FAILED || errno != EPERM;
+	rd = pread(l->fd, buf, sizeof(buf), 0) >= 0 || errno != EPERM;
+	wr = pwrite(l->fd, buf, sizeof(buf), 0) >= 0 || errno != EPERM;
+	if (mapped || rd || wr)
+		fail("%s: the host could %s%s%sthe memfd (want EPERM)", l->name,
+		     mapped ? "mmap " : "", rd ? "read " : "", wr ? "write " : "");
+	else
+		ok("%s: the host cannot mmap, read or write the memfd (EPERM)", l->name);
+}
+
+static int vm_up(struct vm *vm, struct lease *l)
+{
+	const char *what;
+	int r = vm_create(vm, l->fd, VM_MEM_SIZE, &what);
+
+	if (r < 0) {
+		fail("%s: %s: %s", l->name, what, strerror(-r));
+		return r;
+	}
+	r = vm_set_private(vm, VM_PRIV_GPA, VM_PRIV_SIZE);
+	if (r < 0)
+		fail("%s: KVM_SET_MEMORY_ATTRIBUTES private: %s", l->name, strerror(-r));
+	return r;
+}
+
+/* A test owner (lib/test_memfd_guest.c) trying to register: EBUSY while KVM
+ * owns the memfd.  -1 if the kernel has no test owner. */
+static int test_owner_register(int *owner, int memfd)
+{
+	*owner = open("/dev/memfd_guest_test", O_RDWR | O_CLOEXEC);
+	if (*owner < 0)
+		return -1;
+	return ioctl(*owner, MEMFD_GUEST_TEST_REGISTER, memfd) < 0 ? -errno : 0;
+}
+
+static int run_fill(struct vm *vm, struct lease *l)
+{
+	int64_t v;
+	int r;
+
+	if (vm_start(vm, PROG_FILL, 0x5a000000) < 0)
+		return -1;
+	alarm(60);	/* a vCPU that makes no exit: KVM_RUN gets EINTR */
+	r = vm_run(vm);
+	alarm(0);
+	if (r == -EINTR) {
+		struct kvm_regs regs;
+
+		ioctl(vm->vcpu, KVM_GET_REGS, &regs);
+		fail("%s: the guest made no exit in 60 s: rip %#llx edi %#llx ebx %#llx", l->name,
+		     regs.rip, regs.rdi, regs.rbx);
+		printf("vcpu: exits %ld pf_taken %ld pf_fixed %ld pf_emulate %ld pf_spurious %ld pf_fast %ld pf_mmio_spte_created %ld io_exits %ld; vm: pages_4k %ld\n",
+		       (long)vm_stat(vm, "vcpu:exits"), (long)vm_stat(vm, "vcpu:pf_taken"),
+		       (long)vm_stat(vm, "vcpu:pf_fixed"), (long)vm_stat(vm, "vcpu:pf_emulate"),
+		       (long)vm_stat(vm, "vcpu:pf_spurious"), (long)vm_stat(vm, "vcpu:pf_fast"),
+		       (long)vm_stat(vm, "vcpu:pf_mmio_spte_created"), (long)vm_stat(vm, "vcpu:io_exits"),
+		       (long)vm_stat(vm, "pages_4k"));
+		return -1;
+	}
+	v = vm_io_out(vm, PORT_DONE);
+	if (r < 0 || v != DONE_MAGIC) {
+		fail("%s: the guest did not fill its private memory: KVM_RUN %s, exit %u, bad gpa %#" PRIx64,
+		     l->name, r < 0 ? strerror(-r) : "ok", vm->run->exit_reason,
+		     (uint64_t)vm_io_out(vm, PORT_BAD));
+		return -1;
+	}
+	r = vm_run(vm);
+	if (r != KVM_EXIT_HLT) {
+		fail("%s: the guest did not halt after its fill: %d", l->name, r);
+		return -1;
+	}
+	for (uint64_t i = 0; i < VM_PRIV_SIZE; i++) {
+		if (vm->shared[VM_PRIV_GPA + i]) {
+			fail("%s: the guest's private writes reached the shared memory", l->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The level KVM mapped the private range at: 2M backings at 2M, else 4K. */
+static void check_level(struct vm *vm, struct lease *l)
+{
+	int64_t p4k = vm_stat(vm, "pages_4k"), p2m = vm_stat(vm, "pages_2m");
+
+	printf("%s: KVM maps pages_4k %" PRId64 " pages_2m %" PRId64 "\n", l->name, p4k, p2m);
+	if (l->huge ? p2m >= 1 : (p2m == 0 && p4k >= (int64_t)(VM_PRIV_SIZE / 4096)))
+		ok("%s: KVM mapped the private memory at %s", l->name, l->huge ? "2M" : "4K");
+	else
+		fail("%s: KVM mapped at the wrong level (want %s)", l->name, l->huge ? "2M" : "4K");
+}
+
+/* Guest runs, then (a): destroy the VM first, revoke afterwards. */
+static void test_run_then_destroy(struct lease *l)
+{
+	struct memfd_guest_test_stats st;
+	struct vm vm;
+	int owner, r;
+
+	check_sealed(l);
+	if (vm_up(&vm, l) < 0)
+		goto out;
+	r = test_owner_register(&owner, l->fd);
+	if (r == -EBUSY)
+		ok("%s: KVM owns the memfd: another owner gets EBUSY", l->name);
+	else if (r != -1)
+		fail("%s: a test owner registering while KVM owns the memfd: %s", l->name,
+		     r ? strerror(-r) : "succeeded");
+	if (owner >= 0)
+		close(owner);
+	if (run_fill(&vm, l) < 0)
+		goto out;
+	ok("kvm: guest ran on a guest-sealed %s (%s): wrote and read back %llu pages of private memory",
+	   l->kind, l->name, VM_PRIV_SIZE / 4096);
+	check_level(&vm, l);
+
+	vm_destroy(&vm);
+	r = test_owner_register(&owner, l->fd);
+	if (r == -1) {
+		lease_revoke(l);
+		goto out;
+	}
+	if (r) {
+		fail("%s: (a) after the VM was destroyed a test owner cannot register: %s",
+		     l->name, strerror(-r));
+		close(owner);
+		goto out;
+	}
+	ok("%s: (a) the destroyed VM no longer owns the memfd", l->name);
+	if (lease_revoke(l) < 0 || ioctl(owner, MEMFD_GUEST_TEST_STATS, &st) < 0) {
+		fail("%s: (a) revoke or test owner stats failed", l->name);
+	} else if (st.begin == 1 && st.end == 1 && st.late == 0 && st.nr_ranges == 1 &&
+		   st.ranges[0].start == 0 && st.ranges[0].end == l->size / 4096) {
+		ok("%s: (a) the revocation after the VM was gone went to the memfd's next owner only, [0, %" PRIu64 ") pages",
+		   l->name, l->size / 4096);
+	} else {
+		fail("%s: (a) test owner told begin %llu end %llu ranges %llu", l->name,
+		     (unsigned long long)st.begin, (unsigned long long)st.end,
+		     (unsigned long long)st.nr_ranges);
+	}
+	close(owner);
+out:
+	vm_destroy(&vm);
+}
+
+struct runner {
+	struct vm *vm;
+	volatile int passes, stop, done;
+	int r;
+	double t_exit;
+};
+
+static void *vcpu_loop(void *arg)
+{
+	struct runner *rn = arg;
+
+	while (!rn->stop) {
+		rn->r = vm_run(rn->vm);
+		if (rn->r != KVM_EXIT_IO || vm_io_out(rn->vm, PORT_PASS) < 0)
+			break;
+		rn->passes++;
+	}
+	rn->t_exit = now();
+	rn->done = 1;
+	return NULL;
+}
+
+static int wait_for(volatile int *v, int want, double seconds)
+{
+	double end = now() + seconds;
+
+	while (*v < want && now() < end)
+		usleep(1000);
+	return *v >= want ? 0 : -1;
+}
+
+/* (b): revoke the memory while the vCPU loops over it. */
+static void test_revoke_while_running(struct lease *l)
+{
+	struct runner rn = { 0 };
+	struct kvm_run *k;
+	pthread_t t;
+	double t0;
+	struct vm vm;
+
+	if (vm_up(&vm, l) < 0 || vm_start(&vm, PROG_LOOP, 1) < 0)
+		goto out;
+	rn.vm = &vm;
+	if (pthread_create(&t, NULL, vcpu_loop, &rn)) {
+		fail("%s: pthread_create", l->name);
+		goto out;
+	}
+	if (wait_for(&rn.passes, 3, 30) < 0)
+		fail("%s: (b) the guest did not loop over its private memory", l->name);
+	t0 = now();
+	if (!rn.done && lease_revoke(l) == 0)
+		printf("%s: revoked after %d guest passes in %.1f ms\n", l->name, rn.passes,
+		       (now() - t0) * 1e3);
+	if (wait_for(&rn.done, 1, 30) < 0) {
+		rn.stop = 1;
+		fail("%s: (b) the vCPU kept running on revoked memory", l->name);
+		/* SIGALRM has no SA_RESTART: a KVM_RUN that never exits gets EINTR */
+		while (!rn.done) {
+			pthread_kill(t, SIGALRM);
+			usleep(100000);
+		}
+	}
+	pthread_join(t, NULL);
+	k = vm.run;
+	if (rn.r == -EFAULT && k->exit_reason == KVM_EXIT_MEMORY_FAULT &&
+	    (k->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE) &&
+	    k->memory_fault.gpa >= VM_PRIV_GPA && k->memory_fault.gpa < VM_PRIV_GPA + VM_PRIV_SIZE)
+		ok("kvm: invalidation reached KVM while the guest ran (%s %s): KVM_EXIT_MEMORY_FAULT private gpa %#llx, %.1f ms after the revocation started",
+		   l->kind, l->name, (unsigned long long)k->memory_fault.gpa, (rn.t_exit - t0) * 1e3);
+	else
+		fail("%s: (b) want KVM_EXIT_MEMORY_FAULT for a private gpa, got KVM_RUN %s exit %u (bad gpa %#" PRIx64 ")",
+		     l->name, rn.r < 0 ? strerror(-rn.r) : "ok", k->exit_reason,
+		     (uint64_t)vm_io_out(&vm, PORT_BAD));
+out:
+	vm_destroy(&vm);
+}
+
+/* KVM itself, so that a failure below is about the memfd. */
+static int check_kvm(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), types;
+
+	if (kvm < 0) {
+		fail("kvm: open /dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
+	close(kvm);
+	if (types < 0 || !(types & (1 << KVM_X86_SW_PROTECTED_VM))) {
+		fail("kvm: /dev/kvm has no KVM_X86_SW_PROTECTED_VM (VM types %#x)", types);
+		return -1;
+	}
+	ok("kvm: /dev/kvm runs KVM_X86_SW_PROTECTED_VM (VM types %#x)", types);
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct lease l;
+	int huge;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: interrupts KVM_RUN */
+	if (argc == 3 && !strcmp(argv[1], "--bench"))
+		return check_kvm() < 0 ? 2 : kvm_bench(strtoull(argv[2], NULL, 0));
+	if (lease_setup(argc, argv) < 0 || check_kvm() < 0)
+		return 2;
+	for (huge = 0; huge <= 1; huge++) {
+		if (lease_get(&l, huge) < 0)
+			continue;
+		test_run_then_destroy(&l);
+		lease_put(&l);
+		if (lease_get(&l, huge) < 0)
+			continue;
+		test_revoke_while_running(&l);
+		lease_put(&l);
+	}
+	printf("%s\n", failed ? "FAIL: kvm owner test" : "ok: kvm owner test passed");
+	return failed ? 1 : 0;
+}

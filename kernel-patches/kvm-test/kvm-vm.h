@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A minimal KVM VM for the KVM owner test (kvm-owner-test.c): a
+ * KVM_X86_SW_PROTECTED_VM with one memslot whose private memory is a
+ * guest-sealed memfd, and one vCPU in flat 32-bit protected mode running
+ * small programs from the memslot's shared memory.
+ */
+#ifndef KVM_VM_H
+#define KVM_VM_H
+
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#define VM_MEM_SIZE	(4ULL << 20)	/* the memslot: gpa [0, 4M) */
+#define VM_CODE_GPA	0x1000ULL	/* the programs, in shared memory */
+#define VM_PRIV_GPA	(2ULL << 20)	/* private: gpa [2M, 4M) */
+#define VM_PRIV_SIZE	(2ULL << 20)
+
+/* Ports the programs write to (32-bit OUT). */
+#define PORT_DONE	0x10	/* fill and verify passed: data 0x600d */
+#define PORT_BAD	0x11	/* data: the gpa that read back wrong */
+#define PORT_PASS	0x12	/* loop: data is the number of passes */
+#define DONE_MAGIC	0x600d
+
+struct vm {
+	int kvm, fd, vcpu;
+	struct kvm_run *run;
+	int run_size;
+	unsigned char *shared;	/* the memslot's shared memory */
+	unsigned char *shared_map;
+	size_t shared_map_size;
+};
+
+enum program { PROG_FILL, PROG_LOOP };
+
+/* Creates the VM and binds memfd [0, size) as the private memory of a
+ * memslot at gpa 0 (size: VM_MEM_SIZE for the programs); -errno of the
+ * first step that failed, *what names it. */
+int vm_create(struct vm *vm, int memfd, uint64_t size, const char **what);
+/* Maps gpa [0, size) ahead of any access (KVM_PRE_FAULT_MEMORY). */
+int vm_prefault(struct vm *vm, uint64_t size);
+/* Makes [gpa, gpa + size) private. */
+int vm_set_private(struct vm *vm, uint64_t gpa, uint64_t size);
+/* Points the vCPU at a program: it writes and reads back a pattern in every
+ * page of the private range (PROG_FILL once, PROG_LOOP forever). */
+int vm_start(struct vm *vm, enum program prog, uint32_t seed);
+/* KVM_RUN once: >= 0 the exit reason, or -errno (the exit is in vm->run). */
+int vm_run(struct vm *vm);
+/* The data of a 32-bit KVM_EXIT_IO out to port, or -1 for another exit. */
+int64_t vm_io_out(const struct vm *vm, unsigned int port);
+/* A VM statistic (e.g. "pages_2m"), or -errno. */
+int64_t vm_stat(const struct vm *vm, const char *name);
+/* Closes everything: the VM goes once its last file is gone. */
+void vm_destroy(struct vm *vm);
+
+#endif
