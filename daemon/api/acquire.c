@@ -113,6 +113,10 @@ static int acquire_reply(AcquireCall *a) {
         }
         json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(a->lease, clock_now(a->manager->event)));
         json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
+        /* The store learns of the lease before the caller gets its memfd, not after this callback:
+         * a crash in between would leave the memfd in the fd store as ready, to be lent again to
+         * someone else after the restart (invariant 1). */
+        manager_flush_changes(a->manager);
         (void) varlink_call_reply_fds(a->call, reply, &fd, 1);
         return 0;
 }

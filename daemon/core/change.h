@@ -48,6 +48,7 @@ typedef struct ChangeQueue {
 } ChangeQueue;
 
 #define CHANGE_BIT(kind) (UINT32_C(1) << (kind))
+_Static_assert(_CHANGE_KIND_MAX <= 32, "ChangeQueue.ignored has a bit per kind");
 
 const char *change_kind_to_string(ChangeKind k);
 

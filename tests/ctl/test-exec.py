@@ -48,6 +48,7 @@ def test_substitution(d):
     words = out.stdout.split()
     lease = words[3]
     expect_eq(words[:3], ["mem-path=/proc/self/fd/5,size=2097152,id=%s5" % lease, "5", "2097152"], "substituted")
+    d.wait_leases(0, "the lease to end with sh")  # or the next test may find it still listed
 
 
 def test_lives_with_command(d):
