@@ -52,6 +52,7 @@ typedef struct AcquireCall {
         VirtResolve *resolve;
         Lease *lease;
         AcquireResult lent_from;        /* ACQUIRE_READY or ACQUIRE_BUILT */
+        unsigned changes_lost;          /* the core's count of changes lost, before the memfd was taken */
         ApiError error;
 } AcquireCall;
 
@@ -161,6 +162,12 @@ static int acquire_lend(AcquireCall *a, ReadyMemfd *memfd, AcquireResult from) {
         if (r < 0)
                 return r;
         a->quota = false;
+        if (a->manager->core.changes.lost != a->changes_lost) {
+                /* Out of memory, the store would not hear of this lease, or would still hold its
+                 * memfd as ready: a restart could lend it again. Ended now (punched), never lent. */
+                lease_invalidate(a->lease, "out of memory: the fd store could not be told of it");
+                return -ENOMEM;
+        }
         a->lent_from = from;
         pool_refill(a->pool);
         return 0;
@@ -173,6 +180,7 @@ static void acquire_served(Waiter *w, ReadyMemfd *memfd, int error) {
 
         a->deferred = false;
         a->cls = NULL;
+        a->changes_lost = a->manager->core.changes.lost;
         if (memfd)
                 r = acquire_lend(a, memfd, ACQUIRE_BUILT);
         else
@@ -237,6 +245,7 @@ static int acquire_with_owner(AcquireCall *a) {
         int r = acquire_check_room(a);
         if (r != 0)
                 return r;
+        a->changes_lost = a->manager->core.changes.lost;
         r = quota_reserve(a->pool, a->uid, size, &q);
 
         if (r == -EDQUOT)

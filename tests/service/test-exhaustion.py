@@ -8,7 +8,10 @@ recovers every lease, and Acquire works again once the resource comes back:
   nofile   RLIMIT_NOFILE is small: TooManyLeases "open files"
   runfull  the runtime directory (a 256 KiB tmpfs mounted and unmounted here) is full, so a lease
            file cannot be written: SystemError ENOSPC naming the directory
-Usage: test-exhaustion.py PRIVMEMD fdstore|nofile|runfull"""
+  nomem    RLIMIT_AS of the running privmemd is lowered to what it uses (prlimit): Acquires fail
+           with SystemError ENOMEM, or a hang-up where even the error cannot be built; privmemd
+           stays up, and no lease it answered is lost
+Usage: test-exhaustion.py PRIVMEMD fdstore|nofile|runfull|nomem"""
 import errno
 import os
 import resource
@@ -25,7 +28,8 @@ SIZE = 64 << 10
 TARGET = 4
 CONFIG = """[pool x]
 sizes = 64K:%d
-limit = 64M
+limit = 1G
+leases_per_uid = 100000
 users = *
 """ % TARGET
 ROOM = 20                       # leases + owner processes privmemd may hold in each case
@@ -139,6 +143,39 @@ def scenario_run_full(run, runtime):
     run.restart("a restart after the runtime directory was full")
 
 
+def scenario_no_memory(run):
+    for _ in range(20):
+        if isinstance(run.acquire(), VarlinkError):
+            fail("no lease before memory ran short")
+    pid = run.sm.pid
+    with open("/proc/%d/status" % pid) as f:
+        vm = [int(line.split()[1]) for line in f if line.startswith("VmSize:")][0] << 10
+    resource.prlimit(pid, resource.RLIMIT_AS, (vm + (1 << 20), resource.RLIM_INFINITY))
+    outcomes = {}
+    for _ in range(3000):
+        try:
+            got = run.acquire()
+            key = "lent" if isinstance(got, str) else "%s %s" % (got.error, got.parameters.get("errnoName", ""))
+        except (OSError, ConnectionError):
+            key = "hung up"
+        outcomes[key] = outcomes.get(key, 0) + 1
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            fail("privmemd died when memory ran short: %s" % outcomes)
+        if sum(outcomes.values()) - outcomes.get("lent", 0) >= 50:
+            break
+    print("ok: with RLIMIT_AS at what privmemd uses: %s" % outcomes, flush=True)
+    if set(outcomes) - {"lent", "io.privmemd.SystemError ENOMEM", "hung up"}:
+        fail("unexpected answers: %s" % outcomes)
+    resource.prlimit(pid, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    if isinstance(run.acquire(), VarlinkError):
+        fail("no lease once memory was back")
+    missing = set(run.held) - run.listed()
+    if missing:
+        fail("%d leases privmemd answered are gone: %s" % (len(missing), sorted(missing)[:3]))
+    print("ok: memory back: a lease is lent, all %d answered leases listed" % len(run.held), flush=True)
+    run.restart("a restart after memory ran short")
+
+
 def main():
     privmemd, case = os.path.abspath(sys.argv[1]), sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="privmemd-exhaustion.") as tmp:
@@ -159,6 +196,8 @@ def main():
                 print("SKIP: RLIMIT_NOFILE hard limit %d < %d" % (hard, nofile))
                 sys.exit(77)
             preexec = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))  # noqa: E731
+        elif case == "nomem":
+            pass
         elif case == "runfull":
             runtime = os.path.join(tmp, "rt")
             os.mkdir(runtime)
@@ -175,6 +214,8 @@ def main():
             run = Run(sm)
             if case == "runfull":
                 scenario_run_full(run, runtime)
+            elif case == "nomem":
+                scenario_no_memory(run)
             else:
                 scenario_fd_budget(run, "fd store" if case == "fdstore" else "open files")
             print("1 passed, 0 failed", flush=True)
