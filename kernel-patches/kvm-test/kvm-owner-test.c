@@ -14,8 +14,9 @@
  * For each backing: the host cannot mmap, read or write the memfd; a vCPU
  * writes and reads back a pattern in every page of its private memory (the
  * host's shared view stays untouched) at the level of the backing (4K or
- * 2M, from the VM's pages_* statistics); while KVM owns the memfd no other
- * owner can register.  (a) The VM is destroyed first: its registration is
+ * 2M, from the VM's pages_* statistics); converted to shared and back to
+ * private, the guest sees the shared memory, then its pattern again; while
+ * KVM owns the memfd no other owner can register.  (a) The VM is destroyed first: its registration is
  * gone (a test owner can take the memfd) and the revocation reaches that
  * owner only.  (b) The memory is revoked while the vCPU runs over it: the
  * vCPU's next access exits with KVM_EXIT_MEMORY_FAULT for a private gpa.
@@ -136,6 +137,55 @@ static int run_fill(struct vm *vm, struct lease *l)
 	return 0;
 }
 
+/* Runs PROG_CHECK: the data of its PORT_DONE or PORT_BAD exit, or -1. */
+static int64_t run_check(struct vm *vm, int64_t *bad)
+{
+	int r;
+
+	*bad = -1;
+	if (vm_start(vm, PROG_CHECK, 0x5a000000) < 0)
+		return -1;
+	alarm(60);
+	r = vm_run(vm);
+	alarm(0);
+	if (r != KVM_EXIT_IO)
+		return -1;
+	*bad = vm_io_out(vm, PORT_BAD);
+	r = vm_io_out(vm, PORT_DONE);
+	return vm_run(vm) == KVM_EXIT_HLT ? r : -1;
+}
+
+/* Private -> shared: the guest sees the (zero) shared memory; shared ->
+ * private: it sees what it wrote, kept in the memfd. */
+static void test_conversions(struct vm *vm, struct lease *l)
+{
+	int64_t done, bad;
+	int r = vm_set_shared(vm, VM_PRIV_GPA, VM_PRIV_SIZE);
+
+	if (r < 0) {
+		fail("%s: KVM_SET_MEMORY_ATTRIBUTES shared: %s", l->name, strerror(-r));
+		return;
+	}
+	done = run_check(vm, &bad);
+	if (done >= 0 || bad != (int64_t)VM_PRIV_GPA) {
+		fail("%s: converted to shared, the guest did not see the shared memory (done %" PRId64 ", bad %#" PRIx64 ")",
+		     l->name, done, (uint64_t)bad);
+		return;
+	}
+	r = vm_set_private(vm, VM_PRIV_GPA, VM_PRIV_SIZE);
+	if (r < 0) {
+		fail("%s: KVM_SET_MEMORY_ATTRIBUTES private again: %s", l->name, strerror(-r));
+		return;
+	}
+	done = run_check(vm, &bad);
+	if (done != DONE_MAGIC)
+		fail("%s: private again, the guest did not read back its pattern (bad %#" PRIx64 ")",
+		     l->name, (uint64_t)bad);
+	else
+		ok("%s: private -> shared -> private: the guest saw the shared memory, then its own pattern again",
+		   l->name);
+}
+
 /* The level KVM mapped the private range at: 2M backings at 2M, else 4K. */
 static void check_level(struct vm *vm, struct lease *l)
 {
@@ -171,6 +221,7 @@ static void test_run_then_destroy(struct lease *l)
 	ok("kvm: guest ran on a guest-sealed %s (%s): wrote and read back %llu pages of private memory",
 	   l->kind, l->name, VM_PRIV_SIZE / 4096);
 	check_level(&vm, l);
+	test_conversions(&vm, l);
 
 	vm_destroy(&vm);
 	r = test_owner_register(&owner, l->fd);

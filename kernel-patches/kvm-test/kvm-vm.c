@@ -23,7 +23,8 @@
  * ecx = pages, edx = seed.  PROG_FILL writes seed + i to page i, reads all
  * back, outs DONE_MAGIC to PORT_DONE and halts.  PROG_LOOP writes and reads
  * back each page, outs the pass count to PORT_PASS, and starts again.  A
- * wrong read outs its gpa to PORT_BAD and halts.
+ * wrong read outs its gpa to PORT_BAD and halts.  PROG_CHECK only reads back
+ * what PROG_FILL wrote.
  */
 asm(".pushsection .rodata\n"
     ".code32\n"
@@ -45,9 +46,21 @@ asm(".pushsection .rodata\n"
     "	inc %ebp\n	mov %ebp, %eax\n	out %eax, $0x12\n	jmp 4b\n"
     "6:	mov %edi, %eax\n	out %eax, $0x11\n	hlt\n"
     "prog_loop_end:\n"
+    "prog_check:\n"
+    "	mov %esi, %edi\n	mov %ecx, %ebx\n	mov %edx, %eax\n"
+    "7:	cmp %eax, (%edi)\n	jne 8f\n	add $4096, %edi\n	inc %eax\n"
+    "	dec %ebx\n	jnz 7b\n"
+    "	mov $0x600d, %eax\n	out %eax, $0x10\n	hlt\n"
+    "8:	mov %edi, %eax\n	out %eax, $0x11\n	hlt\n"
+    "prog_check_end:\n"
     ".code64\n"
     ".popsection\n");
-extern const unsigned char prog_fill[], prog_fill_end[], prog_loop[], prog_loop_end[];
+extern const unsigned char prog_fill[], prog_fill_end[], prog_loop[], prog_loop_end[],
+	prog_check[], prog_check_end[];
+
+static const uint64_t prog_offset[] = {
+	[PROG_FILL] = 0, [PROG_LOOP] = 0x400, [PROG_CHECK] = 0x800,
+};
 
 /* Shared memory for the memslot, 2M aligned so that 2M private mappings are
  * allowed (KVM wants the host address aligned like the gpa). */
@@ -64,7 +77,10 @@ static int vm_alloc_shared(struct vm *vm, uint64_t size)
 	vm->shared_map = p;
 	vm->shared = (unsigned char *)(((uintptr_t)p + align - 1) & ~(align - 1));
 	memcpy(vm->shared + VM_CODE_GPA, prog_fill, prog_fill_end - prog_fill);
-	memcpy(vm->shared + VM_CODE_GPA + 0x400, prog_loop, prog_loop_end - prog_loop);
+	memcpy(vm->shared + VM_CODE_GPA + prog_offset[PROG_LOOP], prog_loop,
+	       prog_loop_end - prog_loop);
+	memcpy(vm->shared + VM_CODE_GPA + prog_offset[PROG_CHECK], prog_check,
+	       prog_check_end - prog_check);
 	return 0;
 }
 
@@ -126,13 +142,21 @@ int vm_create(struct vm *vm, int memfd, uint64_t size, const char **what)
 	return vm_create_vcpu(vm);
 }
 
-int vm_set_private(struct vm *vm, uint64_t gpa, uint64_t size)
+static int vm_set_attributes(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t attr)
 {
-	struct kvm_memory_attributes a = {
-		.address = gpa, .size = size, .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE,
-	};
+	struct kvm_memory_attributes a = { .address = gpa, .size = size, .attributes = attr };
 
 	return ioctl(vm->fd, KVM_SET_MEMORY_ATTRIBUTES, &a) < 0 ? -errno : 0;
+}
+
+int vm_set_private(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	return vm_set_attributes(vm, gpa, size, KVM_MEMORY_ATTRIBUTE_PRIVATE);
+}
+
+int vm_set_shared(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	return vm_set_attributes(vm, gpa, size, 0);
 }
 
 int vm_prefault(struct vm *vm, uint64_t size)
@@ -150,7 +174,7 @@ int vm_prefault(struct vm *vm, uint64_t size)
 int vm_start(struct vm *vm, enum program prog, uint32_t seed)
 {
 	struct kvm_regs regs = {
-		.rip = VM_CODE_GPA + (prog == PROG_LOOP ? 0x400 : 0),
+		.rip = VM_CODE_GPA + prog_offset[prog],
 		.rflags = 2, .rsi = VM_PRIV_GPA, .rcx = VM_PRIV_SIZE / 4096, .rdx = seed,
 	};
 

@@ -31,7 +31,7 @@ struct vm {
 	size_t shared_map_size;
 };
 
-enum program { PROG_FILL, PROG_LOOP };
+enum program { PROG_FILL, PROG_LOOP, PROG_CHECK };
 
 /* Creates the VM and binds memfd [0, size) as the private memory of a
  * memslot at gpa 0 (size: VM_MEM_SIZE for the programs); -errno of the
@@ -39,10 +39,12 @@ enum program { PROG_FILL, PROG_LOOP };
 int vm_create(struct vm *vm, int memfd, uint64_t size, const char **what);
 /* Maps gpa [0, size) ahead of any access (KVM_PRE_FAULT_MEMORY). */
 int vm_prefault(struct vm *vm, uint64_t size);
-/* Makes [gpa, gpa + size) private. */
+/* Makes [gpa, gpa + size) private, or shared again. */
 int vm_set_private(struct vm *vm, uint64_t gpa, uint64_t size);
+int vm_set_shared(struct vm *vm, uint64_t gpa, uint64_t size);
 /* Points the vCPU at a program: it writes and reads back a pattern in every
- * page of the private range (PROG_FILL once, PROG_LOOP forever). */
+ * page of the private range (PROG_FILL once, PROG_LOOP forever), or only
+ * reads PROG_FILL's pattern back (PROG_CHECK). */
 int vm_start(struct vm *vm, enum program prog, uint32_t seed);
 /* KVM_RUN once: >= 0 the exit reason, or -errno (the exit is in vm->run). */
 int vm_run(struct vm *vm);
