@@ -20,6 +20,8 @@
  * gone (a test owner can take the memfd) and the revocation reaches that
  * owner only.  (b) The memory is revoked while the vCPU runs over it: the
  * vCPU's next access exits with KVM_EXIT_MEMORY_FAULT for a private gpa.
+ * Two memslots on one memfd: a revocation zaps both, and the VM owns the
+ * memfd until the last of them is deleted.
  * Prints ok:/FAIL: lines; exits 1 on any failure.
  */
 #define _GNU_SOURCE
@@ -329,6 +331,80 @@ out:
 	vm_destroy(&vm);
 }
 
+/* Runs PROG_CHECK on [gpa, end): 1 if it exits with KVM_EXIT_MEMORY_FAULT
+ * for a private gpa in that range, else 0. */
+static int check_faults(struct vm *vm, uint64_t gpa, uint64_t end, uint64_t *at)
+{
+	struct kvm_run *k = vm->run;
+	int r;
+
+	if (vm_start_range(vm, PROG_CHECK, gpa, (end - gpa) / 4096,
+			   0x5a000000 + (gpa - VM_TWO_LO) / 4096) < 0)
+		return 0;
+	alarm(60);
+	r = vm_run(vm);
+	alarm(0);
+	*at = k->memory_fault.gpa;
+	return r == -EFAULT && k->exit_reason == KVM_EXIT_MEMORY_FAULT &&
+	       (k->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE) &&
+	       *at >= gpa && *at < end;
+}
+
+/* Owned while a memslot is bound: EBUSY for a test owner, or success. */
+static int owned_by_kvm(struct lease *l)
+{
+	int owner, r = test_owner_register(&owner, l->fd);
+
+	if (owner >= 0)
+		close(owner);
+	return r == -EBUSY ? 1 : r == 0 ? 0 : -1;
+}
+
+/*
+ * Two memslots of one VM on one memfd, crosswise (vm_create_split), private
+ * gpa [1M, 4M): a revocation zaps both; the VM owns the memfd until its last
+ * memslot is deleted, not until it is destroyed.
+ */
+static void test_two_slots(struct lease *l)
+{
+	const uint64_t half = VM_MEM_SIZE / 2;
+	uint64_t at0 = 0, at1 = 0;
+	const char *what = "";
+	struct vm vm;
+	int r;
+
+	r = vm_create_split(&vm, l->fd, VM_MEM_SIZE, &what);
+	if (!r)
+		r = vm_set_private(&vm, VM_TWO_LO, VM_MEM_SIZE - VM_TWO_LO);
+	if (!r)
+		r = vm_start_range(&vm, PROG_FILL, VM_TWO_LO, (VM_MEM_SIZE - VM_TWO_LO) / 4096,
+				   0x5a000000);
+	if (r < 0 || vm_run(&vm) != KVM_EXIT_IO || vm_io_out(&vm, PORT_DONE) != DONE_MAGIC ||
+	    vm_run(&vm) != KVM_EXIT_HLT) {
+		fail("%s: two memslots: the guest did not fill both (%s%s%s)", l->name, what,
+		     r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+		goto out;
+	}
+	if (lease_revoke(l) < 0)
+		goto out;
+	if (check_faults(&vm, VM_TWO_LO, half, &at0) && check_faults(&vm, half, VM_MEM_SIZE, &at1))
+		ok("%s: two memslots on one memfd: the revocation zapped both (faults at gpa %#llx and %#llx)",
+		   l->name, (unsigned long long)at0, (unsigned long long)at1);
+	else
+		fail("%s: two memslots on one memfd: a memslot kept a mapping of revoked memory", l->name);
+
+	if (vm_set_slot(&vm, 1, half, 0, l->fd, 0) < 0 || owned_by_kvm(l) != 1) {
+		fail("%s: with one of its two memslots deleted the VM no longer owns the memfd", l->name);
+		goto out;
+	}
+	if (vm_set_slot(&vm, 0, 0, 0, l->fd, 0) < 0 || owned_by_kvm(l) != 0)
+		fail("%s: with both memslots deleted the VM still owns the memfd", l->name);
+	else
+		ok("%s: the VM owned the memfd until its last memslot was deleted", l->name);
+out:
+	vm_destroy(&vm);
+}
+
 /* KVM itself, so that a failure below is about the memfd. */
 static int check_kvm(void)
 {
@@ -373,6 +449,10 @@ int main(int argc, char **argv)
 		if (lease_get(&l, huge) < 0)
 			continue;
 		test_revoke_while_running(&l);
+		lease_put(&l);
+		if (lease_get(&l, huge) < 0)
+			continue;
+		test_two_slots(&l);
 		lease_put(&l);
 	}
 	printf("%s\n", failed ? "FAIL: kvm owner test" : "ok: kvm owner test passed");

@@ -112,12 +112,20 @@ static int vm_create_vcpu(struct vm *vm)
 	return ioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0 ? -errno : 0;
 }
 
-int vm_create(struct vm *vm, int memfd, uint64_t size, const char **what)
+int vm_set_slot(struct vm *vm, int slot, uint64_t gpa, uint64_t size, int memfd,
+		uint64_t offset)
 {
 	struct kvm_userspace_memory_region2 r = {
-		.slot = 0, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = 0,
-		.memory_size = size, .guest_memfd = memfd, .guest_memfd_offset = 0,
+		.slot = slot, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (uintptr_t)(vm->shared + gpa),
+		.guest_memfd = memfd, .guest_memfd_offset = offset,
 	};
+
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &r) < 0 ? -errno : 0;
+}
+
+static int __vm_create(struct vm *vm, int memfd, uint64_t size, int split, const char **what)
+{
 	int e;
 
 	memset(vm, 0, sizeof(*vm));
@@ -134,12 +142,25 @@ int vm_create(struct vm *vm, int memfd, uint64_t size, const char **what)
 	e = vm_alloc_shared(vm, size);
 	if (e < 0)
 		return e;
-	r.userspace_addr = (uintptr_t)vm->shared;
 	*what = "KVM_SET_USER_MEMORY_REGION2 with the memfd as guest_memfd";
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &r) < 0)
-		return -errno;
+	if (!split)
+		e = vm_set_slot(vm, 0, 0, size, memfd, 0);
+	else if (!(e = vm_set_slot(vm, 0, 0, size / 2, memfd, size / 2)))
+		e = vm_set_slot(vm, 1, size / 2, size / 2, memfd, 0);
+	if (e < 0)
+		return e;
 	*what = "KVM_CREATE_VCPU";
 	return vm_create_vcpu(vm);
+}
+
+int vm_create(struct vm *vm, int memfd, uint64_t size, const char **what)
+{
+	return __vm_create(vm, memfd, size, 0, what);
+}
+
+int vm_create_split(struct vm *vm, int memfd, uint64_t size, const char **what)
+{
+	return __vm_create(vm, memfd, size, 1, what);
 }
 
 static int vm_set_attributes(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t attr)
@@ -171,14 +192,20 @@ int vm_prefault(struct vm *vm, uint64_t size)
 	return 0;
 }
 
-int vm_start(struct vm *vm, enum program prog, uint32_t seed)
+int vm_start_range(struct vm *vm, enum program prog, uint64_t gpa, uint64_t pages,
+		   uint32_t seed)
 {
 	struct kvm_regs regs = {
 		.rip = VM_CODE_GPA + prog_offset[prog],
-		.rflags = 2, .rsi = VM_PRIV_GPA, .rcx = VM_PRIV_SIZE / 4096, .rdx = seed,
+		.rflags = 2, .rsi = gpa, .rcx = pages, .rdx = seed,
 	};
 
 	return ioctl(vm->vcpu, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
+}
+
+int vm_start(struct vm *vm, enum program prog, uint32_t seed)
+{
+	return vm_start_range(vm, prog, VM_PRIV_GPA, VM_PRIV_SIZE / 4096, seed);
 }
 
 int vm_run(struct vm *vm)

@@ -15,6 +15,7 @@
 #define VM_CODE_GPA	0x1000ULL	/* the programs, in shared memory */
 #define VM_PRIV_GPA	(2ULL << 20)	/* private: gpa [2M, 4M) */
 #define VM_PRIV_SIZE	(2ULL << 20)
+#define VM_TWO_LO	(1ULL << 20)	/* vm_create_split(): private [1M, 4M) */
 
 /* Ports the programs write to (32-bit OUT). */
 #define PORT_DONE	0x10	/* fill and verify passed: data 0x600d */
@@ -37,6 +38,14 @@ enum program { PROG_FILL, PROG_LOOP, PROG_CHECK };
  * memslot at gpa 0 (size: VM_MEM_SIZE for the programs); -errno of the
  * first step that failed, *what names it. */
 int vm_create(struct vm *vm, int memfd, uint64_t size, const char **what);
+/* The same with two memslots on the one memfd, crosswise: slot 0 is gpa
+ * [0, size/2) on memfd [size/2, size), slot 1 gpa [size/2, size) on memfd
+ * [0, size/2). */
+int vm_create_split(struct vm *vm, int memfd, uint64_t size, const char **what);
+/* (Re)sets memslot @slot: gpa [gpa, gpa + size) on memfd [offset, ...);
+ * size 0 deletes it. */
+int vm_set_slot(struct vm *vm, int slot, uint64_t gpa, uint64_t size, int memfd,
+		uint64_t offset);
 /* Maps gpa [0, size) ahead of any access (KVM_PRE_FAULT_MEMORY). */
 int vm_prefault(struct vm *vm, uint64_t size);
 /* Makes [gpa, gpa + size) private, or shared again. */
@@ -46,6 +55,9 @@ int vm_set_shared(struct vm *vm, uint64_t gpa, uint64_t size);
  * page of the private range (PROG_FILL once, PROG_LOOP forever), or only
  * reads PROG_FILL's pattern back (PROG_CHECK). */
 int vm_start(struct vm *vm, enum program prog, uint32_t seed);
+/* The same on pages [gpa, gpa + pages * 4K) instead of the private range. */
+int vm_start_range(struct vm *vm, enum program prog, uint64_t gpa, uint64_t pages,
+		   uint32_t seed);
 /* KVM_RUN once: >= 0 the exit reason, or -errno (the exit is in vm->run). */
 int vm_run(struct vm *vm);
 /* The data of a 32-bit KVM_EXIT_IO out to port, or -1 for another exit. */
