@@ -103,16 +103,18 @@ static AcquireResult result_of(int r, ApiErrorCode code) {
 static int acquire_reply(AcquireCall *a) {
         int fd = fcntl(a->lease->fd, F_DUPFD_CLOEXEC, 3);
         json_object *reply = json_object_new_object();
+        json_object *lease = describe_lease(a->lease, clock_now(a->manager->event));
         int r;
 
-        if (fd < 0 || !reply) {
+        if (fd < 0 || !reply || !lease) {  /* out of memory: never a reply without its lease */
                 r = fd < 0 ? -errno : -ENOMEM;
                 safe_close(fd);
                 json_object_put(reply);
+                json_object_put(lease);
                 lease_invalidate(a->lease, "the reply could not be built");
                 return r;
         }
-        json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(a->lease, clock_now(a->manager->event)));
+        json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, lease);
         json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
         /* The store learns of the lease before the caller gets its memfd, not after this callback:
          * a crash in between would leave the memfd in the fd store as ready, to be lent again to

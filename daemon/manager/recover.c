@@ -210,18 +210,30 @@ static int listen_passed_socket(Manager *m, PassedFd *f) {
         return r;
 }
 
-static void recover_leases(Manager *m, PassedFd *fds, size_t n) {
-        LeaseRecord *records;
-        size_t n_records, n_index;
-        _cleanup_free_ PassedFd **index = passed_fds_index_leases(fds, n, &n_index);
-        int r = lease_file_read_all(m->leases_dir, &records, &n_records);
+static int cmp_record(const void *a, const void *b) {
+        return strcmp(((const LeaseRecord *) a)->id, ((const LeaseRecord *) b)->id);
+}
 
-        if (r < 0)
-                log_warning_errno(r, "Cannot read lease files in %s: %m", m->leases_dir);
-        for (size_t i = 0; r >= 0 && i < n_records; i++)
+/* A memfd stored as ready that a lease file names is that lease's: the change that took it out
+ * of the store as ready was lost (out of memory). It is lent: never back into the pool. */
+static bool ready_is_lent(PassedFd *f, LeaseRecord *records, size_t n_records) {
+        LeaseRecord key = {};
+        snprintf(key.id, sizeof(key.id), "%s", f->id);
+        if (!records || !bsearch(&key, records, n_records, sizeof(LeaseRecord), cmp_record))
+                return false;
+        log_warning("Stored memfd %s is named ready, but lease %s has a file: recovering it as the lease.", f->name,
+                    f->id);
+        (void) fdstore_remove_slot(f->name[0], &f->slot);  /* stored again under a lease's name */
+        f->kind = FDSTORE_KIND_LEASE;
+        return true;
+}
+
+static void recover_leases(Manager *m, PassedFd *fds, size_t n, LeaseRecord *records, size_t n_records) {
+        size_t n_index;
+        _cleanup_free_ PassedFd **index = passed_fds_index_leases(fds, n, &n_index);
+
+        for (size_t i = 0; i < n_records; i++)
                 recover_lease(m, &records[i], passed_fds_find_lease(index, n_index, records[i].id));
-        if (r >= 0)
-                lease_records_free(records, n_records);
         for (size_t i = 0; i < n; i++)
                 if (fds[i].fd >= 0 && fds[i].kind == FDSTORE_KIND_LEASE)
                         recover_orphan(m, &fds[i]);
@@ -238,20 +250,32 @@ static void recover_leftovers(Manager *m, PassedFd *fds, size_t n) {
 }
 
 static void recover_passed(Manager *m, PassedFd *fds, size_t n) {
+        LeaseRecord *records = NULL;
+        size_t n_records = 0;
+        int r = lease_file_read_all(m->leases_dir, &records, &n_records);
+
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read lease files in %s: %m", m->leases_dir);
+                records = NULL;
+                n_records = 0;
+        } else
+                qsort(records, n_records, sizeof(LeaseRecord), cmp_record);
         passed_fds_classify(fds, n);
         for (size_t i = 0; i < n; i++) {
                 if (fds[i].fd < 0)
                         continue;
                 if (fds[i].kind == 's') {
-                        int r = listen_passed_socket(m, &fds[i]);
-                        if (r < 0)
-                                log_error_errno(r, "Cannot serve the socket passed as %s: %m", fds[i].name);
-                } else if (fds[i].kind == FDSTORE_KIND_READY)
+                        int q = listen_passed_socket(m, &fds[i]);
+                        if (q < 0)
+                                log_error_errno(q, "Cannot serve the socket passed as %s: %m", fds[i].name);
+                } else if (fds[i].kind == FDSTORE_KIND_READY && !ready_is_lent(&fds[i], records, n_records))
                         recover_ready(m, &fds[i]);
                 else if (fds[i].kind == FDSTORE_KIND_OWNER)
                         recover_process(m, &fds[i]);
         }
-        recover_leases(m, fds, n);
+        recover_leases(m, fds, n, records, n_records);
+        if (records)
+                lease_records_free(records, n_records);
         recover_leftovers(m, fds, n);
 }
 

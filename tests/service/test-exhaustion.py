@@ -9,8 +9,9 @@ recovers every lease, and Acquire works again once the resource comes back:
   runfull  the runtime directory (a 256 KiB tmpfs mounted and unmounted here) is full, so a lease
            file cannot be written: SystemError ENOSPC naming the directory
   nomem    RLIMIT_AS of the running privmemd is lowered to what it uses (prlimit): Acquires fail
-           with SystemError ENOMEM, or a hang-up where even the error cannot be built; privmemd
-           stays up, and no lease it answered is lost
+           with SystemError ENOMEM, or a hang-up where even the error cannot be built (or, seldom,
+           a reply with values left out: json-c drops what it cannot allocate); privmemd stays up,
+           and no lease it answered is lost
 Usage: test-exhaustion.py PRIVMEMD fdstore|nofile|runfull|nomem"""
 import errno
 import os
@@ -60,9 +61,13 @@ class Run:
             reply, fds = self.call("io.privmemd.Acquire", {"pool": "x", "size": SIZE, "wait": False})
         except VarlinkError as e:
             return e
-        os.close(fds[0])
-        self.held.append(reply["lease"]["id"])
-        return reply["lease"]["id"]
+        for fd in fds:
+            os.close(fd)
+        lease = (reply.get("lease") or {}).get("id")
+        if not isinstance(lease, str):  # json-c out of memory leaves values out
+            raise ValueError("a reply without its lease: %s" % reply)
+        self.held.append(lease)
+        return lease
 
     def fill(self):
         """Acquires until privmemd refuses; the refusal."""
@@ -150,6 +155,10 @@ def scenario_no_memory(run):
     pid = run.sm.pid
     with open("/proc/%d/status" % pid) as f:
         vm = [int(line.split()[1]) for line in f if line.startswith("VmSize:")][0] << 10
+    if vm > 1 << 40:
+        print("SKIP: privmemd maps %d GiB of address space (a sanitizer build): RLIMIT_AS cannot bound its "
+              "memory" % (vm >> 30), flush=True)
+        sys.exit(77)
     resource.prlimit(pid, resource.RLIMIT_AS, (vm + (1 << 20), resource.RLIM_INFINITY))
     outcomes = {}
     for _ in range(3000):
@@ -158,13 +167,15 @@ def scenario_no_memory(run):
             key = "lent" if isinstance(got, str) else "%s %s" % (got.error, got.parameters.get("errnoName", ""))
         except (OSError, ConnectionError):
             key = "hung up"
+        except ValueError:
+            key = "malformed reply"
         outcomes[key] = outcomes.get(key, 0) + 1
         if os.waitpid(pid, os.WNOHANG)[0]:
             fail("privmemd died when memory ran short: %s" % outcomes)
         if sum(outcomes.values()) - outcomes.get("lent", 0) >= 50:
             break
     print("ok: with RLIMIT_AS at what privmemd uses: %s" % outcomes, flush=True)
-    if set(outcomes) - {"lent", "io.privmemd.SystemError ENOMEM", "hung up"}:
+    if set(outcomes) - {"lent", "io.privmemd.SystemError ENOMEM", "hung up", "malformed reply"}:
         fail("unexpected answers: %s" % outcomes)
     resource.prlimit(pid, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     if isinstance(run.acquire(), VarlinkError):

@@ -156,6 +156,17 @@ def main():
             if any("." in n for n in sm.stored_names()) or len(sm.names_of_kind("o")) != 2:
                 fail("after an upgrade the store holds %s" % sm.stored_names())
 
+            # A lent memfd still stored as ready (the change that took it out was lost): its lease file
+            # makes it the lease again, never a ready memfd of the pool.
+            sm.stop(signal.SIGTERM)
+            name = sm.lease_name(owners[0].lease)
+            sm.store["rzzz"] = sm.store.pop(name)
+            sm.start()
+            check_after_restart(sm, owners, "a lent memfd stored under a ready name")
+            if not sm.lease_name(owners[0].lease).startswith("l") or pool_ready(sm) != 2:
+                fail("a lent memfd stored as ready came back as %s, %d ready" % (sm.lease_name(owners[0].lease),
+                                                                                 pool_ready(sm)))
+
             # An owner that exits while privmemd is down is invalidated at the next start.
             doomed = owners.pop()
             sm.stop(signal.SIGTERM)

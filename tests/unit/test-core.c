@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -105,6 +107,78 @@ static Lease *lend(Fixture *f, uid_t uid, const char *tag) {
         assert_non_null(m);
         assert_int_equal(lease_new(&l, f->pool, m, &owner, uid, tag), 0);
         return l;
+}
+
+/* The owner `pid` as Acquire makes it from a connection: a pidfd of its own each time. */
+static Owner process_owner(pid_t pid) {
+        Owner o = { .kind = OWNER_PROCESS, .pidfd = (int) syscall(SYS_pidfd_open, pid, 0), .pid = pid,
+                    .start_time = process_start_time(pid) };
+        assert_true(o.pidfd >= 0);
+        return o;
+}
+
+static Lease *lend_to(Fixture *f, uid_t uid, Owner *owner) {
+        QuotaExceeded e;
+        SizeClass *c = pool_get_class(f->pool, MiB, false);
+        Lease *l;
+
+        assert_int_equal(quota_reserve(f->pool, uid, MiB, &e), 0);
+        ReadyMemfd *m = size_class_take(c);
+        assert_non_null(m);
+        assert_int_equal(lease_new(&l, f->pool, m, owner, uid, NULL), 0);
+        return l;
+}
+
+/* Two leases of one process share one Process (one pidfd, one store entry); the fd budget counts
+ * leases and processes; the process's exit ends both leases and the Process with them. */
+static void test_shared_owner(void **state) {
+        Fixture *f = *state;
+        int hold[2];
+        unsigned used;
+
+        assert_int_equal(pipe(hold), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                char c;
+                close(hold[1]);
+                (void) read(hold[0], &c, 1);
+                _exit(0);
+        }
+        close(hold[0]);
+        fill(f);
+        take_changes(f);
+        Owner o1 = process_owner(pid), o2 = process_owner(pid);
+        Lease *a = lend_to(f, 1000, &o1), *b = lend_to(f, 1000, &o2);
+        assert_ptr_equal(a->process, b->process);
+        assert_int_equal(f->core.n_processes, 1);
+        assert_int_equal(a->process->n_leases, 2);
+        assert_ptr_equal(core_find_lease(&f->core, b->id), b);
+        take_changes(f);
+        assert_int_equal(f->changes[CHANGE_OWNER_ADDED], 1);
+
+        /* 2 leases + 1 process used: one more lease of it needs 1, of a new process 2. */
+        Owner again = process_owner(pid), other = process_owner(getpid());
+        f->core.fd_budget = (FdBudget) { .max = 4, .resource = "test" };
+        assert_int_equal(core_fd_budget_check(&f->core, &again, 0, &used), 0);
+        assert_int_equal(used, 3);
+        assert_int_equal(core_fd_budget_check(&f->core, &other, 0, &used), -EMFILE);
+        assert_int_equal(core_fd_budget_check(&f->core, &again, 1, &used), -EMFILE);  /* a waiting Acquire */
+        owner_done(&again);
+        owner_done(&other);
+
+        /* The owner exits: both leases end, the Process goes, its store entry with it. */
+        close(hold[1]);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+        for (int i = 0; i < 100 && f->core.n_processes > 0; i++)
+                assert_true(sd_event_run(f->event, 10 * 1000) >= 0);
+        assert_int_equal(f->core.n_processes, 0);
+        assert_int_equal(a->state, LEASE_INVALIDATING);
+        assert_int_equal(b->state, LEASE_INVALIDATING);
+        assert_null(a->process);
+        take_changes(f);
+        assert_int_equal(f->changes[CHANGE_LEASE_INVALIDATING], 2);
+        assert_int_equal(f->changes[CHANGE_OWNER_GONE], 1);
+        assert_int_equal(f->last[CHANGE_OWNER_GONE]->owner_pid, pid);
 }
 
 static void test_refill(void **state) {
@@ -494,6 +568,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_backoff, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wait, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_shared_owner, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_chunks, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_chunk_failure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_lend, setup, teardown),
