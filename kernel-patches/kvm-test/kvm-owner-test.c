@@ -16,7 +16,7 @@
  * host's shared view stays untouched) at the level of the backing (4K or
  * 2M, from the VM's pages_* statistics); converted to shared and back to
  * private, the guest sees the shared memory, then its pattern again; while
- * KVM owns the memfd no other owner can register.  (a) The VM is destroyed first: its registration is
+ * KVM owns the memfd no other owner can register, nor another VM bind it.  (a) The VM is destroyed first: its registration is
  * gone (a test owner can take the memfd) and the revocation reaches that
  * owner only.  (b) The memory is revoked while the vCPU runs over it: the
  * vCPU's next access exits with KVM_EXIT_MEMORY_FAULT for a private gpa.
@@ -200,6 +200,21 @@ static void check_level(struct vm *vm, struct lease *l)
 		fail("%s: KVM mapped at the wrong level (want %s)", l->name, l->huge ? "2M" : "4K");
 }
 
+/* One VM at a time: a second one binding the memfd gets EBUSY. */
+static void check_second_vm(struct lease *l)
+{
+	const char *what;
+	struct vm vm2;
+	int r = vm_create(&vm2, l->fd, VM_MEM_SIZE, &what);
+
+	if (r == -EBUSY)
+		ok("%s: a second VM binding the memfd gets EBUSY", l->name);
+	else
+		fail("%s: a second VM binding the memfd: %s (want EBUSY)", l->name,
+		     r ? strerror(-r) : "succeeded");
+	vm_destroy(&vm2);
+}
+
 /* Guest runs, then (a): destroy the VM first, revoke afterwards. */
 static void test_run_then_destroy(struct lease *l)
 {
@@ -218,6 +233,7 @@ static void test_run_then_destroy(struct lease *l)
 		     r ? strerror(-r) : "succeeded");
 	if (owner >= 0)
 		close(owner);
+	check_second_vm(l);
 	if (run_fill(&vm, l) < 0)
 		goto out;
 	ok("kvm: guest ran on a guest-sealed %s (%s): wrote and read back %llu pages of private memory",
