@@ -2,8 +2,12 @@
 /* Hugepages run out in the middle of a refill: a 4 MiB memfd gets one of its two 2M pages. The
  * half-built memfd gives its page back, the pool says it is failing, an Acquire with nothing ready
  * gets PoolExhausted, the leases already lent are untouched, and once pages are reserved again
- * the pool refills by itself; releasing everything returns every page. */
+ * the pool refills by itself; releasing everything returns every page. Pages that are free when
+ * it starts are held in a memfd of its own, so that privmemd finds exactly the five it means. */
+#include <fcntl.h>
+#include <linux/memfd.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -37,6 +41,15 @@ static void wait_free_pages(unsigned want, const char *what) {
         }
 }
 
+/* Holds n free pages in a memfd of the test's own, so that privmemd finds exactly the pages the
+ * test means it to (pages others reserved and left free stay theirs: closed at the end). */
+static int occupy(unsigned n) {
+        int fd = memfd_create("hugetlb-refill-ballast", MFD_CLOEXEC | MFD_HUGETLB | (21 << MFD_HUGE_SHIFT));
+        check(fd >= 0, "memfd_create(MFD_HUGETLB): %m");
+        check(fallocate(fd, 0, 0, (off_t) n * PAGE) == 0, "holding %u free hugepages of 2M: %m", n);
+        return fd;
+}
+
 static char *acquire(privmem *p, int *ret_fd, const char *what) {
         privmem_lease *l = NULL;
         check_ok(p, privmem_acquire(p, "h", SIZE, NULL, ret_fd, &l), what);
@@ -53,16 +66,18 @@ int main(void) {
 
         test_init("hugetlb-refill", 90);
         test_require_root();
-        if (hugepages_free(PAGE) > 0)
-                test_skip("%u hugepages of 2M are free here: the shortage cannot be arranged", hugepages_free(PAGE));
-        int r = hugepages_reserve(PAGE, 5);  /* two ready memfds of two pages, and one page */
+        /* Five free pages for privmemd: two ready memfds of two pages, and one page. */
+        unsigned before = hugepages_free(PAGE);
+        int ballast = before > 5 ? occupy(before - 5) : -1;
+        int r = before < 5 ? hugepages_reserve(PAGE, 5 - before) : 0;
         if (r < 0)
-                test_skip("could not reserve 5 hugepages of 2M: %s", strerror(-r));
+                test_skip("could not reserve %u hugepages of 2M: %s", 5 - before, strerror(-r));
         TestDaemon *d = test_daemon_start(config);
         privmem *p = test_connect(d);
         privmem_set_timeout(p, 30000);
         test_pool_wait_settled(p, "h", &list, 30000);
         privmem_pool_list_free(list);
+        list = NULL;
         wait_free_pages(1, "at target");
 
         /* The refill after this one finds one page of the two it needs. */
@@ -78,22 +93,25 @@ int main(void) {
         memfd_check_ready(fd[1], SIZE);
 
         /* The pages come back: the pool refills by itself, with the backoff of a failing pool. */
-        r = hugepages_reserve(PAGE, 4);
+        r = hugepages_reserve(PAGE, 5);  /* three leases and two ready memfds: ten pages */
         if (r < 0)
-                test_skip("the shortage was shown; could not reserve 4 more hugepages to show the recovery: %s",
+                test_skip("the shortage was shown; could not reserve 5 more hugepages to show the recovery: %s",
                           strerror(-r));
         id[2] = acquire(p, &fd[2], "Acquire once pages are back");
-        test_pool_wait_settled(p, "h", &list, 30000);
-        privmem_pool_list_free(list);
-        check(pool_state(p) == PRIVMEM_POOL_OK, "the pool is in state %d after it refilled", pool_state(p));
+        end = test_now_ms() + 30000;
+        while (pool_state(p) != PRIVMEM_POOL_OK || hugepages_free(PAGE) != 0)
+                check(test_now_ms() < end, "the pool did not refill once pages were back (state %d, %u pages free)",
+                      pool_state(p), hugepages_free(PAGE));
 
         for (int i = 0; i < 3; i++) {
                 close(fd[i]);
                 check_ok(p, privmem_release(p, id[i]), "Release");
                 free(id[i]);
         }
-        wait_free_pages(9 - 4, "after every lease was released (two ready memfds kept)");
+        wait_free_pages(10 - 4, "after every lease was released (two ready memfds kept)");
         privmem_disconnect(p);
         test_daemon_stop(d);
+        if (ballast >= 0)
+                close(ballast);
         return 0;
 }
