@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kvm_owner_test --bench MIB: what invalidating KVM-mapped memory of a
- * guest-sealed memfd costs.  For a shmem (4K) and a hugetlbfs (2M) memfd of
- * MIB MiB, times a punch of the whole file three ways, each on freshly
+ * guest-sealed memfd costs.  For a shmem (4K), a hugetlbfs 2M and, if the
+ * guest booted with a 1G huge page, a hugetlbfs 1G memfd of MIB MiB (the
+ * last of 1 GiB), times a punch of the whole file three ways, each on freshly
  * fallocated pages: no VM; bound to a VM's memslot, nothing mapped; bound
  * and every page mapped by KVM (KVM_PRE_FAULT_MEMORY).  The difference
  * between the first and the last is what KVM's invalidation adds.
@@ -26,16 +27,23 @@
 #ifndef MFD_HUGE_2MB
 #define MFD_HUGE_2MB (21U << 26)
 #endif
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_1GB (30U << 26)
+#endif
 
-static int bench_memfd(int huge, uint64_t size)
+enum backing { SHMEM_4K, HUGETLB_2M, HUGETLB_1G };
+static const char *const backing_name[] = { "shmem 4K", "hugetlb 2M", "hugetlb 1G" };
+static const unsigned int backing_flags[] = {
+	0, MFD_HUGETLB | MFD_HUGE_2MB, MFD_HUGETLB | MFD_HUGE_1GB,
+};
+
+static int bench_memfd(enum backing b, uint64_t size)
 {
-	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING |
-			     (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
+	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING | backing_flags[b];
 	int fd = memfd_create("kvm-bench", flags);
 
 	if (fd < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_GUEST) < 0 || ftruncate(fd, size) < 0) {
-		fail("bench: a guest-sealed %s memfd: %s", huge ? "hugetlb" : "shmem",
-		     strerror(errno));
+		fail("bench: a guest-sealed %s memfd: %s", backing_name[b], strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -44,7 +52,7 @@ static int bench_memfd(int huge, uint64_t size)
 }
 
 /* Populates, optionally binds (and maps), then times the punch: seconds. */
-static double bench_punch(int fd, uint64_t size, int bind, int map, int huge)
+static double bench_punch(int fd, uint64_t size, int bind, int map, enum backing b)
 {
 	const char *what = "";
 	double t0, t;
@@ -66,9 +74,9 @@ static double bench_punch(int fd, uint64_t size, int bind, int map, int huge)
 			if (!r)
 				r = vm_prefault(&vm, size);
 			printf("bench: %s: KVM mapped %" PRIu64 " MiB in %.3f s: pages_4k %" PRId64
-			       " pages_2m %" PRId64 "\n", huge ? "hugetlb 2M" : "shmem 4K",
+			       " pages_2m %" PRId64 " pages_1g %" PRId64 "\n", backing_name[b],
 			       size >> 20, now() - t0, vm_stat(&vm, "pages_4k"),
-			       vm_stat(&vm, "pages_2m"));
+			       vm_stat(&vm, "pages_2m"), vm_stat(&vm, "pages_1g"));
 		}
 	}
 	if (r < 0) {
@@ -110,17 +118,17 @@ static long set_nr_hugepages(long n)
 	return old;
 }
 
-static void bench_one(int huge, uint64_t size)
+static void bench_one(enum backing b, uint64_t size)
 {
-	const char *name = huge ? "hugetlb 2M" : "shmem 4K";
+	const char *name = backing_name[b];
 	double plain, bound, mapped;
-	int fd = bench_memfd(huge, size);
+	int fd = bench_memfd(b, size);
 
 	if (fd < 0)
 		return;
-	plain = bench_punch(fd, size, 0, 0, huge);
-	bound = bench_punch(fd, size, 1, 0, huge);
-	mapped = bench_punch(fd, size, 1, 1, huge);
+	plain = bench_punch(fd, size, 0, 0, b);
+	bound = bench_punch(fd, size, 1, 0, b);
+	mapped = bench_punch(fd, size, 1, 1, b);
 	close(fd);
 	if (plain <= 0 || bound < 0 || mapped < 0)
 		return;
@@ -133,13 +141,18 @@ int kvm_bench(uint64_t mib)
 	uint64_t size = mib << 20;
 	long old;
 
-	bench_one(0, size);
+	bench_one(SHMEM_4K, size);
 	old = set_nr_hugepages(0);
 	if (old < 0 || set_nr_hugepages(old + (long)(size >> 21)) < 0) {
 		fail("bench: cannot reserve %" PRIu64 " huge pages", size >> 21);
 		return 1;
 	}
-	bench_one(1, size);
+	bench_one(HUGETLB_2M, size);
 	set_nr_hugepages(old);
+	/* 1G pages only come from the kernel command line (hugepagesz=1G) */
+	if (access("/sys/kernel/mm/hugepages/hugepages-1048576kB", F_OK) == 0)
+		bench_one(HUGETLB_1G, 1ULL << 30);
+	else
+		printf("bench: hugetlb 1G: no 1G huge pages in this guest\n");
 	return failed;
 }

@@ -62,11 +62,12 @@ static const uint64_t prog_offset[] = {
 	[PROG_FILL] = 0, [PROG_LOOP] = 0x400, [PROG_CHECK] = 0x800,
 };
 
-/* Shared memory for the memslot, 2M aligned so that 2M private mappings are
- * allowed (KVM wants the host address aligned like the gpa). */
+/* Shared memory for the memslot, 2M aligned (1G from 1G up) so that huge
+ * private mappings are allowed (KVM wants the host address aligned like the
+ * gpa). */
 static int vm_alloc_shared(struct vm *vm, uint64_t size)
 {
-	size_t align = 2ULL << 20;
+	size_t align = size >= (1ULL << 30) ? 1ULL << 30 : 2ULL << 20;
 	unsigned char *p;
 
 	vm->shared_map_size = size + align;
