@@ -137,6 +137,10 @@ static void test_shared_owner(void **state) {
         int hold[2];
         unsigned used;
 
+        int probe = (int) syscall(SYS_pidfd_open, getpid(), 0);
+        if (probe < 0)
+                skip();  /* valgrind 3.19 does not know pidfd_open */
+        close(probe);
         assert_int_equal(pipe(hold), 0);
         pid_t pid = fork();
         if (pid == 0) {
