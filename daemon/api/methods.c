@@ -86,9 +86,7 @@ static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata)
         int r = lease_of_call(c, params, userdata, &l, &e);
 
         if (r == 0) {
-                if (l->process)  /* a live owner may have exec'd */
-                        if (l->process)
-                                owner_refresh_command(&l->owner);
+                lease_refresh_command(l, manager_now(userdata));  /* a live owner may have exec'd */
                 r = reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, manager_now(userdata)));
         }
         return api_end(c, r, &e);
@@ -115,8 +113,7 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         json_object *leases = json_object_new_array();
         for (Lease *l = m->core.leases; l && leases; l = l->next)
                 if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool))) {
-                        if (l->process)
-                                owner_refresh_command(&l->owner);
+                        lease_refresh_command(l, now);
                         json_object_array_add(leases, describe_lease(l, now));
                 }
         return reply_with(c, SCHEMA_LIST_LEASES_LEASES, leases);

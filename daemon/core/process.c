@@ -22,6 +22,18 @@ Process *core_find_process(Core *c, pid_t pid, uint64_t start_time) {
         return NULL;
 }
 
+void lease_refresh_command(Lease *l, uint64_t now) {
+        Process *p = l->process;
+        if (!p)
+                return;  /* not a live process: nothing to read */
+        if (p->comm_usec != now || now == 0) {
+                owner_refresh_command(&l->owner);
+                memcpy(p->comm, l->owner.comm, sizeof(p->comm));
+                p->comm_usec = now;
+        } else
+                memcpy(l->owner.comm, p->comm, sizeof(l->owner.comm));
+}
+
 static void process_free(Process *p, bool quiet);
 
 /* The process has exited: its leases end. Each invalidation unlinks the first lease; the last one

@@ -23,9 +23,14 @@ typedef struct Process {
         Lease *leases;                  /* its active leases, through Lease.process_next */
         unsigned n_leases;
         unsigned store_slot;            /* the store's name for the pidfd; 0: not stored. The store's field */
+        char comm[16];                  /* its command name, as read at comm_usec */
+        uint64_t comm_usec;
 } Process;
 
 Process *core_find_process(Core *c, pid_t pid, uint64_t start_time);
+/* Reads the command name of the lease's owner again (a VMM that exec'd has a new one), at most
+ * once per loop iteration (now) per process: listing 10,000 leases of one VMM reads /proc once. */
+void lease_refresh_command(Lease *l, uint64_t now);
 /* Links an active lease to the process of its owner (OWNER_PROCESS with a pidfd, which this takes:
  * a known process keeps the pidfd it has). */
 int process_add_lease(Core *c, Lease *l);
