@@ -28,6 +28,7 @@ struct VarlinkServer {
         size_t n_interfaces;
         VarlinkListener *listeners;
         size_t n_listeners;
+        sd_event_source *listen_resume; /* listeners paused while accept() finds no fd */
         VarlinkConnection *connections;
         unsigned n_connections;
         VarlinkUidCount *uid_counts;

@@ -7,11 +7,38 @@
 #include "util/macro.h"
 #include "varlink/varlink-internal.h"
 
+#define LISTEN_PAUSE_USEC (100 * 1000)
+
+static void listeners_enable(VarlinkServer *s, int enabled) {
+        for (size_t i = 0; i < s->n_listeners; i++)
+                (void) sd_event_source_set_enabled(s->listeners[i].source, enabled);
+}
+
+static int listeners_resume(sd_event_source *t, uint64_t usec, void *userdata) {
+        listeners_enable(userdata, SD_EVENT_ON);
+        return 0;
+}
+
+/* Out of fds or memory: the listening socket stays readable and accept() fails at once, so a
+ * level-triggered listener would spin. The listeners pause for a moment instead; the peers wait in
+ * the backlog, and are served as fds come back. */
+static void listeners_pause(VarlinkServer *s) {
+        int r = s->listen_resume ? sd_event_source_set_time_relative(s->listen_resume, LISTEN_PAUSE_USEC)
+                                 : sd_event_add_time_relative(s->event, &s->listen_resume, CLOCK_MONOTONIC,
+                                                              LISTEN_PAUSE_USEC, 0, listeners_resume, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->listen_resume, SD_EVENT_ONESHOT);
+        if (r >= 0)  /* without the timer, spinning is better than never accepting again */
+                listeners_enable(s, SD_EVENT_OFF);
+}
+
 static int listener_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         VarlinkServer *s = userdata;
 
         for (;;) {
                 int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                if (cfd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM))
+                        listeners_pause(s);
                 if (cfd < 0)
                         return 0;  /* EAGAIN, or a transient failure: epoll tells us again */
                 /* Over a limit: the connection is closed at once; the peer sees EOF. */

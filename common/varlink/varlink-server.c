@@ -35,6 +35,7 @@ VarlinkServer *varlink_server_free(VarlinkServer *s) {
                 return NULL;
         while (s->connections)
                 connection_free(s->connections);
+        sd_event_source_disable_unref(s->listen_resume);
         for (size_t i = 0; i < s->n_listeners; i++) {
                 sd_event_source_disable_unref(s->listeners[i].source);
                 safe_close(s->listeners[i].fd);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owner processes, shared by their leases: a VMM holding a hundred leases costs one pidfd, one
  * epoll watch and one fd-store entry. The process goes with its last lease. */
+#include <poll.h>
 #include <sys/epoll.h>
 
 #include "core/core.h"
@@ -21,12 +22,26 @@ Process *core_find_process(Core *c, pid_t pid, uint64_t start_time) {
         return NULL;
 }
 
-static int process_on_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Process *p = userdata;
-        /* Each invalidation unlinks the first lease; the last one frees p. */
-        for (unsigned n = p->n_leases; n > 0; n--)
+static void process_free(Process *p, bool quiet);
+
+/* The process has exited: its leases end. Each invalidation unlinks the first lease; the last one
+ * frees p (one without leases, restored and not yet matched, is freed here). */
+static void process_end(Process *p) {
+        unsigned n = p->n_leases;
+        if (n == 0)
+                process_free(p, false);
+        for (; n > 0; n--)
                 lease_invalidate(p->leases, "owner exited");
+}
+
+static int process_on_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        process_end(userdata);
         return 0;
+}
+
+static bool process_exited(const Process *p) {
+        struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+        return poll(&pfd, 1, 0) > 0;
 }
 
 static void process_free(Process *p, bool quiet) {
@@ -68,6 +83,13 @@ static int process_new(Core *c, int pidfd, pid_t pid, uint64_t start_time, Proce
 int process_add_lease(Core *c, Lease *l) {
         Process *p = core_find_process(c, l->owner.pid, l->owner.start_time);
         int r;
+
+        /* Its exit not handled yet: a new lease never joins a dead process (with a pidfd of its own
+         * it gets a Process of its own, whose watch ends it if that pidfd is a dead one too). */
+        if (p && l->owner.pidfd >= 0 && process_exited(p)) {
+                process_end(p);
+                p = NULL;
+        }
 
         if (p)
                 l->owner.pidfd = safe_close(l->owner.pidfd);

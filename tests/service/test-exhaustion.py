@@ -6,13 +6,16 @@ recovers every lease, and Acquire works again once the resource comes back:
   fdstore  the fd store is full: $FDSTORE and the stand-in's FileDescriptorStoreMax= are small;
            TooManyLeases "fd store" comes before the store would refuse an fd (it refuses none)
   nofile   RLIMIT_NOFILE is small: TooManyLeases "open files"
+  emfile   RLIMIT_NOFILE is smaller than what privmemd holds plus the connections waiting: accept()
+           fails with EMFILE; privmemd does not spin on its listening socket (it used a whole CPU),
+           and serves the waiting clients once fds come back
   runfull  the runtime directory (a 256 KiB tmpfs mounted and unmounted here) is full, so a lease
            file cannot be written: SystemError ENOSPC naming the directory
   nomem    RLIMIT_AS of the running privmemd is lowered to what it uses (prlimit): Acquires fail
            with SystemError ENOMEM, or a hang-up where even the error cannot be built (or, seldom,
            a reply with values left out: json-c drops what it cannot allocate); privmemd stays up,
            and no lease it answered is lost
-Usage: test-exhaustion.py PRIVMEMD fdstore|nofile|runfull|nomem"""
+Usage: test-exhaustion.py PRIVMEMD fdstore|nofile|emfile|runfull|nomem"""
 import errno
 import os
 import resource
@@ -20,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from service_manager import ServiceManager  # noqa: E402
@@ -34,6 +38,7 @@ leases_per_uid = 100000
 users = *
 """ % TARGET
 ROOM = 20                       # leases + owner processes privmemd may hold in each case
+EMFILE_NOFILE = 48
 CONNECTIONS_MAX = 4096          # the varlink server's limit: two fds each are set aside
 
 
@@ -148,6 +153,34 @@ def scenario_run_full(run, runtime):
     run.restart("a restart after the runtime directory was full")
 
 
+def cpu_seconds(pid):
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scenario_emfile(run):
+    import socket
+    waiting = []
+    for _ in range(EMFILE_NOFILE + 16):  # more than privmemd can accept
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(run.sm.socket_path)
+        waiting.append(s)
+    run.sm.poll(0.3)
+    before, t = cpu_seconds(run.sm.pid), time.monotonic()
+    run.sm.poll(2)
+    busy = (cpu_seconds(run.sm.pid) - before) / (time.monotonic() - t)
+    print("ok: %d connections over RLIMIT_NOFILE %d: privmemd used %.0f%% of a CPU meanwhile"
+          % (len(waiting), EMFILE_NOFILE, busy * 100), flush=True)
+    if busy > 0.5:
+        fail("privmemd spins on accept() failing with EMFILE")
+    for s in waiting:
+        s.close()
+    got = run.acquire()  # served once fds came back: refused, there is no room for a lease here
+    if not isinstance(got, VarlinkError) or got.error != "io.privmemd.TooManyLeases":
+        fail("after the connections went: %s" % got)
+    print("ok: with fds back a new client is served: %s %s" % (got.error, got.parameters), flush=True)
+
+
 def scenario_no_memory(run):
     for _ in range(20):
         if isinstance(run.acquire(), VarlinkError):
@@ -209,6 +242,8 @@ def main():
             preexec = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))  # noqa: E731
         elif case == "nomem":
             pass
+        elif case == "emfile":
+            preexec = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (EMFILE_NOFILE, EMFILE_NOFILE))  # noqa: E731
         elif case == "runfull":
             runtime = os.path.join(tmp, "rt")
             os.mkdir(runtime)
@@ -227,6 +262,8 @@ def main():
                 scenario_run_full(run, runtime)
             elif case == "nomem":
                 scenario_no_memory(run)
+            elif case == "emfile":
+                scenario_emfile(run)
             else:
                 scenario_fd_budget(run, "fd store" if case == "fdstore" else "open files")
             print("1 passed, 0 failed", flush=True)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,6 +137,10 @@ static void test_shared_owner(void **state) {
         int hold[2];
         unsigned used;
 
+        int probe = (int) syscall(SYS_pidfd_open, getpid(), 0);
+        if (probe < 0)
+                skip();  /* valgrind 3.19 does not know pidfd_open */
+        close(probe);
         assert_int_equal(pipe(hold), 0);
         pid_t pid = fork();
         if (pid == 0) {
@@ -166,19 +171,34 @@ static void test_shared_owner(void **state) {
         owner_done(&again);
         owner_done(&other);
 
-        /* The owner exits: both leases end, the Process goes, its store entry with it. */
+        /* The owner exits; before the loop sees it, a lease for the same pid (a zombie still) comes:
+         * it does not join the dead Process, whose leases end at once. */
+        fill(f);
+        take_changes(f);
         close(hold[1]);
+        struct pollfd exited = { .fd = a->process->pidfd, .events = POLLIN };
+        assert_int_equal(poll(&exited, 1, 5000), 1);
+        Owner late = process_owner(pid);
+        Lease *c = lend_to(f, 1001, &late);
+        assert_int_equal(a->state, LEASE_INVALIDATING);
+        assert_int_equal(b->state, LEASE_INVALIDATING);
+        assert_null(a->process);
+        assert_non_null(c->process);
+        assert_int_equal(f->core.n_processes, 1);
+        take_changes(f);
+        assert_int_equal(f->changes[CHANGE_LEASE_INVALIDATING], 2);
+        assert_int_equal(f->changes[CHANGE_OWNER_GONE], 1);
+        assert_int_equal(f->changes[CHANGE_OWNER_ADDED], 1);
+        assert_int_equal(f->last[CHANGE_OWNER_GONE]->owner_pid, pid);
+
+        /* Its own watch ends that one too; the Process goes, its store entry with it. */
         assert_int_equal(waitpid(pid, NULL, 0), pid);
         for (int i = 0; i < 100 && f->core.n_processes > 0; i++)
                 assert_true(sd_event_run(f->event, 10 * 1000) >= 0);
         assert_int_equal(f->core.n_processes, 0);
-        assert_int_equal(a->state, LEASE_INVALIDATING);
-        assert_int_equal(b->state, LEASE_INVALIDATING);
-        assert_null(a->process);
+        assert_int_equal(c->state, LEASE_INVALIDATING);
         take_changes(f);
-        assert_int_equal(f->changes[CHANGE_LEASE_INVALIDATING], 2);
         assert_int_equal(f->changes[CHANGE_OWNER_GONE], 1);
-        assert_int_equal(f->last[CHANGE_OWNER_GONE]->owner_pid, pid);
 }
 
 static void test_refill(void **state) {
