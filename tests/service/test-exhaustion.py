@@ -192,7 +192,7 @@ def scenario_no_memory(run):
         print("SKIP: privmemd maps %d GiB of address space (a sanitizer build): RLIMIT_AS cannot bound its "
               "memory" % (vm >> 30), flush=True)
         sys.exit(77)
-    resource.prlimit(pid, resource.RLIMIT_AS, (vm + (1 << 20), resource.RLIM_INFINITY))
+    resource.prlimit(pid, resource.RLIMIT_AS, (vm + (256 << 10), resource.RLIM_INFINITY))
     outcomes = {}
     for _ in range(3000):
         try:
