@@ -16,8 +16,8 @@ import sys
 import tempfile
 import time
 
-from libvirt_common import (Client, Pump, ServiceManager, VarlinkError, acquire_for, config, expect_active, fail, lease,
-                            wait_ended, MiB)
+from libvirt_common import (Client, VarlinkError, acquire_for, config, expect_active, fail, lease,
+                            supervised_privmemd, wait_ended, MiB)
 from libvirt_sandbox import Libvirtd, require
 
 DOMAINS = {"vm0": "0a6f0c51-7d4e-4c1b-8a55-6f1b2c3d4e00", "vm1": "0a6f0c51-7d4e-4c1b-8a55-6f1b2c3d4e01",
@@ -94,11 +94,7 @@ def run(tmp, privmemd):
     states = lv.virsh(uri, "list", "--all")
     if "vm1" not in states or "running" not in states:
         fail("the test driver did not take the node file: %s" % states)
-    cfg = os.path.join(tmp, "privmemd.conf")
-    with open(cfg, "w") as f:
-        f.write(config(uri))
-    sm = ServiceManager([privmemd, "--config", cfg], tmp)
-    pump = Pump(sm)
+    sm, pump = supervised_privmemd(tmp, privmemd, config(uri))
     c = None
     try:
         pump.restart(stop=False)

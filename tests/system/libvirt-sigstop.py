@@ -23,8 +23,8 @@ import sys
 import tempfile
 import time
 
-from libvirt_common import (Client, Pump, ServiceManager, VarlinkError, acquire_for, expect_active, fail, lease,
-                            wait_ended, MiB)
+from libvirt_common import (Client, VarlinkError, acquire_for, expect_active, fail, lease,
+                            supervised_privmemd, wait_ended, MiB)
 from libvirt_sandbox import Libvirtd, require
 
 CLIENTS = 16
@@ -230,11 +230,7 @@ def run(tmp, privmemd):
     lv = Libvirtd(tmp)
     lv.start()
     uri = lv.uri()
-    cfg = os.path.join(tmp, "privmemd.conf")
-    with open(cfg, "w") as f:
-        f.write(config(uri))
-    sm = ServiceManager([privmemd, "--config", cfg], tmp)
-    pump = Pump(sm)
+    sm, pump = supervised_privmemd(tmp, privmemd, config(uri))
     destroy = None
     try:
         pump.restart(stop=False)

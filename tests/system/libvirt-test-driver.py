@@ -11,8 +11,8 @@ import sys
 import tempfile
 import time
 
-from libvirt_common import (Client, Pump, ServiceManager, VarlinkError, acquire_for, config, expect_active,
-                            expect_error, fail, lease, wait_ended, MiB)
+from libvirt_common import (Client, VarlinkError, acquire_for, config, expect_active,
+                            expect_error, fail, lease, supervised_privmemd, wait_ended, MiB)
 from libvirt_sandbox import Libvirtd, require
 
 TEST_UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f"   # the test driver's built-in domain "test"
@@ -48,11 +48,7 @@ def run(tmp, privmemd):
     lv = Libvirtd(tmp)
     lv.start()
     uri = lv.uri()
-    cfg = os.path.join(tmp, "privmemd.conf")
-    with open(cfg, "w") as f:
-        f.write(config(uri))
-    sm = ServiceManager([privmemd, "--config", cfg], tmp)
-    pump = Pump(sm)
+    sm, pump = supervised_privmemd(tmp, privmemd, config(uri))
     try:
         pump.restart(stop=False)
         os.chmod(tmp, 0o755)

@@ -63,6 +63,16 @@ uri = %s
 """ % uri
 
 
+def supervised_privmemd(tmp, privmemd, config_text, *args):
+    """privmemd with config_text as tmp/privmemd.conf under the stand-in service manager, not yet
+    started, and the Pump that will drive its loop."""
+    cfg = os.path.join(tmp, "privmemd.conf")
+    with open(cfg, "w") as f:
+        f.write(config_text)
+    sm = ServiceManager([privmemd, "--config", cfg] + list(args), tmp)
+    return sm, Pump(sm)
+
+
 def lease_state(c, lease_id):
     """active, invalidating, leaked, or None once it has ended."""
     try:
