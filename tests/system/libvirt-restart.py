@@ -12,13 +12,11 @@ Usage: libvirt-restart.py PRIVMEMD"""
 import json
 import os
 import signal
-import sys
-import tempfile
 import time
 
 from libvirt_common import (Client, VarlinkError, acquire_for, config, expect_active, fail, lease,
                             supervised_privmemd, wait_ended, MiB)
-from libvirt_sandbox import Libvirtd, require
+from libvirt_sandbox import Libvirtd, main as sandbox_main
 
 DOMAINS = {"vm0": "0a6f0c51-7d4e-4c1b-8a55-6f1b2c3d4e00", "vm1": "0a6f0c51-7d4e-4c1b-8a55-6f1b2c3d4e01",
            "vm2": "0a6f0c51-7d4e-4c1b-8a55-6f1b2c3d4e02", "vm3": "0a6f0c51-7d4e-4c1b-8a55-6f1b2c3d4e03"}
@@ -148,14 +146,6 @@ def run(tmp, privmemd):
         lv.stop()
 
 
-def main():
-    if len(sys.argv) != 2:
-        fail("usage: libvirt-restart.py PRIVMEMD")
-    require()
-    with tempfile.TemporaryDirectory(prefix="privmemd-libvirt.") as tmp:
-        run(tmp, sys.argv[1])
-    print("PASS")
-
 
 if __name__ == "__main__":
-    main()
+    sandbox_main(run)

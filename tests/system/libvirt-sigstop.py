@@ -19,13 +19,11 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
 
 from libvirt_common import (Client, VarlinkError, acquire_for, expect_active, fail, lease,
                             supervised_privmemd, wait_ended, MiB)
-from libvirt_sandbox import Libvirtd, require
+from libvirt_sandbox import Libvirtd, main as sandbox_main
 
 CLIENTS = 16
 SECONDS = 10
@@ -293,14 +291,6 @@ def run(tmp, privmemd):
         lv.stop()
 
 
-def main():
-    if len(sys.argv) != 2:
-        fail("usage: libvirt-sigstop.py PRIVMEMD")
-    require()
-    with tempfile.TemporaryDirectory(prefix="privmemd-libvirt.") as tmp:
-        run(tmp, sys.argv[1])
-    print("PASS")
-
 
 if __name__ == "__main__":
-    main()
+    sandbox_main(run)

@@ -7,13 +7,11 @@ exists (the test driver's state lives in libvirtd's memory) while keeping the ru
 Also: NoSuchDomain, PermissionDenied for others than root and the admin group, bad combinations.
 Usage: libvirt-test-driver.py PRIVMEMD"""
 import os
-import sys
-import tempfile
 import time
 
 from libvirt_common import (Client, VarlinkError, acquire_for, config, expect_active,
                             expect_error, fail, lease, supervised_privmemd, wait_ended, MiB)
-from libvirt_sandbox import Libvirtd, require
+from libvirt_sandbox import Libvirtd, main as sandbox_main
 
 TEST_UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f"   # the test driver's built-in domain "test"
 D2_UUID = "5b1f3c8e-0d2a-4b7e-9c61-2f4d8a7b9e10"
@@ -111,14 +109,6 @@ def run(tmp, privmemd):
             print(lv.tail_log())
 
 
-def main():
-    if len(sys.argv) != 2:
-        fail("usage: libvirt-test-driver.py PRIVMEMD")
-    require()
-    with tempfile.TemporaryDirectory(prefix="privmemd-libvirt.") as tmp:
-        run(tmp, sys.argv[1])
-    print("PASS")
-
 
 if __name__ == "__main__":
-    main()
+    sandbox_main(run)

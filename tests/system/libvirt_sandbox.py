@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 SKIP = 77
@@ -59,6 +60,18 @@ def require():
     for tool in ("libvirtd", "virsh", "unshare"):
         if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
             skip("%s is not installed (tools/install-deps --tests)" % tool)
+
+
+def main(run):
+    """The whole of a test that needs only this sandbox and privmemd: its usage, require(), then
+    run(tmp, privmemd) in a temporary directory that goes with it."""
+    if len(sys.argv) != 2:
+        print("FAIL: usage: %s PRIVMEMD" % os.path.basename(sys.argv[0]), flush=True)
+        sys.exit(1)
+    require()
+    with tempfile.TemporaryDirectory(prefix="privmemd-libvirt.") as tmp:
+        run(tmp, sys.argv[1])
+    print("PASS")
 
 
 class Libvirtd:
