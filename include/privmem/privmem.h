@@ -12,7 +12,17 @@ extern "C" {
 
 /* Every function that can fail returns >= 0 on success and a negative errno on failure; outputs
  * (ret_*) are written only on success. A privmem connection is used by one thread at a time.
- * Getters accept NULL and then return 0, -1 or NULL. */
+ * Getters accept NULL and then return 0, -1 or NULL.
+ *
+ * Structs that cross the API and may grow begin with a size_t size, set by the caller to
+ * sizeof(the struct) as its header has it; later versions only append fields (as the kernel's
+ * clone3(), openat2() and sched_getattr() do):
+ * - a struct the caller fills (struct privmem_acquire_options) is read up to size, never beyond;
+ *   bytes beyond what this library knows must be 0 (else -E2BIG);
+ * - a struct the library fills (struct privmem_pool_huge) is filled up to size, zeroed beyond
+ *   what this library knows, and its size is set to the bytes filled: when the program's header
+ *   is newer than the library, a field that ends beyond the size it got back was not filled.
+ * A size smaller than the struct's first version is -EINVAL. */
 
 typedef struct privmem privmem;                         /* one connection to privmemd */
 typedef struct privmem_lease privmem_lease;             /* one lease, a snapshot */
@@ -131,8 +141,10 @@ uint64_t privmem_pool_quota_per_uid(const privmem_pool *pool);
 enum privmem_pool_state privmem_pool_state(const privmem_pool *pool);
 const char *privmem_pool_last_error(const privmem_pool *pool);  /* NULL when none */
 
-/* What a backing=shmem page_size=2M (transparent huge page) pool got from the kernel. */
+/* What a backing=shmem page_size=2M (transparent huge page) pool got from the kernel. Set size
+ * to sizeof(struct privmem_pool_huge) first; later versions append fields (see the top). */
 struct privmem_pool_huge {
+        size_t size;                    /* in: the caller's sizeof; out: the bytes filled */
         uint64_t ready_huge_bytes;      /* of the ready memfds, in 2 MiB pages */
         uint64_t populated_bytes;       /* populated since privmemd started */
         uint64_t populated_huge_bytes;  /* ... of them in 2 MiB pages */
@@ -142,7 +154,8 @@ struct privmem_pool_huge {
         int host_gives_huge;            /* 1, 0, or -1 when unknown */
         const char *host_advice;        /* what to change on the host, or a note; NULL when none */
 };
-/* 1 and *ret filled for a 2M shmem pool; 0 for other pools (LIBPRIVMEM_0.3). */
+/* 1 and *ret filled for a 2M shmem pool; 0 for other pools, *ret untouched; -EINVAL when
+ * ret->size is smaller than LIBPRIVMEM_0.3's struct. ret may be NULL (LIBPRIVMEM_0.3). */
 int privmem_pool_huge(const privmem_pool *pool, struct privmem_pool_huge *ret);
 
 /* Size classes, 0 <= i < privmem_pool_n_classes(); out of range gives 0. */

@@ -37,7 +37,7 @@ static const char fallback_config[] =
         "limit = 16M\n";
 
 static struct privmem_pool_huge pool_huge(privmem *p, const char *name, privmem_pool_list **list) {
-        struct privmem_pool_huge h;
+        struct privmem_pool_huge h = { .size = sizeof(h) };
         privmem_pool_list_free(*list);
         *list = NULL;
         check_ok(p, privmem_list_pools(p, list), "ListPools");

@@ -167,7 +167,7 @@ static json_object *rebuild_lease(const privmem_lease *l) {
 }
 
 static json_object *rebuild_huge(const privmem_pool *p) {
-        struct privmem_pool_huge h;
+        struct privmem_pool_huge h = { .size = sizeof(h) };
         if (privmem_pool_huge(p, &h) <= 0)
                 return NULL;
         json_object *o = json_object_new_object();
@@ -439,6 +439,53 @@ static void test_unknown_values_kept_by_name(void **state) {
         assert_string_equal(privmem_lease_owner_kind_name(l), "cgroup");
 }
 
+/* A pool with a huge pages report, for the struct size tests. */
+static privmem_pool_list *huge_pool_list(void) {
+        privmem_pool_list *list = NULL;
+        Gen g = {};
+        json_object *array = json_object_new_array();
+
+        json_object_array_add(array, gen_type(&g, "Pool"));
+        assert_int_equal(pool_list_from_json(array, &list), 0);
+        json_object_put(array);
+        return list;
+}
+
+/* struct privmem_pool_huge grows at its end: a caller built against an older header gets what
+ * its struct holds, one built against a newer header gets the rest zeroed and learns from size
+ * what was filled; a size smaller than LIBPRIVMEM_0.3's is refused. */
+static void test_pool_huge_size(void **state) {
+        _cleanup_(privmem_pool_list_freep) privmem_pool_list *list = huge_pool_list();
+        const privmem_pool *p = privmem_pool_list_get(list, 0);
+        struct privmem_pool_huge h = { .size = sizeof(h) };
+        struct {
+                struct privmem_pool_huge h;
+                uint64_t later[4];
+        } newer;
+        const size_t v0_3 = offsetof(struct privmem_pool_huge, host_advice) + sizeof(const char *);
+
+        assert_int_equal(privmem_pool_huge(p, &h), 1);
+        assert_int_equal(h.size, sizeof(h));
+        assert_non_null(h.fallback);
+        assert_int_equal(privmem_pool_huge(p, NULL), 1);
+
+        memset(&newer, 0xa5, sizeof(newer));
+        newer.h.size = sizeof(newer);
+        assert_int_equal(privmem_pool_huge(p, &newer.h), 1);
+        assert_int_equal(newer.h.size, sizeof(struct privmem_pool_huge));
+        assert_int_equal(newer.h.ready_huge_bytes, h.ready_huge_bytes);
+        assert_ptr_equal(newer.h.host_advice, h.host_advice);
+        for (size_t i = 0; i < ELEMENTSOF(newer.later); i++)
+                assert_int_equal(newer.later[i], 0);
+
+        struct privmem_pool_huge small = { .size = v0_3 - 1 };
+        assert_int_equal(privmem_pool_huge(p, &small), -EINVAL);
+        assert_int_equal(privmem_pool_huge(NULL, &small), -EINVAL);
+        struct privmem_pool_huge none = { .size = 0 };
+        assert_int_equal(privmem_pool_huge(p, &none), -EINVAL);
+        assert_int_equal(privmem_pool_huge(NULL, &h), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_schema_is_the_idl),
@@ -446,6 +493,7 @@ int main(void) {
                 cmocka_unit_test(test_client_knows_every_error),
                 cmocka_unit_test(test_domain_owner),
                 cmocka_unit_test(test_unknown_values_kept_by_name),
+                cmocka_unit_test(test_pool_huge_size),
         };
         return cmocka_run_group_tests(tests, setup, NULL);
 }
