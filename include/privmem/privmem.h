@@ -44,6 +44,22 @@ int privmem_set_timeout(privmem *p, int timeout_ms);
 const char *privmem_last_error_name(const privmem *p);
 const char *privmem_last_error_message(const privmem *p);
 
+/* Since LIBPRIVMEM_0.3: the names privmem_last_error_name() gives for privmemd's errors (the
+ * interface io.privmemd defines them; unit/test-schema checks them against privmemd's schema).
+ * libprivmem(3), ERRORS, says which errno each one gives and what it means. */
+#define PRIVMEM_ERROR_NO_SUCH_POOL              "io.privmemd.NoSuchPool"
+#define PRIVMEM_ERROR_NO_SUCH_LEASE             "io.privmemd.NoSuchLease"
+#define PRIVMEM_ERROR_INVALID_SIZE              "io.privmemd.InvalidSize"
+#define PRIVMEM_ERROR_POOL_EXHAUSTED            "io.privmemd.PoolExhausted"
+#define PRIVMEM_ERROR_QUOTA_EXCEEDED            "io.privmemd.QuotaExceeded"
+#define PRIVMEM_ERROR_TOO_MANY_LEASES           "io.privmemd.TooManyLeases"
+#define PRIVMEM_ERROR_NO_SUCH_DOMAIN            "io.privmemd.NoSuchDomain"
+#define PRIVMEM_ERROR_LIBVIRT_UNAVAILABLE       "io.privmemd.LibvirtUnavailable"
+#define PRIVMEM_ERROR_BAD_CONFIGURATION         "io.privmemd.BadConfiguration"
+#define PRIVMEM_ERROR_SYSTEM_ERROR              "io.privmemd.SystemError"
+/* varlink's own, which privmemd answers for the admin calls and the pools' users= and groups=. */
+#define PRIVMEM_ERROR_PERMISSION_DENIED         "org.varlink.service.PermissionDenied"
+
 enum {
         PRIVMEM_ACQUIRE_OWNER_PIDFD = 1 << 0,           /* owner_pidfd names the owner */
         PRIVMEM_ACQUIRE_BIND_TO_CONNECTION = 1 << 1,    /* the lease ends with this connection */

@@ -404,6 +404,68 @@ static void test_client_knows_every_error(void **state) {
         assert_true(checked >= 9);
 }
 
+/* privmem.h spells the error names for callers, common/schema for privmemd: each pair must agree,
+ * every error of the IDL must have its public name, and privmem.h may define no other. */
+static const struct {
+        const char *public, *schema;
+} error_names[] = {
+        { PRIVMEM_ERROR_NO_SUCH_POOL, SCHEMA_ERROR_NO_SUCH_POOL },
+        { PRIVMEM_ERROR_NO_SUCH_LEASE, SCHEMA_ERROR_NO_SUCH_LEASE },
+        { PRIVMEM_ERROR_INVALID_SIZE, SCHEMA_ERROR_INVALID_SIZE },
+        { PRIVMEM_ERROR_POOL_EXHAUSTED, SCHEMA_ERROR_POOL_EXHAUSTED },
+        { PRIVMEM_ERROR_QUOTA_EXCEEDED, SCHEMA_ERROR_QUOTA_EXCEEDED },
+        { PRIVMEM_ERROR_TOO_MANY_LEASES, SCHEMA_ERROR_TOO_MANY_LEASES },
+        { PRIVMEM_ERROR_NO_SUCH_DOMAIN, SCHEMA_ERROR_NO_SUCH_DOMAIN },
+        { PRIVMEM_ERROR_LIBVIRT_UNAVAILABLE, SCHEMA_ERROR_LIBVIRT_UNAVAILABLE },
+        { PRIVMEM_ERROR_BAD_CONFIGURATION, SCHEMA_ERROR_BAD_CONFIGURATION },
+        { PRIVMEM_ERROR_SYSTEM_ERROR, SCHEMA_ERROR_SYSTEM_ERROR },
+        { PRIVMEM_ERROR_PERMISSION_DENIED, SCHEMA_ERROR_PERMISSION_DENIED },
+};
+
+static const char *public_header;       /* privmem.h's path, the test's argument */
+
+static bool error_name_public(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(error_names); i++)
+                if (strcmp(error_names[i].public, name) == 0)
+                        return true;
+        return false;
+}
+
+/* The "#define PRIVMEM_ERROR_" lines of privmem.h. */
+static size_t public_error_defines(void) {
+        FILE *f = fopen(public_header, "re");
+        char line[512];
+        size_t n = 0;
+
+        if (!f)
+                fail_msg("cannot open the public header '%s': %s", public_header, strerror(errno));
+        while (fgets(line, sizeof(line), f))
+                n += strncmp(line, "#define PRIVMEM_ERROR_", strlen("#define PRIVMEM_ERROR_")) == 0;
+        fclose(f);
+        return n;
+}
+
+static void test_public_error_names(void **state) {
+        size_t checked = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(error_names); i++)
+                if (strcmp(error_names[i].public, error_names[i].schema) != 0)
+                        fail_msg("privmem.h says %s, common/schema %s", error_names[i].public, error_names[i].schema);
+        for (size_t i = 0; i < idl.n_members; i++) {
+                char name[2 * IDL_MAX_NAME];
+                if (idl.members[i].kind != SCHEMA_ERROR)
+                        continue;
+                snprintf(name, sizeof(name), "%s.%s", idl.interface, idl.members[i].name);
+                if (!error_name_public(name))
+                        fail_msg("error %s of the IDL has no PRIVMEM_ERROR_ macro in privmem.h (and in this test's table)", name);
+                checked++;
+        }
+        assert_true(checked >= 10);
+        if (public_error_defines() != ELEMENTSOF(error_names))
+                fail_msg("privmem.h defines %zu PRIVMEM_ERROR_ macros, this test's table checks %zu", public_error_defines(),
+                         ELEMENTSOF(error_names));
+}
+
 /* A lease of a libvirt domain, as privmemd describes it, through the library's getters. */
 static void test_domain_owner(void **state) {
         static const char text[] =
@@ -486,11 +548,17 @@ static void test_pool_huge_size(void **state) {
         assert_int_equal(privmem_pool_huge(NULL, &h), 0);
 }
 
-int main(void) {
+int main(int argc, char *argv[]) {
+        if (argc != 2) {
+                fprintf(stderr, "usage: %s PRIVMEM.H\n", argv[0]);
+                return EXIT_FAILURE;
+        }
+        public_header = argv[1];
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_schema_is_the_idl),
                 cmocka_unit_test(test_client_keeps_every_field),
                 cmocka_unit_test(test_client_knows_every_error),
+                cmocka_unit_test(test_public_error_names),
                 cmocka_unit_test(test_domain_owner),
                 cmocka_unit_test(test_unknown_values_kept_by_name),
                 cmocka_unit_test(test_pool_huge_size),
