@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "util/macro.h"
 #include "varlink/varlink-client.h"
 
 static const char config[] =
@@ -114,6 +115,34 @@ static void test_raw(const TestDaemon *d) {
         raw_call(d, "io.privmemd.ListLeases", "{\"pool\":7}", "org.varlink.service.InvalidParameter", "pool a number");
 }
 
+/* Acquire takes one fd (ownerFileDescriptor): a call with more is refused, the connection stays,
+ * and none of the fds stays open in privmemd (beyond the one, the kernel drops them unopened). */
+static void test_too_many_fds(const TestDaemon *d) {
+        static const size_t counts[] = { 2, 253 };
+        VarlinkClient *c = NULL;
+        int r = varlink_client_connect(&c, d->socket);
+        check(r >= 0, "connect: %d", r);
+        unsigned before = test_daemon_count_fds(d);
+
+        for (size_t i = 0; i < ELEMENTSOF(counts); i++) {
+                int fds[253];
+                VarlinkReply reply = {};
+                for (size_t k = 0; k < counts[i]; k++)
+                        check((fds[k] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0, "open /dev/null: %m");
+                json_object *params = json_tokener_parse("{\"pool\":\"a\",\"size\":4096,\"ownerFileDescriptor\":0}");
+                r = varlink_client_send(c, "io.privmemd.Acquire", params, fds, counts[i], 0);
+                check(r >= 0, "Acquire with %zu fds not sent: %d", counts[i], r);
+                r = varlink_client_receive(c, &reply);
+                check(r >= 0, "Acquire with %zu fds: no reply (%d): the connection must stay", counts[i], r);
+                check(str_eq(reply.error, "org.varlink.service.InvalidParameter"),
+                      "Acquire with %zu fds answered %s, expected InvalidParameter", counts[i], reply.error ?: "success");
+                varlink_reply_done(&reply);
+        }
+        unsigned after = test_daemon_count_fds(d);
+        check(after == before, "privmemd holds %u fds after calls with too many, %u before", after, before);
+        varlink_client_free(c);
+}
+
 int main(void) {
         test_init("bad-input", 30);
         TestDaemon *d = test_daemon_start(config);
@@ -123,6 +152,7 @@ int main(void) {
         test_options(p);
         test_owner_domain(p);
         test_raw(d);
+        test_too_many_fds(d);
         privmem_status *s = NULL;
         check_ok(p, privmem_get_status(p, &s), "GetStatus after bad input");
         privmem_status_free(s);
