@@ -78,7 +78,7 @@ static const VarlinkMethod *call_resolve(VarlinkCall *c, bool upgrade, void **re
                                           object_with_string("method", c->method));
         else if ((m->flags & VARLINK_METHOD_REQUIRES_MORE) && !c->more)
                 *ret = varlink_call_error(c, "org.varlink.service.ExpectedMore", NULL);
-        else if (c->n_fds > 0 && !(m->flags & VARLINK_METHOD_FDS_IN))
+        else if (c->fds_truncated || c->n_fds > m->fds_in_max)
                 *ret = varlink_call_error_invalid_parameter(c, "fileDescriptors");
         else {
                 *ret_userdata = si->userdata;
@@ -127,6 +127,7 @@ int varlink_call_dispatch(VarlinkConnection *conn, VarlinkMessage *m) {
         c->conn = conn;
         c->fds = TAKE_PTR(m->fds);
         c->n_fds = m->n_fds;
+        c->fds_truncated = m->fds_truncated;
         m->n_fds = 0;
         r = call_parse(c, m->json, &params, &upgrade);
         if (r < 0) {

@@ -23,7 +23,7 @@ int varlink_client_new_from_fd(VarlinkClient **ret, int fd) {
                 return -ENOMEM;
         }
         varlink_stream_init(&c->stream, fd, SIZE_MAX);
-        c->stream.allow_fds_in = true;
+        c->stream.fds_in_max = VARLINK_FDS_MAX;
         c->timeout_ms = -1;
         *ret = c;
         return 0;

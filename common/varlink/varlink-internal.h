@@ -26,6 +26,7 @@ struct VarlinkServer {
         VarlinkLimits limits;
         VarlinkServerInterface *interfaces;
         size_t n_interfaces;
+        size_t fds_in_max;              /* the most fds any method takes with one call */
         VarlinkListener *listeners;
         size_t n_listeners;
         sd_event_source *listen_resume; /* listeners paused while accept() finds no fd */
@@ -59,6 +60,7 @@ struct VarlinkCall {
         bool deferred;          /* its handler answers later */
         int *fds;
         size_t n_fds;
+        bool fds_truncated;     /* sent with more fds than any method takes: those were dropped */
         VarlinkCancelFunc cancel;
         void *cancel_userdata;
 };

@@ -65,6 +65,8 @@ int varlink_server_add_interface(VarlinkServer *s, const VarlinkInterface *iface
                 return -ENOMEM;
         s->interfaces = n;
         s->interfaces[s->n_interfaces++] = (VarlinkServerInterface) { .iface = iface, .userdata = userdata };
+        for (const VarlinkMethod *m = iface->methods; m->name; m++)
+                s->fds_in_max = MAX(s->fds_in_max, m->fds_in_max);
         return 0;
 }
 
@@ -116,7 +118,7 @@ int varlink_server_add_connection(VarlinkServer *s, int fd, VarlinkConnection **
         }
         conn->server = s;
         varlink_stream_init(&conn->stream, fd, s->limits.output_max);
-        conn->stream.allow_fds_in = true;
+        conn->stream.fds_in_max = s->fds_in_max;
         connection_read_peer(conn);
 
         unsigned *count = uid_count(s, conn->peer.uid, true);

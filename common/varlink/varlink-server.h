@@ -19,14 +19,17 @@ typedef void (*VarlinkCancelFunc)(VarlinkCall *call, void *userdata);
 typedef void (*VarlinkDisconnectFunc)(VarlinkConnection *conn, void *userdata);
 
 typedef enum VarlinkMethodFlags {
-        VARLINK_METHOD_FDS_IN = 1 << 0,         /* the caller may send file descriptors */
-        VARLINK_METHOD_REQUIRES_MORE = 1 << 1,  /* a stream: without "more" it is ExpectedMore */
+        VARLINK_METHOD_REQUIRES_MORE = 1 << 0,  /* a stream: without "more" it is ExpectedMore */
 } VarlinkMethodFlags;
 
 typedef struct VarlinkMethod {
         const char *name;                       /* without the interface: "Acquire" */
         VarlinkMethodFunc func;
         unsigned flags;
+        /* The most fds one call may send (0: none). A call with more is InvalidParameter
+         * "fileDescriptors". A connection receives no more than the largest of these per call: the
+         * kernel drops the rest unopened, so fds nobody takes cost the server nothing. */
+        unsigned fds_in_max;
 } VarlinkMethod;
 
 typedef struct VarlinkInterface {

@@ -13,6 +13,7 @@
 struct VarlinkFdBatch {
         VarlinkFdBatch *next;
         uint64_t offset;
+        bool truncated;         /* more came than fit: none are kept */
         size_t n_fds;
         int fds[];
 };
@@ -115,25 +116,37 @@ static int fds_message_start(VarlinkStream *s, size_t n, size_t *ret) {
         return 0;
 }
 
-/* Files the fds of one recvmsg() of n bytes as a batch, at the stream offset of their message. */
-static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
-        struct cmsghdr *rights = NULL;
-        size_t n_fds = 0, start;
+/* The one SCM_RIGHTS message of a recvmsg(), and how many fds it holds; -EPROTO for two. */
+static int find_rights(struct msghdr *mh, struct cmsghdr **ret, size_t *ret_n_fds) {
+        *ret = NULL;
+        *ret_n_fds = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                        if (*ret)
+                                return -EPROTO;
+                        *ret = c;
+                        *ret_n_fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                }
+        return 0;
+}
 
-        if (mh->msg_flags & MSG_CTRUNC) {
+/* Files the fds of one recvmsg() of n bytes as a batch, at the stream offset of their message.
+ * More fds than the control buffer holds (MSG_CTRUNC) make an empty batch marked truncated: the
+ * kernel dropped the rest, and the message is refused without the connection. */
+static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
+        struct cmsghdr *rights;
+        size_t n_fds, start;
+        bool truncated = mh->msg_flags & MSG_CTRUNC;
+
+        if (find_rights(mh, &rights, &n_fds) < 0) {
                 close_cmsg_fds(mh);
                 return -EPROTO;
         }
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                        if (rights) {
-                                close_cmsg_fds(mh);
-                                return -EPROTO;
-                        }
-                        rights = c;
-                        n_fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                }
-        if (n_fds == 0)
+        if (truncated && n_fds > 0) {
+                close_cmsg_fds(mh);
+                n_fds = 0;
+        }
+        if (n_fds == 0 && !truncated)
                 return 0;
         if (fds_message_start(s, n, &start) < 0) {
                 close_cmsg_fds(mh);
@@ -147,9 +160,11 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
         }
         b->next = NULL;
         b->offset = s->in_offset + s->in_end + start;
+        b->truncated = truncated;
         b->n_fds = n_fds;
         s->in_fds += n_fds;
-        memcpy(b->fds, CMSG_DATA(rights), n_fds * sizeof(int));
+        if (n_fds > 0)
+                memcpy(b->fds, CMSG_DATA(rights), n_fds * sizeof(int));
 
         VarlinkFdBatch **tail = &s->fd_batches;
         while (*tail)
@@ -197,9 +212,9 @@ static int stream_read(VarlinkStream *s, int flags) {
 
         struct iovec iov = { .iov_base = s->in + s->in_end, .iov_len = READ_CHUNK };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-        if (s->allow_fds_in) {
+        if (s->fds_in_max > 0) {
                 mh.msg_control = &control;
-                mh.msg_controllen = sizeof(control);
+                mh.msg_controllen = CMSG_SPACE(sizeof(int) * MIN(s->fds_in_max, (size_t) VARLINK_FDS_MAX));
         }
 
         ssize_t n = recvmsg(s->fd, &mh, flags | MSG_CMSG_CLOEXEC);
@@ -227,11 +242,14 @@ static int stream_claim_fds(VarlinkStream *s, uint64_t start, uint64_t end, Varl
         VarlinkFdBatch *b = s->fd_batches;
 
         if (b && b->offset == start) {
-                m->fds = malloc(b->n_fds * sizeof(int));
-                if (!m->fds)
-                        return -ENOMEM;
-                memcpy(m->fds, b->fds, b->n_fds * sizeof(int));
+                if (b->n_fds > 0) {
+                        m->fds = malloc(b->n_fds * sizeof(int));
+                        if (!m->fds)
+                                return -ENOMEM;
+                        memcpy(m->fds, b->fds, b->n_fds * sizeof(int));
+                }
                 m->n_fds = b->n_fds;
+                m->fds_truncated = b->truncated;
                 s->in_fds -= b->n_fds;
                 s->fd_batches = b->next;
                 free(b);

@@ -15,7 +15,7 @@ typedef struct VarlinkOutput VarlinkOutput;
 
 typedef struct VarlinkStream {
         int fd;
-        bool allow_fds_in;
+        size_t fds_in_max;      /* fds received with one message; more are dropped by the kernel */
 
         char *in;               /* bytes received, not yet taken as messages: in[in_start..in_end) */
         size_t in_alloc, in_start, in_end, in_scanned;
@@ -36,6 +36,7 @@ typedef struct VarlinkMessage {
         json_object *json;
         int *fds;
         size_t n_fds;
+        bool fds_truncated;     /* it came with more than fds_in_max fds: those were dropped */
 } VarlinkMessage;
 
 void varlink_stream_init(VarlinkStream *s, int fd, size_t out_max);

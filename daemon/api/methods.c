@@ -141,7 +141,7 @@ static int method_get_metrics(VarlinkCall *c, json_object *params, void *userdat
 
 static const VarlinkMethod methods[] = {
         { "GetStatus", method_get_status, 0 },
-        { "Acquire", method_acquire, VARLINK_METHOD_FDS_IN },
+        { "Acquire", method_acquire, .fds_in_max = 1 },
         { "Release", method_release, 0 },
         { "GetLease", method_get_lease, 0 },
         { "ListLeases", method_list_leases, 0 },

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "util/macro.h"
 #include "varlink/varlink-client.h"
 
 static const char config[] =
@@ -24,25 +25,25 @@ static void check_failure(privmem *p, int r, int expected, const char *name, con
 
 static void test_sizes(privmem *p) {
         int fd = -1;
-        check_failure(p, privmem_acquire(p, "a", 4097, NULL, &fd, NULL), -EINVAL, "io.privmemd.InvalidSize",
+        check_failure(p, privmem_acquire(p, "a", 4097, NULL, &fd, NULL), -EINVAL, PRIVMEM_ERROR_INVALID_SIZE,
                       "size 4097 is not a positive multiple of the page size 4096", "4097 bytes");
         check_failure(p, privmem_acquire(p, "a", 0, NULL, &fd, NULL), -EINVAL, NULL, "size 0", "0 bytes");
         check_failure(p, privmem_acquire(p, "a", UINT64_MAX, NULL, &fd, NULL), -EINVAL, NULL,
                       "18446744073709551615", "2^64-1 bytes");
         /* quota_per_uid defaults to the limit, and is checked first */
-        check_failure(p, privmem_acquire(p, "a", 128 * MiB, NULL, &fd, NULL), -EDQUOT, "io.privmemd.QuotaExceeded",
+        check_failure(p, privmem_acquire(p, "a", 128 * MiB, NULL, &fd, NULL), -EDQUOT, PRIVMEM_ERROR_QUOTA_EXCEEDED,
                       "limit 67108864, used 0, requested 134217728", "128M from a pool of 64M");
-        check_failure(p, privmem_acquire(p, "a", UINT64_C(1) << 62, NULL, &fd, NULL), -EDQUOT, "io.privmemd.QuotaExceeded",
+        check_failure(p, privmem_acquire(p, "a", UINT64_C(1) << 62, NULL, &fd, NULL), -EDQUOT, PRIVMEM_ERROR_QUOTA_EXCEEDED,
                       "requested 4611686018427387904", "2^62 bytes");
         check(fd == -1, "a failed Acquire wrote fd %d", fd);
 }
 
 static void test_names(privmem *p) {
         int fd = -1;
-        check_failure(p, privmem_acquire(p, "nope", 4 * MiB, NULL, &fd, NULL), -ENOENT, "io.privmemd.NoSuchPool",
+        check_failure(p, privmem_acquire(p, "nope", 4 * MiB, NULL, &fd, NULL), -ENOENT, PRIVMEM_ERROR_NO_SUCH_POOL,
                       "no pool 'nope'", "pool 'nope'");
         check_failure(p, privmem_acquire(p, "", 4 * MiB, NULL, &fd, NULL), -EINVAL, NULL, "no pool name", "pool ''");
-        check_failure(p, privmem_release(p, "no-such-lease"), -ENOENT, "io.privmemd.NoSuchLease",
+        check_failure(p, privmem_release(p, "no-such-lease"), -ENOENT, PRIVMEM_ERROR_NO_SUCH_LEASE,
                       "no lease 'no-such-lease'", "Release of an unknown id");
         check_failure(p, privmem_release(p, ""), -EINVAL, NULL, "no lease id", "Release of ''");
 }
@@ -72,7 +73,7 @@ static void test_owner_domain(privmem *p) {
                                              .owner_domain = "guest-1" };
         int fd = -1;
 
-        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EHOSTDOWN, "io.privmemd.LibvirtUnavailable",
+        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EHOSTDOWN, PRIVMEM_ERROR_LIBVIRT_UNAVAILABLE,
                       "libvirt is unavailable: ", "an owner domain without [libvirt]");
         o.owner_domain = "";
         check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EINVAL, NULL, "no owner domain", "owner domain ''");
@@ -114,6 +115,34 @@ static void test_raw(const TestDaemon *d) {
         raw_call(d, "io.privmemd.ListLeases", "{\"pool\":7}", "org.varlink.service.InvalidParameter", "pool a number");
 }
 
+/* Acquire takes one fd (ownerFileDescriptor): a call with more is refused, the connection stays,
+ * and none of the fds stays open in privmemd (beyond the one, the kernel drops them unopened). */
+static void test_too_many_fds(const TestDaemon *d) {
+        static const size_t counts[] = { 2, 253 };
+        VarlinkClient *c = NULL;
+        int r = varlink_client_connect(&c, d->socket);
+        check(r >= 0, "connect: %d", r);
+        unsigned before = test_daemon_count_fds(d);
+
+        for (size_t i = 0; i < ELEMENTSOF(counts); i++) {
+                int fds[253];
+                VarlinkReply reply = {};
+                for (size_t k = 0; k < counts[i]; k++)
+                        check((fds[k] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0, "open /dev/null: %m");
+                json_object *params = json_tokener_parse("{\"pool\":\"a\",\"size\":4096,\"ownerFileDescriptor\":0}");
+                r = varlink_client_send(c, "io.privmemd.Acquire", params, fds, counts[i], 0);
+                check(r >= 0, "Acquire with %zu fds not sent: %d", counts[i], r);
+                r = varlink_client_receive(c, &reply);
+                check(r >= 0, "Acquire with %zu fds: no reply (%d): the connection must stay", counts[i], r);
+                check(str_eq(reply.error, "org.varlink.service.InvalidParameter"),
+                      "Acquire with %zu fds answered %s, expected InvalidParameter", counts[i], reply.error ?: "success");
+                varlink_reply_done(&reply);
+        }
+        unsigned after = test_daemon_count_fds(d);
+        check(after == before, "privmemd holds %u fds after calls with too many, %u before", after, before);
+        varlink_client_free(c);
+}
+
 int main(void) {
         test_init("bad-input", 30);
         TestDaemon *d = test_daemon_start(config);
@@ -123,6 +152,7 @@ int main(void) {
         test_options(p);
         test_owner_domain(p);
         test_raw(d);
+        test_too_many_fds(d);
         privmem_status *s = NULL;
         check_ok(p, privmem_get_status(p, &s), "GetStatus after bad input");
         privmem_status_free(s);

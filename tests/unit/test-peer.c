@@ -17,7 +17,7 @@ int test_peer_connect(TestPeer *p, TestServer *ts) {
 void test_peer_attach(TestPeer *p, TestServer *ts, int fd) {
         p->ts = ts;
         varlink_stream_init(&p->stream, fd, SIZE_MAX);
-        p->stream.allow_fds_in = true;
+        p->stream.fds_in_max = VARLINK_FDS_MAX;
 }
 
 void test_peer_done(TestPeer *p) {

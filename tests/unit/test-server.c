@@ -7,6 +7,7 @@
 #include "test-server.h"
 #include "util/macro.h"
 #include "varlink/varlink-dispatch.h"
+#include "varlink/varlink-stream.h"
 
 const char test_interface_description[] = "interface io.test\n\nmethod Echo() -> ()\n";
 
@@ -145,12 +146,12 @@ static const VarlinkMethod test_methods[] = {
         { "Typed", method_typed, 0 },
         { "Fail", method_fail, 0 },
         { "Forget", method_forget, 0 },
-        { "TakeFd", method_take_fd, VARLINK_METHOD_FDS_IN },
-        { "IgnoreFds", method_ignore_fds, VARLINK_METHOD_FDS_IN },
+        { "TakeFd", method_take_fd, .fds_in_max = 1 },
+        { "IgnoreFds", method_ignore_fds, .fds_in_max = VARLINK_FDS_MAX },
         { "SendFds", method_send_fds, 0 },
         { "Stream", method_stream, VARLINK_METHOD_REQUIRES_MORE },
         { "Subscribe", method_defer, VARLINK_METHOD_REQUIRES_MORE },
-        { "Defer", method_defer, VARLINK_METHOD_FDS_IN },
+        { "Defer", method_defer, .fds_in_max = VARLINK_FDS_MAX },
         {}
 };
 

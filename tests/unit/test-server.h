@@ -11,8 +11,8 @@
  *   Typed(i: int, f: ?float, s: ?string, b: ?bool, o: ?object, a: ?array) -> (i, f)
  *   Fail() -> ()                    the handler fails with -ENOENT
  *   Forget() -> ()                  the handler returns without answering
- *   TakeFd(fd: int) -> (fd: int)    takes the fd and sends it back (VARLINK_METHOD_FDS_IN)
- *   IgnoreFds() -> ()               accepts fds and takes none (VARLINK_METHOD_FDS_IN)
+ *   TakeFd(fd: int) -> (fd: int)    takes the fd and sends it back (fds_in_max 1)
+ *   IgnoreFds() -> ()               accepts up to 253 fds and takes none
  *   SendFds(count: int) -> ()       replies with count fds of /dev/null
  *   Stream(count: int) -> (i: int)  count replies with continues, then a last one (requires more)
  *   Subscribe() -> (i: int)         deferred stream: the test notifies through TestServer.deferred

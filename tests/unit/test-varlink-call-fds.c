@@ -82,6 +82,13 @@ static void fds_to_a_method_without_fds_in_are_refused_and_closed(void **state) 
         assert_answer_and_fds_closed(*state, "{\"method\":\"io.test.Echo\"}", 2, "org.varlink.service.InvalidParameter", "fileDescriptors");
 }
 
+static void more_fds_than_the_method_takes_are_refused_and_closed(void **state) {
+        Fixture *f = *state;
+        assert_answer_and_fds_closed(f, "{\"method\":\"io.test.TakeFd\",\"parameters\":{\"fd\":0}}", 2,
+                                     "org.varlink.service.InvalidParameter", "fileDescriptors");
+        assert_call_fails(&f->peer, "{\"method\":\"io.test.Nope\"}", "org.varlink.service.MethodNotFound", NULL, NULL);
+}
+
 static void fds_to_an_unknown_method_are_closed(void **state) {
         assert_answer_and_fds_closed(*state, "{\"method\":\"io.test.Nope\"}", 3, "org.varlink.service.MethodNotFound", NULL);
 }
@@ -140,6 +147,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 fixture_test(fd_sent_by_the_client_comes_back_in_the_reply),
                 fixture_test(server_replies_with_the_maximum_of_253_fds),
+                fixture_test(more_fds_than_the_method_takes_are_refused_and_closed),
                 fixture_test(client_sends_the_maximum_of_253_fds),
                 fixture_test(reply_with_more_than_253_fds_fails_and_closes_them),
                 fixture_test(fds_to_a_method_without_fds_in_are_refused_and_closed),

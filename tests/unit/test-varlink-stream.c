@@ -22,7 +22,7 @@ static int pair_setup(void **state) {
         p->fds_before = count_open_fds();
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
         varlink_stream_init(&p->reader, sv[0], SIZE_MAX);
-        p->reader.allow_fds_in = true;
+        p->reader.fds_in_max = VARLINK_FDS_MAX;
         p->writer = sv[1];
         *state = p;
         return 0;
@@ -209,14 +209,43 @@ static void fds_of_a_long_message_read_after_an_earlier_one_belong_to_it(void **
         assert_next_is_call(p, 1);
 }
 
-static void fds_to_a_stream_that_refuses_fds_are_eproto(void **state) {
-        Pair *p = *state;
-        int fd = open_null();
+/* Sends CALL with n fds to a reader taking at most fds_in_max, then CALL alone: the first arrives
+ * marked truncated with none of its fds open, the second as usual. */
+static void assert_extra_fds_dropped(Pair *p, size_t fds_in_max, size_t n) {
+        int fds[8];
+        VarlinkMessage m = {};
 
-        p->reader.allow_fds_in = false;
-        write_all(p, CALL, sizeof(CALL), &fd, 1);
-        safe_close(fd);
-        assert_next_fails(p, -EPROTO);
+        assert_true(n <= ELEMENTSOF(fds));
+        for (size_t i = 0; i < n; i++)
+                fds[i] = open_null();
+        p->reader.fds_in_max = fds_in_max;
+        write_all(p, CALL, sizeof(CALL), fds, n);
+        close_many(fds, n);
+        write_all(p, CALL, sizeof(CALL), NULL, 0);
+
+        assert_int_equal(read_next(p, &m), 1);
+        assert_true(m.fds_truncated);
+        assert_int_equal(m.n_fds, 0);
+        varlink_message_done(&m);
+        assert_next_is_call(p, 0);  /* the teardown checks that no fd stayed open */
+}
+
+static void fds_to_a_stream_that_takes_none_are_dropped(void **state) {
+        assert_extra_fds_dropped(*state, 0, 1);
+}
+
+static void fds_beyond_the_stream_limit_are_all_dropped(void **state) {
+        assert_extra_fds_dropped(*state, 2, 5);
+}
+
+static void fds_up_to_the_stream_limit_are_received(void **state) {
+        Pair *p = *state;
+        int fds[2] = { open_null(), open_null() };
+
+        p->reader.fds_in_max = 2;
+        write_all(p, CALL, sizeof(CALL), fds, 2);
+        close_many(fds, 2);
+        assert_next_is_call(p, 2);
 }
 
 /* Enqueues on a stream over the raw end of the pair, and flushes it. */
@@ -371,7 +400,9 @@ int main(void) {
                 pair_test(fds_in_the_middle_of_a_message_are_eproto),
                 pair_test(fds_read_together_with_an_earlier_message_belong_to_their_own),
                 pair_test(fds_of_a_long_message_read_after_an_earlier_one_belong_to_it),
-                pair_test(fds_to_a_stream_that_refuses_fds_are_eproto),
+                pair_test(fds_to_a_stream_that_takes_none_are_dropped),
+                pair_test(fds_beyond_the_stream_limit_are_all_dropped),
+                pair_test(fds_up_to_the_stream_limit_are_received),
                 pair_test(the_fds_maximum_of_253_arrive_with_their_message),
                 pair_test(more_than_253_fds_are_refused_and_closed),
                 pair_test(output_over_the_limit_is_enobufs),
