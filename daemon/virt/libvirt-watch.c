@@ -106,8 +106,9 @@ static void watch_on_link(VirtWatch *w, VirtNews *n) {
         if (w->link == VIRT_CONNECTED)
                 log_warning("The connection to libvirt at %s closed (%s); leases stay, reconnecting.", w->uri,
                             strempty(n->message));
-        else
-                log_warning("Cannot connect to libvirt at %s: %s; retrying.", w->uri, strempty(n->message));
+        else if (n->first)  /* once per series of failures */
+                log_warning("Cannot connect to libvirt at %s: %s. ownerDomain is refused until it connects; "
+                            "privmemd keeps trying.", w->uri, strempty(n->message));
         w->link = VIRT_DISCONNECTED;
 }
 
@@ -181,7 +182,7 @@ int virt_watch_new(VirtWatch **ret, Core *core, const Config *config) {
         }
         w->core = core;
         w->timeout_usec = (uint64_t) (config->libvirt_timeout_sec ?: VIRT_TIMEOUT_SEC_DEFAULT) * 1000000;
-        r = virt_thread_start(&w->thread, w->uri, &fd);
+        r = virt_thread_start(&w->thread, w->uri, w->timeout_usec, &fd);
         if (r >= 0)
                 r = sd_event_add_io(core->event, &w->news_source, fd, EPOLLIN, on_news, w);
         if (r < 0) {
