@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Recovery (manager/recover.c) alone: the fds a service manager hands back (from fd 3 on, named in
  * LISTEN_FDNAMES) and lease files in a temporary runtime directory, then manager_recover() on a
- * Manager made from a configuration file, as privmemd starts. No service manager listens
- * ($NOTIFY_SOCKET unset), so what recovery tells the fd store goes nowhere. The memfds are real
- * (shmem, 1 MiB, named as privmemd names them); the test process is the owner lease files name. */
+ * Manager made from a configuration file, as privmemd starts. $NOTIFY_SOCKET is the test's own
+ * socket: what privmemd tells the fd store (FDSTORE=1, FDSTOREREMOVE=1) is applied to a list of
+ * the names stored, which starts as the names passed. The memfds are real (shmem, 1 MiB, named as
+ * privmemd names them); the test process is the owner lease files name. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,7 +16,9 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -33,6 +36,8 @@
 #define POOL "test"
 #define PASSED_MAX 8
 #define HIGH_FD 100     /* the test's own fds live from here on, clear of the passed ones */
+#define STORE_MAX 16
+#define FIRST_SLOT 1296 /* "r100": names passed here, clear of the slots privmemd takes (from 1) */
 
 typedef struct Passed {
         char name[32];
@@ -44,8 +49,12 @@ typedef struct Fixture {
         char config[PATH_MAX], leases[PATH_MAX];
         Passed passed[PASSED_MAX];
         size_t n_passed;
+        char store[STORE_MAX][32];      /* the names the service manager holds fds under */
+        size_t n_store;
         Manager *m;
 } Fixture;
+
+static int notify_fd = -1;              /* $NOTIFY_SOCKET's other end */
 
 static const char config_text[] =
         "[privmemd]\n"
@@ -128,11 +137,92 @@ static void pass_named(Fixture *f, const char *name, int fd) {
 }
 
 static void pass(Fixture *f, char kind, int fd) {
-        static unsigned slot = 0;
+        static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+        static unsigned slot = FIRST_SLOT;
         char name[8];
-        assert_true(++slot < 36);
-        snprintf(name, sizeof(name), "%c%c", kind, "0123456789abcdefghijklmnopqrstuvwxyz"[slot]);
+        unsigned s = slot++;
+        assert_true(s < 36 * 36 * 36);
+        snprintf(name, sizeof(name), "%c%c%c%c", kind, digits[s / 1296], digits[s / 36 % 36], digits[s % 36]);
         pass_named(f, name, fd);
+}
+
+/* The fd store as a list of names (a name may be there twice, as in systemd's). */
+static void store_add(Fixture *f, const char *name) {
+        assert_true(f->n_store < STORE_MAX);
+        snprintf(f->store[f->n_store++], sizeof(f->store[0]), "%s", name);
+}
+
+static void store_remove(Fixture *f, const char *name) {
+        for (size_t i = 0; i < f->n_store;)
+                if (strcmp(f->store[i], name) == 0)
+                        memmove(f->store[i], f->store[i + 1], (--f->n_store - i) * sizeof(f->store[0]));
+                else
+                        i++;
+}
+
+/* How many of the stored names are name, or (name of one letter) short names of that kind. */
+static unsigned stored(const Fixture *f, const char *name) {
+        unsigned n = 0;
+        for (size_t i = 0; i < f->n_store; i++)
+                n += strlen(name) == 1 ? f->store[i][0] == name[0] && strlen(f->store[i]) <= 4 && !strchr(f->store[i], '.')
+                                       : strcmp(f->store[i], name) == 0;
+        return n;
+}
+
+/* One notification: "FDSTORE=1\nFDNAME=x" adds x, "FDSTOREREMOVE=1\nFDNAME=x" removes it. */
+static void store_apply(Fixture *f, const char *msg) {
+        const char *name = strstr(msg, "FDNAME=");
+        char n[32];
+        if (!name)
+                return;
+        snprintf(n, sizeof(n), "%.*s", (int) strcspn(name + 7, "\n"), name + 7);
+        if (strstr(msg, "FDSTOREREMOVE=1"))
+                store_remove(f, n);
+        else if (strstr(msg, "FDSTORE=1"))
+                store_add(f, n);
+}
+
+/* Applies what privmemd sent to $NOTIFY_SOCKET to f's store (f NULL: drops it); the fds that came
+ * with it are closed. */
+static void store_drain(Fixture *f) {
+        for (;;) {
+                char buf[512];
+                union {
+                        struct cmsghdr h;
+                        char b[CMSG_SPACE(sizeof(int) * 8)];
+                } control;
+                struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control) };
+                ssize_t n = recvmsg(notify_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+                if (n < 0) {
+                        assert_int_equal(errno, EAGAIN);
+                        return;
+                }
+                buf[n] = 0;
+                for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                                for (size_t k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++)
+                                        close(((int *) CMSG_DATA(c))[k]);
+                if (f)
+                        store_apply(f, buf);
+        }
+}
+
+/* $NOTIFY_SOCKET, an abstract socket of this process, set before privmemd's code first reads it. */
+static void notify_socket_new(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char env[64];
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "test-recover-%d", (int) getpid());
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sa.sun_path + 1))) < 0) {
+                fprintf(stderr, "cannot make a notify socket: %s\n", strerror(errno));
+                exit(EXIT_FAILURE);
+        }
+        notify_fd = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
+        close(fd);
+        snprintf(env, sizeof(env), "@%s", sa.sun_path + 1);
+        setenv("NOTIFY_SOCKET", env, 1);
 }
 
 static void write_file(const char *dir, const char *id, const char *text) {
@@ -177,6 +267,7 @@ static void place_passed_fds(Fixture *f) {
                 if (i > 0)
                         strcat(names, ":");
                 strcat(names, f->passed[i].name);
+                store_add(f, f->passed[i].name);
         }
         snprintf(n, sizeof(n), "%zu", f->n_passed);
         snprintf(pid, sizeof(pid), "%d", (int) getpid());
@@ -185,28 +276,32 @@ static void place_passed_fds(Fixture *f) {
         assert_int_equal(setenv("LISTEN_FDNAMES", names, 1), 0);
 }
 
+/* Runs the loop until nothing is pending (the flush of the changes, a punch's completion), and
+ * takes what privmemd told the fd store. */
+static void settle(Fixture *f) {
+        for (int i = 0; i < 20; i++)
+                assert_true(sd_event_run(f->m->event, 10 * 1000) >= 0);
+        store_drain(f);
+}
+
 /* privmemd's start-up up to and including recovery. */
 static void recover(Fixture *f) {
         char socket_path[PATH_MAX];
         snprintf(socket_path, sizeof(socket_path), "%s/socket", f->dir);
         ManagerOptions o = { .socket_path = socket_path, .config_path = f->config, .runtime_dir = f->dir };
 
+        store_drain(NULL);  /* whatever an earlier test's privmemd left unread */
         place_passed_fds(f);
         assert_int_equal(manager_new(&f->m, &o), 0);
         assert_int_equal(manager_recover(f->m), 0);
         assert_null(getenv("LISTEN_FDS"));  /* taken, so that a child privmemd starts cannot take them */
+        settle(f);
 }
 
 static Pool *pool(Fixture *f) {
         Pool *p = manager_find_pool(f->m, POOL);
         assert_non_null(p);
         return p;
-}
-
-/* Runs the loop until nothing is pending (the flush of the changes, a punch's completion). */
-static void settle(Fixture *f) {
-        for (int i = 0; i < 20; i++)
-                assert_true(sd_event_run(f->m->event, 10 * 1000) >= 0);
 }
 
 /* Finding an owner again takes pidfd_open(), which valgrind 3.19 does not know (ENOSYS): the
@@ -235,6 +330,8 @@ static void test_ready(void **state) {
         assert_int_equal(pool(f)->bytes_ready, MiB);
         assert_int_equal(f->m->core.n_leases, 0);
         assert_null(manager_find_pool(f->m, "gone"));  /* no stand-in pool for a ready memfd */
+        assert_int_equal(stored(f, f->passed[0].name), 1);      /* stored as it was */
+        assert_int_equal(stored(f, f->passed[1].name), 0);
 }
 
 /* A lent memfd with its file and its owner's pidfd: the lease again, owned by the same process,
@@ -261,6 +358,9 @@ static void test_lease_with_file(void **state) {
         assert_int_equal(pool(f)->bytes_lent, MiB);
         assert_int_equal(f->m->core.n_processes, 1);
         assert_true(file_exists(f->leases, id));
+        assert_int_equal(stored(f, f->passed[0].name), 1);
+        assert_int_equal(stored(f, f->passed[1].name), 1);
+        assert_int_equal(f->n_store, 2);
 }
 
 /* One memfd stored both as ready and as a lease that has a file (the change that took it out of
@@ -280,6 +380,9 @@ static void test_ready_and_lent(void **state) {
         assert_int_equal(f->m->core.n_leases, 1);
         assert_non_null(core_find_lease(&f->m->core, id));
         assert_int_equal(pool(f)->bytes_lent, MiB);
+        /* the store forgets it as ready, or the next restart would lend it again */
+        assert_int_equal(stored(f, "r"), 0);
+        assert_int_equal(stored(f, "l"), 1);
 }
 
 /* The same, with the lease's copy passed first: still one lease, nothing ready. */
@@ -296,6 +399,8 @@ static void test_lent_and_ready(void **state) {
         assert_null(pool_find_ready(pool(f), id));
         assert_int_equal(f->m->core.n_leases, 1);
         assert_non_null(core_find_lease(&f->m->core, id));
+        assert_int_equal(stored(f, "r"), 0);
+        assert_int_equal(stored(f, "l"), 1);
 }
 
 /* A lease file whose memfd did not come back: the memory went with the memfd's last holder; the
@@ -311,6 +416,8 @@ static void test_file_without_memfd(void **state) {
         assert_null(core_find_lease(&f->m->core, id));
         assert_int_equal(f->m->core.n_leases, 0);
         assert_false(file_exists(f->leases, id));
+        assert_int_equal(stored(f, "r"), 1);
+        assert_int_equal(f->n_store, 1);
 }
 
 /* A file an earlier privmemd wrote: the owner's keys flat in the record, no hugeBytes, and the
@@ -340,6 +447,11 @@ static void test_old_format(void **state) {
         assert_string_equal(l->tag, "flat");
         assert_int_equal(l->uid, 1000);
         assert_int_equal(l->huge, -1);  /* not recorded then: unknown */
+        /* stored again under a short name, the earlier one removed; its owner's pidfd stored too */
+        assert_int_equal(stored(f, name), 0);
+        assert_int_equal(stored(f, "l"), 1);
+        assert_int_equal(stored(f, "o"), 1);
+        assert_int_equal(f->n_store, 2);
 }
 
 /* A lent memfd whose file is gone: a lease again, of unknown owner, root's, kept: nothing proves
@@ -351,7 +463,6 @@ static void test_memfd_without_file(void **state) {
 
         pass(f, 'l', fd);
         recover(f);
-        settle(f);
 
         Lease *l = core_find_lease(&f->m->core, id);
         assert_non_null(l);
@@ -361,6 +472,8 @@ static void test_memfd_without_file(void **state) {
         assert_int_equal(l->size, MiB);
         assert_int_equal(l->huge, -1);
         assert_int_equal(allocated(s), MiB);
+        assert_int_equal(stored(f, "l"), 1);
+        assert_true(file_exists(f->leases, id));        /* written again: the next restart finds it */
         close(s);
 }
 
@@ -388,10 +501,13 @@ static void test_owner_gone(void **state) {
         assert_null(core_find_lease(&f->m->core, id));
         assert_int_equal(allocated(s), 0);
         assert_int_equal(pool(f)->bytes_lent, 0);
+        assert_int_equal(f->n_store, 0);
+        assert_false(file_exists(f->leases, id));
         close(s);
 }
 
 int main(void) {
+        notify_socket_new();
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_ready, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lease_with_file, setup, teardown),
