@@ -139,13 +139,19 @@ static void conn_failed(VirtConn *c, uint64_t now_usec, const char *error) {
         conn_schedule_retry(c, now_usec);
 }
 
-/* Makes conn the connection: keepalive first, so that a libvirtd that stops answering during the
- * calls that follow is noticed, then lifecycle events and the close callback. Returns
- * virConnectSetKeepAlive()'s result (1: no keepalive there), or NULL and the error. */
+/* Makes conn the connection: the close callback first (libvirt keeps it on this side), so that no
+ * close goes unnoticed; keepalive next, so that a libvirtd that stops answering during the call
+ * that follows is noticed; then lifecycle events. Sets *ret_keepalive to virConnectSetKeepAlive()'s
+ * result (1: no keepalive there) and returns its error or NULL; on failure c->conn is NULL. */
 static const char *conn_adopt(VirtConn *c, virConnectPtr conn, int *ret_keepalive) {
         static char why[256];
 
         c->conn = conn;
+        if (sym_virConnectRegisterCloseCallback(c->conn, on_close, c, NULL) < 0) {
+                snprintf(why, sizeof(why), "cannot watch the connection: %s", last_error());
+                sym_virConnectClose(TAKE_PTR(c->conn));
+                return why;
+        }
         int r = sym_virConnectSetKeepAlive(c->conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
         virErrorPtr e = r < 0 ? sym_virGetLastError() : NULL;
         if (e && e->code == VIR_ERR_NO_SUPPORT)
@@ -155,7 +161,7 @@ static const char *conn_adopt(VirtConn *c, virConnectPtr conn, int *ret_keepaliv
         *ret_keepalive = r;
         c->lifecycle_id = sym_virConnectDomainEventRegisterAny(c->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                                 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), c, NULL);
-        if (c->lifecycle_id < 0 || sym_virConnectRegisterCloseCallback(c->conn, on_close, c, NULL) < 0) {
+        if (c->lifecycle_id < 0) {
                 snprintf(why, sizeof(why), "cannot watch domain events: %s", last_error());
                 conn_close(c);
                 return why;
@@ -189,7 +195,7 @@ static void conn_check_open(VirtConn *c, uint64_t now_usec) {
         virConnectPtr conn = NULL;
         _cleanup_free_ char *error = NULL;
         char why[PATH_MAX + 128], sock[PATH_MAX + 16];
-        int keepalive;
+        int keepalive = 0;
 
         if (!virt_open_result(c->opening, &conn, &error)) {
                 if (c->open_timed_out || now_usec < c->open_deadline_usec)
