@@ -45,6 +45,9 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
         json_object_object_add(status, SCHEMA_STATUS_CONNECTIONS, json_object_new_int((int) varlink_server_n_connections(m->server)));
         json_object_object_add(status, SCHEMA_STATUS_POOLS, json_object_new_int((int) m->n_pools));
         json_object_object_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->core.n_leases));
+        VirtLinkInfo link;
+        virt_watch_link(m->virt, &link);
+        json_object_object_add(status, SCHEMA_STATUS_LIBVIRT, describe_libvirt_link(&link, m->start_usec, manager_now(m)));
         return reply_with(c, SCHEMA_GET_STATUS_STATUS, status);
 }
 

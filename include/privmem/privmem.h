@@ -189,6 +189,20 @@ double privmem_status_uptime(const privmem_status *s);          /* seconds */
 uint64_t privmem_status_connections(const privmem_status *s);
 uint64_t privmem_status_pools(const privmem_status *s);
 uint64_t privmem_status_leases(const privmem_status *s);
+/* Since LIBPRIVMEM_0.3: privmemd's link to libvirtd, for leases owned by libvirt domains. */
+enum privmem_libvirt_state {
+        PRIVMEM_LIBVIRT_UNKNOWN = 0,    /* privmemd did not say (older than 0.3), or a state this version does not know */
+        PRIVMEM_LIBVIRT_DISABLED,       /* no [libvirt] section: ownerDomain is refused */
+        PRIVMEM_LIBVIRT_CONNECTING,     /* the first connect is under way: ownerDomain waits for it */
+        PRIVMEM_LIBVIRT_CONNECTED,
+        PRIVMEM_LIBVIRT_UNAVAILABLE,    /* not connected, or libvirt does not answer: ownerDomain gets
+                                         * LibvirtUnavailable at once; privmemd keeps trying */
+};
+enum privmem_libvirt_state privmem_status_libvirt_state(const privmem_status *s);
+const char *privmem_status_libvirt_state_name(const privmem_status *s);  /* as the daemon said it; NULL if it did not */
+const char *privmem_status_libvirt_uri(const privmem_status *s);         /* [libvirt] uri=; NULL when disabled */
+double privmem_status_libvirt_since(const privmem_status *s);            /* seconds in this state */
+const char *privmem_status_libvirt_last_error(const privmem_status *s);  /* the last thing that went wrong, or NULL */
 
 /* Since LIBPRIVMEM_0.2: the last error's parameters, as privmemd sent them (for example limit,
  * used and size of io.privmemd.PoolExhausted), so that a caller can word its own message.

@@ -6,7 +6,8 @@ own and counts it as failed after [libvirt] timeout=, and
   - Acquire with ownerDomain answers LibvirtUnavailable within [libvirt] timeout= (and at once
     after that, until libvirt answers);
   - the failure is logged once, naming the socket and the seconds waited, and no second connection
-    is made while the first one waits (one open at a time);
+    is made while the first one waits (one open at a time); GetStatus shows the libvirt link
+    connecting, then unavailable with that error, then connected;
   - privmemd stops at once (exit 0), not after the timeout, and a process-owned lease is in the fd
     store and back after a restart, with libvirt still hung.
 Then the libvirtd behind the socket turns healthy (a real, private libvirtd, libvirt_sandbox.py):
@@ -198,10 +199,12 @@ class Run:
     def __init__(self, tmp, privmemd):
         self.standin = StandIn(os.path.join(tmp, "hung-libvirt-sock"))
         self.log = Log(os.path.join(tmp, "privmemd.log"))
+        self.uri = "test+unix:///default?socket=%s" % self.standin.path
+        self.no_answer = "no answer within %d s (socket %s)" % (TIMEOUT, self.standin.path)
         cfg = os.path.join(tmp, "privmemd.conf")
         with open(cfg, "w") as f:
-            f.write("[pool a]\nsizes = 4M:2\nlimit = 64M\nusers = *\n\n[libvirt]\nuri = test+unix:///default?socket=%s\n"
-                    "timeout = %d\n" % (self.standin.path, TIMEOUT))
+            f.write("[pool a]\nsizes = 4M:2\nlimit = 64M\nusers = *\n\n[libvirt]\nuri = %s\ntimeout = %d\n"
+                    % (self.uri, TIMEOUT))
         self.sm = ServiceManager([privmemd, "--config", cfg], tmp, env=dict(os.environ, WATCHDOG_USEC="1000000"),
                                  preexec=self.log.redirect)
         self.pump = Pump(self.sm)
@@ -255,10 +258,24 @@ class Run:
 def expect_told_once(run, mark, what):
     """The failed open was logged exactly once since mark, naming the socket and the seconds."""
     told = [line for line in run.log.since(mark).splitlines() if "Cannot connect to libvirt" in line]
-    want = "no answer within %d s (socket %s)" % (TIMEOUT, run.standin.path)
+    want = run.no_answer
     if len(told) != 1 or want not in told[0]:
         fail("%s: expected one 'Cannot connect to libvirt' saying %r, got %s" % (what, want, told))
     print("  logged once: %s" % told[0].strip(), flush=True)
+
+
+def link(run):
+    """GetStatus's libvirt link."""
+    return run.c.call("io.privmemd.GetStatus")[0]["status"]["libvirt"]
+
+
+def expect_link(run, state, what, error=None):
+    got = link(run)
+    if got.get("state") != state or got.get("uri") != run.uri or (error and error not in got.get("lastError", "")):
+        fail("%s: GetStatus says libvirt is %s, expected %s, uri %s%s" % (what, got, state, run.uri,
+                                                                          ", lastError saying %r" % error if error else ""))
+    print("  status: %s" % got, flush=True)
+    return got
 
 
 def part_one(run):
@@ -268,6 +285,7 @@ def part_one(run):
     c = run.c
     pings = run.sm.watchdog_pings
     timed("GetStatus", lambda: c.call("io.privmemd.GetStatus"))
+    expect_link(run, "connecting", "the first open under way")
     timed("process-owned Acquire + Release", lambda: acquire_release(c))
     e, took = timed("ownerDomain Acquire", lambda: domain_acquire(c))
     if e.error != "io.privmemd.LibvirtUnavailable":
@@ -288,7 +306,8 @@ def part_one(run):
         fail("privmemd connected %d times while its first open waited, expected once"
              % (run.standin.n_accepted() - accepted))
     expect_told_once(run, mark, "libvirt hung")
-    print("ok: one open at a time, and its failure told once", flush=True)
+    expect_link(run, "unavailable", "the open timed out", run.no_answer)
+    print("ok: one open at a time, its failure told once and shown by GetStatus", flush=True)
 
     run.holder, lease = hold_lease(run.sm.socket_path)
     run.stop("libvirt hung")
@@ -329,11 +348,17 @@ def healthy_again(run, lv, answer_held, what):
     if e.error != "io.privmemd.LibvirtUnavailable":
         fail("ownerDomain before %s: %s, expected LibvirtUnavailable" % (what, e))
     expect_told_once(run, mark, "before " + what)
+    expect_link(run, "unavailable", "before " + what, run.no_answer)
     since = time.monotonic()
     run.standin.forward(lv.socket, answer_held)
     took, lease = connect_after(run, since, what)
     if "Connected to libvirt at" not in run.log.since(mark):
         fail("privmemd did not log its connection after %s" % what)
+    # The last error is kept: the timeout's, or (b) how that open ended, the end of the file.
+    shown = expect_link(run, "connected", "connected after " + what, run.no_answer if answer_held else "cannot connect: ")
+    if shown["since"] > time.monotonic() - since:
+        fail("connected for %.2f s, says GetStatus, but libvirtd is healthy for only %.2f s"
+             % (shown["since"], time.monotonic() - since))
     return took, lease
 
 

@@ -215,6 +215,18 @@ static json_object *rebuild_pool(const privmem_pool *p) {
         return o;
 }
 
+static json_object *rebuild_libvirt_link(const privmem_status *s) {
+        if (!privmem_status_libvirt_state_name(s))
+                return NULL;
+        json_object *o = json_object_new_object();
+        enum_known("LibvirtLink.state", privmem_status_libvirt_state(s), privmem_status_libvirt_state_name(s));
+        add(o, SCHEMA_LIBVIRT_LINK_STATE, str(privmem_status_libvirt_state_name(s)));
+        add(o, SCHEMA_LIBVIRT_LINK_URI, str(privmem_status_libvirt_uri(s)));
+        add(o, SCHEMA_LIBVIRT_LINK_SINCE, dbl(privmem_status_libvirt_since(s)));
+        add(o, SCHEMA_LIBVIRT_LINK_LAST_ERROR, str(privmem_status_libvirt_last_error(s)));
+        return o;
+}
+
 static json_object *rebuild_status(const privmem_status *s) {
         json_object *o = json_object_new_object();
         add(o, SCHEMA_STATUS_VERSION, str(privmem_status_version(s)));
@@ -222,6 +234,7 @@ static json_object *rebuild_status(const privmem_status *s) {
         add(o, SCHEMA_STATUS_CONNECTIONS, u64(privmem_status_connections(s)));
         add(o, SCHEMA_STATUS_POOLS, u64(privmem_status_pools(s)));
         add(o, SCHEMA_STATUS_LEASES, u64(privmem_status_leases(s)));
+        add(o, SCHEMA_STATUS_LIBVIRT, rebuild_libvirt_link(s));
         return o;
 }
 
