@@ -18,7 +18,7 @@ extern "C" {
  * sizeof(the struct) as its header has it; later versions only append fields (as the kernel's
  * clone3(), openat2() and sched_getattr() do):
  * - a struct the caller fills (struct privmem_acquire_options) is read up to size, never beyond;
- *   bytes beyond what this library knows must be 0 (else -E2BIG);
+ *   bytes beyond what this library knows must be 0, and size at most 4096 (else -E2BIG);
  * - a struct the library fills (struct privmem_pool_huge) is filled up to size, zeroed beyond
  *   what this library knows, and its size is set to the bytes filled: when the program's header
  *   is newer than the library, a field that ends beyond the size it got back was not filled;
