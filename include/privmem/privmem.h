@@ -18,10 +18,11 @@ extern "C" {
  * sizeof(the struct) as its header has it; later versions only append fields (as the kernel's
  * clone3(), openat2() and sched_getattr() do):
  * - a struct the caller fills (struct privmem_acquire_options) is read up to size, never beyond;
- *   bytes beyond what this library knows must be 0 (else -E2BIG);
+ *   bytes beyond what this library knows must be 0, and size at most 4096 (else -E2BIG);
  * - a struct the library fills (struct privmem_pool_huge) is filled up to size, zeroed beyond
  *   what this library knows, and its size is set to the bytes filled: when the program's header
- *   is newer than the library, a field that ends beyond the size it got back was not filled.
+ *   is newer than the library, a field that ends beyond the size it got back was not filled;
+ *   a size above 4096 is taken for one never set (-EINVAL).
  * A size smaller than the struct's first version is -EINVAL. */
 
 typedef struct privmem privmem;                         /* one connection to privmemd */
@@ -171,7 +172,7 @@ struct privmem_pool_huge {
         const char *host_advice;        /* what to change on the host, or a note; NULL when none */
 };
 /* 1 and *ret filled for a 2M shmem pool; 0 for other pools, *ret untouched; -EINVAL when
- * ret->size is smaller than LIBPRIVMEM_0.3's struct. ret may be NULL (LIBPRIVMEM_0.3). */
+ * ret->size is smaller than LIBPRIVMEM_0.3's struct or above 4096. ret may be NULL (LIBPRIVMEM_0.3). */
 int privmem_pool_huge(const privmem_pool *pool, struct privmem_pool_huge *ret);
 
 /* Size classes, 0 <= i < privmem_pool_n_classes(); out of range gives 0. */

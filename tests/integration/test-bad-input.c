@@ -56,6 +56,10 @@ static void test_options(privmem *p) {
         check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EINVAL, NULL, "options size 8", "options size 8");
         check_failure(p, privmem_acquire(p, "a", 4 * MiB, &big.o, &fd, NULL), -E2BIG, NULL, "is not zero", "unknown options");
         big.future = 0;
+        big.o.size = 4097;  /* never read beyond the struct: refused before */
+        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &big.o, &fd, NULL), -E2BIG, NULL, "options size 4097, at most 4096",
+                      "options of 4097 bytes");
+        big.o.size = sizeof(big);
         check_ok(p, privmem_acquire(p, "a", 4 * MiB, &big.o, &fd, NULL), "longer options, zero beyond");
         close(fd);
         o = (struct privmem_acquire_options) { .size = sizeof(o), .flags = 1 << 20 };

@@ -556,8 +556,9 @@ static void test_pool_huge_size(void **state) {
         struct privmem_pool_huge small = { .size = v0_3 - 1 };
         assert_int_equal(privmem_pool_huge(p, &small), -EINVAL);
         assert_int_equal(privmem_pool_huge(NULL, &small), -EINVAL);
-        struct privmem_pool_huge none = { .size = 0 };
+        struct privmem_pool_huge none = { .size = 0 }, unset = { .size = 4097 };
         assert_int_equal(privmem_pool_huge(p, &none), -EINVAL);
+        assert_int_equal(privmem_pool_huge(p, &unset), -EINVAL);       /* no struct is that large: size never set */
         assert_int_equal(privmem_pool_huge(NULL, &h), 0);
 }
 
