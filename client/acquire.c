@@ -12,6 +12,8 @@
                              PRIVMEM_ACQUIRE_OWNER_DOMAIN)
 #define OPTIONS_SIZE_0_1 (offsetof(struct privmem_acquire_options, tag) + sizeof(const char *))
 #define OPTIONS_SIZE_0_3 (offsetof(struct privmem_acquire_options, owner_domain) + sizeof(const char *))
+/* openat2()'s bound: more than a page is a size never set, not options from the future. */
+#define OPTIONS_SIZE_MAX 4096U
 
 /* The owner domain, from options long enough to have one. */
 static const char *owner_domain(const struct privmem_acquire_options *o) {
@@ -37,6 +39,9 @@ static int options_check(privmem *p, const struct privmem_acquire_options *o) {
         if (o->size < OPTIONS_SIZE_0_1)
                 return privmem_error_local(p, -EINVAL, "acquire: options size %zu, at least %zu expected",
                                            o->size, OPTIONS_SIZE_0_1);
+        if (o->size > OPTIONS_SIZE_MAX)
+                return privmem_error_local(p, -E2BIG, "acquire: options size %zu, at most %u: size never set?",
+                                           o->size, OPTIONS_SIZE_MAX);
         for (size_t i = sizeof(*o); i < o->size; i++)
                 if (((const uint8_t *) o)[i] != 0)
                         return privmem_error_local(p, -E2BIG, "acquire: options byte %zu of %zu is not zero: "

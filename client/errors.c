@@ -84,37 +84,37 @@ static int system_error(privmem *p, const char *name, json_object *params) {
 }
 
 static int io_privmemd_error(privmem *p, const char *name, json_object *q, bool no_wait) {
-        if (streq(name, SCHEMA_ERROR_NO_SUCH_POOL))
+        if (streq(name, PRIVMEM_ERROR_NO_SUCH_POOL))
                 return error_remote(p, -ENOENT, name, "no pool '%s'", val(q, SCHEMA_NO_SUCH_POOL_POOL));
-        if (streq(name, SCHEMA_ERROR_NO_SUCH_LEASE))
+        if (streq(name, PRIVMEM_ERROR_NO_SUCH_LEASE))
                 return error_remote(p, -ENOENT, name, "no lease '%s'", val(q, SCHEMA_NO_SUCH_LEASE_ID));
-        if (streq(name, SCHEMA_ERROR_INVALID_SIZE))
+        if (streq(name, PRIVMEM_ERROR_INVALID_SIZE))
                 return error_remote(p, -EINVAL, name, "size %s is not a positive multiple of the page size %s",
                                     val(q, SCHEMA_INVALID_SIZE_SIZE), val(q, SCHEMA_INVALID_SIZE_PAGE_SIZE));
-        if (streq(name, SCHEMA_ERROR_POOL_EXHAUSTED))
+        if (streq(name, PRIVMEM_ERROR_POOL_EXHAUSTED))
                 return error_remote(p, exhausted_for_now(q, no_wait) ? -EAGAIN : -ENOSPC, name,
                                     "pool '%s' exhausted: %s bytes wanted, %s: limit %s, used %s",
                                     val(q, SCHEMA_POOL_EXHAUSTED_POOL), val(q, SCHEMA_POOL_EXHAUSTED_SIZE),
                                     val(q, SCHEMA_POOL_EXHAUSTED_REASON), val(q, SCHEMA_POOL_EXHAUSTED_LIMIT),
                                     val(q, SCHEMA_POOL_EXHAUSTED_USED));
-        if (streq(name, SCHEMA_ERROR_QUOTA_EXCEEDED))
+        if (streq(name, PRIVMEM_ERROR_QUOTA_EXCEEDED))
                 return error_remote(p, -EDQUOT, name, "quota of %s in pool '%s' exceeded: limit %s, used %s, requested %s",
                                     val(q, SCHEMA_QUOTA_EXCEEDED_RESOURCE), val(q, SCHEMA_QUOTA_EXCEEDED_POOL),
                                     val(q, SCHEMA_QUOTA_EXCEEDED_LIMIT), val(q, SCHEMA_QUOTA_EXCEEDED_USED),
                                     val(q, SCHEMA_QUOTA_EXCEEDED_REQUESTED));
-        if (streq(name, SCHEMA_ERROR_TOO_MANY_LEASES))
+        if (streq(name, PRIVMEM_ERROR_TOO_MANY_LEASES))
                 return error_remote(p, -EMFILE, name, "privmemd holds all the leases it can keep across a restart "
                                     "(%s: limit %s leases and owner processes, used %s)",
                                     val(q, SCHEMA_TOO_MANY_LEASES_RESOURCE), val(q, SCHEMA_TOO_MANY_LEASES_LIMIT),
                                     val(q, SCHEMA_TOO_MANY_LEASES_USED));
-        if (streq(name, SCHEMA_ERROR_NO_SUCH_DOMAIN))
+        if (streq(name, PRIVMEM_ERROR_NO_SUCH_DOMAIN))
                 return error_remote(p, -ENOENT, name, "no libvirt domain '%s'", val(q, SCHEMA_NO_SUCH_DOMAIN_DOMAIN));
-        if (streq(name, SCHEMA_ERROR_LIBVIRT_UNAVAILABLE))
+        if (streq(name, PRIVMEM_ERROR_LIBVIRT_UNAVAILABLE))
                 return error_remote(p, -EHOSTDOWN, name, "libvirt is unavailable: %s",
                                     val(q, SCHEMA_LIBVIRT_UNAVAILABLE_REASON));
-        if (streq(name, SCHEMA_ERROR_BAD_CONFIGURATION))
+        if (streq(name, PRIVMEM_ERROR_BAD_CONFIGURATION))
                 return error_remote(p, -EINVAL, name, "bad configuration: %s", val(q, SCHEMA_BAD_CONFIGURATION_MESSAGE));
-        if (streq(name, SCHEMA_ERROR_SYSTEM_ERROR))
+        if (streq(name, PRIVMEM_ERROR_SYSTEM_ERROR))
                 return system_error(p, name, q);
         return error_remote(p, -EIO, name, "privmemd answered %s", name);
 }
@@ -124,7 +124,7 @@ static int varlink_service_error(privmem *p, const char *name, json_object *q) {
 
         if (streq(e, "InvalidParameter"))
                 return error_remote(p, -EINVAL, name, "invalid parameter '%s'", val(q, "parameter"));
-        if (streq(name, SCHEMA_ERROR_PERMISSION_DENIED))
+        if (streq(name, PRIVMEM_ERROR_PERMISSION_DENIED))
                 return error_remote(p, -EACCES, name, "permission denied");
         if (streq(e, "MethodNotFound") || streq(e, "MethodNotImplemented"))
                 return error_remote(p, -EOPNOTSUPP, name, "privmemd does not implement %s", val(q, "method"));

@@ -94,6 +94,7 @@ static int huge_from_json(json_object *o, privmem_pool *pool) {
         pool->huge.host_gives_huge = r > 0 ? host : -1;
         pool->huge.fallback = pool->huge_fallback;
         pool->huge.host_advice = pool->huge_advice;
+        pool->huge.size = sizeof(pool->huge);
         pool->has_huge = true;
         return 0;
 }
@@ -182,11 +183,28 @@ _public_ uint64_t privmem_pool_limit(const privmem_pool *p) { return p ? p->limi
 _public_ uint64_t privmem_pool_quota_per_uid(const privmem_pool *p) { return p ? p->quota_per_uid : 0; }
 _public_ enum privmem_pool_state privmem_pool_state(const privmem_pool *p) { return p ? p->state : 0; }
 _public_ const char *privmem_pool_last_error(const privmem_pool *p) { return p ? p->last_error : NULL; }
+/* The smallest struct privmem_pool_huge a caller may pass: LIBPRIVMEM_0.3's. The largest: a page,
+ * as sched_getattr() takes; more is a size never set, not a struct from the future. */
+#define POOL_HUGE_SIZE_0_3 (offsetof(struct privmem_pool_huge, host_advice) + sizeof(const char *))
+#define POOL_HUGE_SIZE_MAX 4096U
+
+/* As much of from as the caller's struct holds (its size), the rest of it zeroed; its size
+ * becomes the bytes filled. */
+static void pool_huge_copy(const struct privmem_pool_huge *from, struct privmem_pool_huge *to) {
+        size_t n = MIN(to->size, sizeof(*from)), skip = sizeof(to->size);
+
+        memcpy((uint8_t *) to + skip, (const uint8_t *) from + skip, n - skip);
+        memset((uint8_t *) to + n, 0, to->size - n);
+        to->size = n;
+}
+
 _public_ int privmem_pool_huge(const privmem_pool *p, struct privmem_pool_huge *ret) {
+        if (ret && (ret->size < POOL_HUGE_SIZE_0_3 || ret->size > POOL_HUGE_SIZE_MAX))
+                return -EINVAL;
         if (!p || !p->has_huge)
                 return 0;
         if (ret)
-                *ret = p->huge;
+                pool_huge_copy(&p->huge, ret);
         return 1;
 }
 

@@ -9,11 +9,10 @@
 /* One family over the 2M shmem pools; the value taken from their struct privmem_pool_huge. */
 static void huge_family(const privmem_pool_list *pools, const char *name, const char *type, const char *help,
                         uint64_t (*value)(const struct privmem_pool_huge *h)) {
-        struct privmem_pool_huge h;
-
         prom_family(stdout, name, type, help);
         for (size_t i = 0; i < privmem_pool_list_count(pools); i++) {
                 const privmem_pool *p = privmem_pool_list_get(pools, i);
+                struct privmem_pool_huge h = { .size = sizeof(h) };
                 if (privmem_pool_huge(p, &h) > 0)
                         prom_sample(stdout, name, value(&h), "pool", privmem_pool_name(p), NULL);
         }

@@ -8,7 +8,7 @@
 
 /* 2M shmem pools: the share of their ready memory in 2 MiB pages, else of all they populated. */
 static void huge_cell(Table *t, const privmem_pool *p) {
-        struct privmem_pool_huge h;
+        struct privmem_pool_huge h = { .size = sizeof(h) };
         uint64_t ready = privmem_pool_bytes_ready(p);
 
         if (privmem_pool_huge(p, &h) <= 0)
@@ -71,7 +71,7 @@ static int classes_table(const privmem_pool_list *list, bool styled) {
 
 /* 2M shmem pools short of huge pages say so. */
 static void huge_notes(const privmem_pool *p) {
-        struct privmem_pool_huge h;
+        struct privmem_pool_huge h = { .size = sizeof(h) };
 
         if (privmem_pool_huge(p, &h) <= 0)
                 return;

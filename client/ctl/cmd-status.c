@@ -5,6 +5,23 @@
 #include "ctl.h"
 #include "format.h"
 
+/* "Libvirt: unavailable for 12s (URI)" and the last error under it; nothing from an older privmemd. */
+static void status_print_libvirt(const privmem_status *s) {
+        const char *state = privmem_status_libvirt_state_name(s), *error = privmem_status_libvirt_last_error(s);
+        char since[FORMAT_MAX];
+
+        if (!state)
+                return;
+        if (privmem_status_libvirt_state(s) == PRIVMEM_LIBVIRT_DISABLED) {
+                printf("    Libvirt: disabled\n");
+                return;
+        }
+        printf("    Libvirt: %s for %s (%s)\n", state, format_duration(since, privmem_status_libvirt_since(s)),
+               privmem_status_libvirt_uri(s) ?: "?");
+        if (error)
+                printf("             last error: %s\n", error);
+}
+
 static int status_print(const Ctl *c, const privmem_status *s) {
         char uptime[FORMAT_MAX];
         printf("privmemd %s on %s\n", privmem_status_version(s), c->socket ?: PRIVMEMD_SOCKET_DEFAULT);
@@ -12,6 +29,7 @@ static int status_print(const Ctl *c, const privmem_status *s) {
         printf("Connections: %llu\n", (unsigned long long) privmem_status_connections(s));
         printf("      Pools: %llu\n", (unsigned long long) privmem_status_pools(s));
         printf("     Leases: %llu\n", (unsigned long long) privmem_status_leases(s));
+        status_print_libvirt(s);
         return 0;
 }
 
@@ -32,6 +50,6 @@ static int run(Ctl *c, char **args, unsigned n_args) {
 const Verb verb_status = {
         .name = "status",
         .synopsis = "",
-        .summary = "Show the daemon's version, uptime, connections, pools and leases",
+        .summary = "Show the daemon's version, uptime, connections, pools, leases and libvirt link",
         .run = run,
 };

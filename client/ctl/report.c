@@ -77,21 +77,21 @@ static void permission_denied(const Ctl *c) {
 
 /* Errors privmemd answered, worded here; others with libprivmem's message. */
 static void daemon_error(const Ctl *c, privmem *p, const char *name) {
-        if (streq(name, SCHEMA_ERROR_POOL_EXHAUSTED))
+        if (streq(name, PRIVMEM_ERROR_POOL_EXHAUSTED))
                 exhausted(p);
-        else if (streq(name, SCHEMA_ERROR_QUOTA_EXCEEDED))
+        else if (streq(name, PRIVMEM_ERROR_QUOTA_EXCEEDED))
                 quota(p);
-        else if (streq(name, SCHEMA_ERROR_INVALID_SIZE))
+        else if (streq(name, PRIVMEM_ERROR_INVALID_SIZE))
                 invalid_size(p);
-        else if (streq(name, SCHEMA_ERROR_PERMISSION_DENIED))
+        else if (streq(name, PRIVMEM_ERROR_PERMISSION_DENIED))
                 permission_denied(c);
-        else if (streq(name, SCHEMA_ERROR_NO_SUCH_POOL))
+        else if (streq(name, PRIVMEM_ERROR_NO_SUCH_POOL))
                 fprintf(stderr, "no pool '%s'. 'privmemctl pools' lists them.\n",
                         privmem_last_error_string(p, SCHEMA_NO_SUCH_POOL_POOL) ?: "?");
-        else if (streq(name, SCHEMA_ERROR_NO_SUCH_LEASE))
+        else if (streq(name, PRIVMEM_ERROR_NO_SUCH_LEASE))
                 fprintf(stderr, "no lease '%s' (or not one of yours). 'privmemctl leases' lists them.\n",
                         privmem_last_error_string(p, SCHEMA_NO_SUCH_LEASE_ID) ?: "?");
-        else if (streq(name, SCHEMA_ERROR_BAD_CONFIGURATION))
+        else if (streq(name, PRIVMEM_ERROR_BAD_CONFIGURATION))
                 fprintf(stderr, "privmemd refused the configuration and keeps the one in use: %s\n",
                         privmem_last_error_string(p, SCHEMA_BAD_CONFIGURATION_MESSAGE) ?: "?");
         else

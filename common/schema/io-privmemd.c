@@ -6,6 +6,13 @@
 #include "schema/io-privmemd.h"
 #include "util/string-table.h"
 
+const char *const schema_libvirt_states[_SCHEMA_LIBVIRT_STATE_MAX + 1] = {
+        [SCHEMA_LIBVIRT_STATE_DISABLED] = "disabled",
+        [SCHEMA_LIBVIRT_STATE_CONNECTING] = "connecting",
+        [SCHEMA_LIBVIRT_STATE_CONNECTED] = "connected",
+        [SCHEMA_LIBVIRT_STATE_UNAVAILABLE] = "unavailable",
+};
+
 const char *const schema_owner_kinds[_SCHEMA_OWNER_KIND_MAX + 1] = {
         [SCHEMA_OWNER_KIND_PROCESS] = "process",
         [SCHEMA_OWNER_KIND_CONNECTION] = "connection",
@@ -66,7 +73,13 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_STATUS_UPTIME, "float" },
                 { SCHEMA_STATUS_CONNECTIONS, "int" },
                 { SCHEMA_STATUS_POOLS, "int" },
-                { SCHEMA_STATUS_LEASES, "int" }) },
+                { SCHEMA_STATUS_LEASES, "int" },
+                { SCHEMA_STATUS_LIBVIRT, "?LibvirtLink" }) },
+        { SCHEMA_TYPE, "LibvirtLink", FIELDS(
+                { SCHEMA_LIBVIRT_LINK_STATE, "enum", schema_libvirt_states },
+                { SCHEMA_LIBVIRT_LINK_URI, "?string" },
+                { SCHEMA_LIBVIRT_LINK_SINCE, "float" },
+                { SCHEMA_LIBVIRT_LINK_LAST_ERROR, "?string" }) },
         { SCHEMA_TYPE, "Owner", FIELDS(
                 { SCHEMA_OWNER_KIND, "enum", schema_owner_kinds },
                 { SCHEMA_OWNER_PID, "?int" },

@@ -41,6 +41,12 @@
 #define SCHEMA_STATUS_CONNECTIONS       "connections"
 #define SCHEMA_STATUS_POOLS             "pools"
 #define SCHEMA_STATUS_LEASES            "leases"
+#define SCHEMA_STATUS_LIBVIRT           "libvirt"
+
+#define SCHEMA_LIBVIRT_LINK_STATE       "state"
+#define SCHEMA_LIBVIRT_LINK_URI         "uri"
+#define SCHEMA_LIBVIRT_LINK_SINCE       "since"
+#define SCHEMA_LIBVIRT_LINK_LAST_ERROR  "lastError"
 
 #define SCHEMA_OWNER_KIND               "kind"
 #define SCHEMA_OWNER_PID                "pid"
@@ -167,6 +173,14 @@
 #define SCHEMA_SYSTEM_ERROR_MESSAGE     "message"
 
 /* Enums, their values in the IDL's order: a value indexes its type's string table. */
+typedef enum SchemaLibvirtState {
+        SCHEMA_LIBVIRT_STATE_DISABLED,
+        SCHEMA_LIBVIRT_STATE_CONNECTING,
+        SCHEMA_LIBVIRT_STATE_CONNECTED,
+        SCHEMA_LIBVIRT_STATE_UNAVAILABLE,
+        _SCHEMA_LIBVIRT_STATE_MAX,
+} SchemaLibvirtState;
+
 typedef enum SchemaOwnerKind {
         SCHEMA_OWNER_KIND_PROCESS,
         SCHEMA_OWNER_KIND_CONNECTION,
@@ -217,6 +231,7 @@ typedef enum SchemaEventKind {
 } SchemaEventKind;
 
 /* The string tables, NULL-terminated, indexed by the enums above. */
+extern const char *const schema_libvirt_states[_SCHEMA_LIBVIRT_STATE_MAX + 1];
 extern const char *const schema_owner_kinds[_SCHEMA_OWNER_KIND_MAX + 1];
 extern const char *const schema_lease_states[_SCHEMA_LEASE_STATE_MAX + 1];
 extern const char *const schema_backings[_SCHEMA_BACKING_MAX + 1];

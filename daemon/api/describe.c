@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Leases and pools as the JSON objects of io.privmemd (types Lease, Pool). */
+/* Leases, pools and the libvirt link as the JSON objects of io.privmemd (types Lease, Pool,
+ * LibvirtLink). */
 #include <string.h>
 
 #include "api/describe.h"
@@ -124,5 +125,20 @@ json_object *describe_pool(const Pool *p) {
                 add_string(o, SCHEMA_POOL_LAST_ERROR, strerror(-p->last_error));
         if (pool_is_thp(p))
                 json_object_object_add(o, SCHEMA_POOL_HUGE, describe_huge(p));
+        return o;
+}
+
+json_object *describe_libvirt_link(const VirtLinkInfo *link, uint64_t start_usec, uint64_t now_usec) {
+        uint64_t since = link->since_usec ?: start_usec;
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        add_string(o, SCHEMA_LIBVIRT_LINK_STATE, schema_enum_to_string(schema_libvirt_states, link->state));
+        if (link->uri)
+                add_string(o, SCHEMA_LIBVIRT_LINK_URI, link->uri);
+        json_object_object_add(o, SCHEMA_LIBVIRT_LINK_SINCE,
+                               json_object_new_double((double) (now_usec > since ? now_usec - since : 0) / 1e6));
+        if (link->last_error)
+                add_string(o, SCHEMA_LIBVIRT_LINK_LAST_ERROR, link->last_error);
         return o;
 }

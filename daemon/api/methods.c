@@ -38,6 +38,8 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
                 return r;
 
         uint64_t now = manager_now(m);
+        VirtLinkInfo link;
+        virt_watch_link(m->virt, &link);
         json_oom_reset();
         json_object *status = json_object_new_object();
         if (!status)
@@ -47,6 +49,7 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
         (void) json_add(status, SCHEMA_STATUS_CONNECTIONS, json_object_new_int((int) varlink_server_n_connections(m->server)));
         (void) json_add(status, SCHEMA_STATUS_POOLS, json_object_new_int((int) m->n_pools));
         (void) json_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->core.n_leases));
+        (void) json_add(status, SCHEMA_STATUS_LIBVIRT, describe_libvirt_link(&link, m->start_usec, now));
         return reply_with(c, SCHEMA_GET_STATUS_STATUS, status);
 }
 

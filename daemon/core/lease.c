@@ -133,6 +133,7 @@ int lease_restore(Lease **ret, Pool *pool, const LeaseRecord *rec, int fd, Owner
                 quota_release(pool, rec->uid, rec->size);
                 return r;
         }
+        l->huge = rec->huge;
         if (l->owner.kind == OWNER_UNKNOWN) {
                 l->owner.pid = rec->owner_pid;
                 snprintf(l->owner.comm, sizeof(l->owner.comm), "%s", rec->owner_comm);

@@ -55,6 +55,7 @@ typedef struct LeaseRecord {
         uint64_t owner_domain_qemu_start_time;
         char *tag;
         uint64_t acquired_usec;         /* CLOCK_MONOTONIC: the same across restarts of one boot */
+        int64_t huge;                   /* Lease.huge: -1 when not known (files of older privmemds) */
         LeaseState state;
         bool matched;                   /* found its fd during recovery */
 } LeaseRecord;

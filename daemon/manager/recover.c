@@ -193,7 +193,7 @@ static void recover_orphan(Manager *m, PassedFd *lf) {
                 passed_fd_drop(lf);
                 return;
         }
-        LeaseRecord rec = { .pool = lf->pool, .size = (uint64_t) st.st_size, .owner_kind = OWNER_UNKNOWN };
+        LeaseRecord rec = { .pool = lf->pool, .size = (uint64_t) st.st_size, .owner_kind = OWNER_UNKNOWN, .huge = -1 };
         snprintf(rec.id, sizeof(rec.id), "%s", lf->id);
         log_warning("Lease %s (%s, %" PRIu64 " bytes) came back without its lease file; recovering it as root's, "
                     "of unknown owner.", lf->id, lf->pool, rec.size);

@@ -11,7 +11,9 @@
 #include "util/macro.h"
 
 /* A lease file says what a Lease says with the wire's names (schema/), plus what only a restart
- * needs: the owner's start time, and the acquire's time on CLOCK_MONOTONIC. */
+ * needs: the owner's start time, and the acquire's time on CLOCK_MONOTONIC. hugeBytes is there
+ * since it was measured when the memfd was populated, in the privmemd that lent it: files
+ * written before have none, and their leases' hugeBytes stays unknown. */
 #define RECORD_OWNER_START_TIME "startTime"
 #define RECORD_ACQUIRED_USEC "acquiredUsec"
 /* A domain owner: which run of the domain the lease is for (libvirt/libvirt-domain.c) */
@@ -63,6 +65,8 @@ static json_object *lease_to_record(const Lease *l) {
         json_object_object_add(o, SCHEMA_LEASE_UID, json_object_new_int64(l->uid));
         if (l->tag)
                 json_object_object_add(o, SCHEMA_LEASE_TAG, json_object_new_string(l->tag));
+        if (l->huge >= 0)
+                json_object_object_add(o, SCHEMA_LEASE_HUGE_BYTES, json_object_new_int64(l->huge));
         json_object_object_add(o, RECORD_ACQUIRED_USEC, json_object_new_int64((int64_t) l->acquired_usec));
         return o;
 }
@@ -151,6 +155,7 @@ static int record_parse(json_object *o, LeaseRecord *r) {
         *r = (LeaseRecord) {
                 .size = (uint64_t) record_int(o, SCHEMA_LEASE_SIZE), .uid = (uid_t) record_int(o, SCHEMA_LEASE_UID),
                 .acquired_usec = (uint64_t) record_int(o, RECORD_ACQUIRED_USEC), .state = (LeaseState) st,
+                .huge = record_int(o, SCHEMA_LEASE_HUGE_BYTES),  /* -1 when absent */
         };
         strcpy(r->id, id);
         int ret = record_parse_owner(o, r);

@@ -2,6 +2,7 @@
 /* privmemd's connection to libvirtd: connect with keepalive, reconnect with backoff, lifecycle
  * events and lookups turned into news for privmemd's loop. Calls are made on the caller thread;
  * libvirt's callbacks run on the event thread and only note things down or post news. */
+#include <limits.h>
 #include <stdio.h>
 
 #include "virt/libvirt-conn.h"
@@ -95,8 +96,16 @@ static void conn_schedule_retry(VirtConn *c, uint64_t now_usec) {
         c->retry_usec = now_usec + MIN(RETRY_FIRST_USEC << MIN(c->attempts, 8U), RETRY_MAX_USEC);
 }
 
-uint64_t virt_conn_retry_usec(const VirtConn *c) {
-        return c->conn ? 0 : c->retry_usec;
+uint64_t virt_conn_next_usec(const VirtConn *c) {
+        if (c->conn)
+                return 0;
+        if (c->opening)
+                return c->open_timed_out ? 0 : c->open_deadline_usec;
+        return c->retry_usec;
+}
+
+bool virt_conn_opening(const VirtConn *c) {
+        return c->opening && !c->open_timed_out;
 }
 
 static void conn_close(VirtConn *c) {
@@ -111,20 +120,109 @@ static void conn_close(VirtConn *c) {
         __atomic_store_n(&c->closed, false, __ATOMIC_RELEASE);
 }
 
-/* Opens the connection and watches lifecycle events; the error message on failure. */
-static const char *conn_open(VirtConn *c) {
-        c->conn = sym_virConnectOpen(c->uri);
-        if (!c->conn)
-                return last_error();
+/* Tells the loop why connecting failed; it logs the first failure of a series. */
+static void conn_tell_failure(VirtConn *c, const char *error, bool first) {
+        VirtNews *n = news_new(VIRT_NEWS_DISCONNECTED);
+
+        snprintf(c->last_failure, sizeof(c->last_failure), "%s", error);
+        if (n) {
+                n->first = first;
+                n->message = strdup(error);
+                c->post(c->userdata, n);
+        }
+}
+
+/* A connect failed: the next one is due after the backoff. */
+static void conn_failed(VirtConn *c, uint64_t now_usec, const char *error) {
+        conn_tell_failure(c, error, c->attempts == 0);
+        c->attempts++;
+        conn_schedule_retry(c, now_usec);
+}
+
+/* Makes conn the connection: the close callback first (libvirt keeps it on this side), so that no
+ * close goes unnoticed; keepalive next, so that a libvirtd that stops answering during the call
+ * that follows is noticed; then lifecycle events. Sets *ret_keepalive to virConnectSetKeepAlive()'s
+ * result (1: no keepalive there) and returns its error or NULL; on failure c->conn is NULL. */
+static const char *conn_adopt(VirtConn *c, virConnectPtr conn, int *ret_keepalive) {
+        static char why[256];
+
+        c->conn = conn;
+        if (sym_virConnectRegisterCloseCallback(c->conn, on_close, c, NULL) < 0) {
+                snprintf(why, sizeof(why), "cannot watch the connection: %s", last_error());
+                sym_virConnectClose(TAKE_PTR(c->conn));
+                return why;
+        }
+        int r = sym_virConnectSetKeepAlive(c->conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
+        virErrorPtr e = r < 0 ? sym_virGetLastError() : NULL;
+        if (e && e->code == VIR_ERR_NO_SUPPORT)
+                r = 1;  /* a driver inside this process: no libvirtd that could hang */
+        if (r < 0)
+                snprintf(why, sizeof(why), "%s", last_error());
+        *ret_keepalive = r;
         c->lifecycle_id = sym_virConnectDomainEventRegisterAny(c->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                                 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), c, NULL);
-        if (c->lifecycle_id < 0 || sym_virConnectRegisterCloseCallback(c->conn, on_close, c, NULL) < 0) {
-                static char why[256];
+        if (c->lifecycle_id < 0) {
                 snprintf(why, sizeof(why), "cannot watch domain events: %s", last_error());
                 conn_close(c);
                 return why;
         }
-        return NULL;
+        return r < 0 ? why : NULL;
+}
+
+/* " (socket PATH)" when the URI names its socket, else "". */
+static void uri_socket(const char *uri, char *buf, size_t size) {
+        buf[0] = 0;
+        for (const char *p = strchr(uri, '?'); p; p = strchr(p + 1, '&'))
+                if (strncmp(p + 1, "socket=", 7) == 0)
+                        snprintf(buf, size, " (socket %.*s)", (int) strcspn(p + 8, "&"), p + 8);
+}
+
+static void conn_start_open(VirtConn *c, uint64_t now_usec) {
+        char why[128];
+
+        int r = virt_open_start(&c->opening, c->uri, c->wake_fd);
+        if (r < 0) {
+                snprintf(why, sizeof(why), "cannot start a thread for virConnectOpen(): %s", strerror(-r));
+                conn_failed(c, now_usec, why);
+                return;
+        }
+        c->open_deadline_usec = now_usec + c->open_timeout_usec;
+        c->open_timed_out = false;
+}
+
+/* The open under way: its result, or, past the deadline, a failure told once. */
+static void conn_check_open(VirtConn *c, uint64_t now_usec) {
+        virConnectPtr conn = NULL;
+        _cleanup_free_ char *error = NULL;
+        char why[PATH_MAX + 128], sock[PATH_MAX + 16];
+        int keepalive = 0;
+
+        if (!virt_open_result(c->opening, &conn, &error)) {
+                if (c->open_timed_out || now_usec < c->open_deadline_usec)
+                        return;
+                uri_socket(c->uri, sock, sizeof(sock));
+                snprintf(why, sizeof(why), "no answer within %" PRIu64 " s%s; that attempt goes on in the background "
+                         "and the next one waits for it to end", c->open_timeout_usec / 1000000, sock);
+                c->open_timed_out = true;
+                conn_failed(c, now_usec, why);  /* the next one: after the backoff, once this one ended */
+                return;
+        }
+        bool late = c->open_timed_out;
+        c->opening = virt_open_free(c->opening);
+        if (!conn) {
+                if (late)  /* counted at its timeout: only why changes */
+                        conn_tell_failure(c, error ?: "unknown error", false);
+                else
+                        conn_failed(c, now_usec, error ?: "unknown error");
+                return;
+        }
+        const char *failed = conn_adopt(c, conn, &keepalive);
+        if (!c->conn) {
+                conn_failed(c, now_usec, failed);
+                return;
+        }
+        c->attempts = 0;
+        post_message(c, VIRT_NEWS_CONNECTED, 0, keepalive, failed);
 }
 
 void virt_conn_tend(VirtConn *c, uint64_t now_usec) {
@@ -132,28 +230,17 @@ void virt_conn_tend(VirtConn *c, uint64_t now_usec) {
 
         if (c->conn && conn_closed(c)) {
                 int reason = __atomic_load_n(&c->close_reason, __ATOMIC_RELAXED);
+                const char *why = reason >= 0 && (size_t) reason < ELEMENTSOF(reasons) ? reasons[reason] : "closed";
                 conn_close(c);
-                post_message(c, VIRT_NEWS_DISCONNECTED, 0, 0,
-                             reason >= 0 && (size_t) reason < ELEMENTSOF(reasons) ? reasons[reason] : "closed");
+                snprintf(c->last_failure, sizeof(c->last_failure), "the connection closed (%s)", why);
+                post_message(c, VIRT_NEWS_DISCONNECTED, 0, 0, why);
                 c->attempts = 0;
                 conn_schedule_retry(c, now_usec);
         }
-        if (c->conn || now_usec < c->retry_usec)
-                return;
-        const char *error = conn_open(c);
-        if (!error) {
-                /* 1: the other end does not do keepalive */
-                int r = sym_virConnectSetKeepAlive(c->conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
-                virErrorPtr e = r < 0 ? sym_virGetLastError() : NULL;
-                if (e && e->code == VIR_ERR_NO_SUPPORT)
-                        r = 1;  /* a driver inside this process: no libvirtd that could hang */
-                c->attempts = 0;
-                post_message(c, VIRT_NEWS_CONNECTED, 0, r, r < 0 ? last_error() : NULL);
-                return;
-        }
-        if (c->attempts++ == 0)  /* the loop logs the first failure of a series */
-                post_message(c, VIRT_NEWS_DISCONNECTED, 0, 0, error);
-        conn_schedule_retry(c, now_usec);
+        if (c->opening)
+                conn_check_open(c, now_usec);
+        if (!c->conn && !c->opening && now_usec >= c->retry_usec)
+                conn_start_open(c, now_usec);
 }
 
 void virt_conn_run_events(VirtConn *c) {
@@ -184,7 +271,7 @@ static int conn_lookup(VirtConn *c, const char *domain, VirtNews *n) {
         int reason, r = 0;
 
         if (!c->conn || conn_closed(c)) {
-                n->message = strdup("not connected to libvirt");
+                n->message = strdup(c->last_failure[0] ? c->last_failure : "not connected to libvirt");
                 return -ENOTCONN;
         }
         dom = looks_like_uuid(domain) ? sym_virDomainLookupByUUIDString(c->conn, domain) : sym_virDomainLookupByName(c->conn, domain);
@@ -215,8 +302,9 @@ void virt_conn_answer_late(VirtConn *c, uint64_t token) {
         post_message(c, VIRT_NEWS_LOOKUP, token, -ETIMEDOUT, "the ask waited too long for libvirt");
 }
 
-int virt_conn_init(VirtConn *c, const char *uri, VirtPostFunc post, void *userdata) {
-        *c = (VirtConn) { .post = post, .userdata = userdata, .wake_fd = -1, .loop_watch = -1, .lifecycle_id = -1 };
+int virt_conn_init(VirtConn *c, const char *uri, uint64_t open_timeout_usec, VirtPostFunc post, void *userdata) {
+        *c = (VirtConn) { .open_timeout_usec = open_timeout_usec, .post = post, .userdata = userdata, .wake_fd = -1,
+                          .loop_watch = -1, .lifecycle_id = -1 };
         c->uri = strdup(uri);
         return c->uri ? 0 : -ENOMEM;
 }
@@ -241,6 +329,7 @@ int virt_conn_setup(VirtConn *c, int wake_fd, int loop_wake_fd) {
 
 void virt_conn_done(VirtConn *c) {
         conn_close(c);
+        c->opening = virt_open_free(c->opening);  /* one still inside libvirt is left behind */
 }
 
 void virt_conn_events_done(VirtConn *c) {

@@ -23,6 +23,9 @@ struct VirtWatch {
         sd_event_source *news_source;
         VirtLink link;
         bool stalled;                   /* a lookup timed out and libvirt's thread said nothing since */
+        SchemaLibvirtState shown;       /* what GetStatus says: link and stalled in one */
+        uint64_t shown_since_usec;
+        char *last_error;
         uint64_t next_token;
         VirtResolve *resolves;
         VirtDomain *domains;

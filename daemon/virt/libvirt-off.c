@@ -24,3 +24,7 @@ int virt_watch_resolve(VirtWatch *w, const char *domain, VirtResolvedFunc done, 
 VirtResolve *virt_resolve_cancel(VirtResolve *r) {
         return NULL;
 }
+
+void virt_watch_link(const VirtWatch *w, VirtLinkInfo *ret) {
+        *ret = (VirtLinkInfo) { .state = SCHEMA_LIBVIRT_STATE_DISABLED };
+}

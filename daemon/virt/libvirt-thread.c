@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The threads that talk to libvirt. Every libvirt call privmemd makes runs on one of two threads
  * of its own, so a libvirtd that hangs stalls them and nothing else:
- *   - the caller thread connects, reconnects with backoff and answers asks (lookups);
+ *   - the caller thread connects, reconnects with backoff and answers asks (lookups); it runs
+ *     virConnectOpen() on a third thread and waits for it at most [libvirt] timeout=
+ *     (libvirt-open.c says why);
  *   - the event thread runs libvirt's default event loop (virEventRegisterDefaultImpl +
  *     virEventRunDefaultImpl): lifecycle events, and keepalive. The calls are made from the other
  *     thread on purpose: libvirt (9.0) runs no keepalive for the calling thread while it waits
@@ -12,7 +14,8 @@
  * sd-event watches.
  *
  * Stopping never waits for libvirt forever: threads still inside libvirt when the bound passes
- * are detached and left with what they use; they end with the process. */
+ * are detached and left with what they use; they end with the process. An open still under way is
+ * not waited for at all. */
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -198,10 +201,10 @@ static void *caller_main(void *userdata) {
         block_signals();
         if (virt_conn_setup(&t->conn, t->wake_fd, t->loop_wake_fd) >= 0 && events_start(t) >= 0)
                 for (;;) {
-                        virt_conn_tend(&t->conn, monotonic_usec());  /* connect first: asks wait for it */
-                        if (!thread_serve(t))
-                                break;
-                        thread_sleep(t, virt_conn_retry_usec(&t->conn));
+                        virt_conn_tend(&t->conn, monotonic_usec());
+                        if (virt_conn_opening(&t->conn) ? thread_quitting(t, false) : !thread_serve(t))
+                                break;  /* asks wait for an open under way, until its timeout */
+                        thread_sleep(t, virt_conn_next_usec(&t->conn));
                 }
         virt_conn_done(&t->conn);
         pthread_mutex_lock(&t->lock);
@@ -233,7 +236,7 @@ static VirtThread *thread_free(VirtThread *t) {
         return NULL;
 }
 
-static int thread_init(VirtThread *t, const char *uri) {
+static int thread_init(VirtThread *t, const char *uri, uint64_t open_timeout_usec) {
         pthread_condattr_t attr;
 
         *t = (VirtThread) { .news_fd = -1, .wake_fd = -1, .loop_wake_fd = -1, .asks_tail = &t->asks, .news_tail = &t->news };
@@ -247,16 +250,16 @@ static int thread_init(VirtThread *t, const char *uri) {
         t->loop_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (t->news_fd < 0 || t->wake_fd < 0 || t->loop_wake_fd < 0)
                 return -errno;
-        return virt_conn_init(&t->conn, uri, thread_post, t);
+        return virt_conn_init(&t->conn, uri, open_timeout_usec, thread_post, t);
 }
 
-int virt_thread_start(VirtThread **ret, const char *uri, int *ret_fd) {
+int virt_thread_start(VirtThread **ret, const char *uri, uint64_t open_timeout_usec, int *ret_fd) {
         VirtThread *t = calloc(1, sizeof(*t));
         int r;
 
         if (!t)
                 return -ENOMEM;
-        r = thread_init(t, uri);
+        r = thread_init(t, uri, open_timeout_usec);
         if (r >= 0)
                 r = -pthread_create(&t->caller, NULL, caller_main, t);
         if (r >= 0)

@@ -30,6 +30,7 @@ typedef struct VirtNews {
         int error;                      /* LOOKUP: 0, -ENOENT no such domain, -ETIMEDOUT skipped, -EIO;
                                          * CONNECTED: virConnectSetKeepAlive()'s result */
         char *message;                  /* DISCONNECTED, LOOKUP with -EIO: libvirt's words */
+        bool first;                     /* DISCONNECTED after a failed connect: the first of a series */
         int event, detail;              /* LIFECYCLE */
         char uuid[OWNER_DOMAIN_UUID_LEN + 1];
         char *name;
@@ -41,9 +42,10 @@ typedef struct VirtNews {
         uint64_t qemu_start_times[VIRT_QEMU_MAX];
 } VirtNews;
 
-/* Starts the thread, which connects to uri with keepalive and reconnects with backoff. *ret_fd
- * turns readable when news is waiting (the thread owns it). Loads nothing: libvirt_dlopen() first. */
-int virt_thread_start(VirtThread **ret, const char *uri, int *ret_fd);
+/* Starts the thread, which connects to uri with keepalive and reconnects with backoff; an open
+ * that takes longer than open_timeout_usec counts as failed. *ret_fd turns readable when news is
+ * waiting (the thread owns it). Loads nothing: libvirt_dlopen() first. */
+int virt_thread_start(VirtThread **ret, const char *uri, uint64_t open_timeout_usec, int *ret_fd);
 /* Asks the thread to stop and waits for it up to timeout_usec. A thread stuck in libvirt longer
  * is left behind (it ends with the process) and so is what it uses. Returns -ETIMEDOUT then. */
 int virt_thread_stop(VirtThread *t, uint64_t timeout_usec);

@@ -13,6 +13,33 @@
 #include "virt/libvirt-dlopen.h"
 #include "virt/libvirt-internal.h"
 
+/* Keeps what GetStatus shows in step with link and stalled: the state, since when, and why. */
+static void watch_track(VirtWatch *w, const char *error) {
+        SchemaLibvirtState state = w->stalled                  ? SCHEMA_LIBVIRT_STATE_UNAVAILABLE
+                                   : w->link == VIRT_CONNECTING ? SCHEMA_LIBVIRT_STATE_CONNECTING
+                                   : w->link == VIRT_CONNECTED  ? SCHEMA_LIBVIRT_STATE_CONNECTED
+                                                                : SCHEMA_LIBVIRT_STATE_UNAVAILABLE;
+        char *copy;
+
+        if (state != w->shown) {
+                w->shown = state;
+                sd_event_now(w->core->event, CLOCK_MONOTONIC, &w->shown_since_usec);
+        }
+        if (error && (copy = strdup(error))) {
+                free(w->last_error);
+                w->last_error = copy;
+        }
+}
+
+void virt_watch_link(const VirtWatch *w, VirtLinkInfo *ret) {
+        if (!w) {
+                *ret = (VirtLinkInfo) { .state = SCHEMA_LIBVIRT_STATE_DISABLED };
+                return;
+        }
+        *ret = (VirtLinkInfo) { .state = w->shown, .uri = w->uri, .since_usec = w->shown_since_usec,
+                                .last_error = w->last_error };
+}
+
 /* An Acquire's lookup, waiting for libvirt's thread or for its timeout. */
 struct VirtResolve {
         VirtResolve *next;
@@ -59,6 +86,7 @@ static int on_resolve_timeout(sd_event_source *s, uint64_t usec, void *userdata)
                             w->uri, w->timeout_usec / 1000000);
         w->stalled = true;
         snprintf(reason, sizeof(reason), "libvirt did not answer within %" PRIu64 " s", w->timeout_usec / 1000000);
+        watch_track(w, reason);
         resolve_finish(r, -ETIMEDOUT, NULL, reason);
         return 0;
 }
@@ -93,6 +121,8 @@ static void watch_on_lookup(VirtWatch *w, VirtNews *n) {
 }
 
 static void watch_on_link(VirtWatch *w, VirtNews *n) {
+        char error[512];
+
         if (n->kind == VIRT_NEWS_CONNECTED) {
                 if (n->error < 0)
                         log_warning("Connected to libvirt at %s, without keepalive (%s): a libvirtd that stops answering "
@@ -100,15 +130,23 @@ static void watch_on_link(VirtWatch *w, VirtNews *n) {
                 else
                         log_info("Connected to libvirt at %s%s.", w->uri, n->error > 0 ? " (no keepalive there)" : "");
                 w->link = VIRT_CONNECTED;
+                snprintf(error, sizeof(error), "connected without keepalive: %s", strempty(n->message));
+                watch_track(w, n->error < 0 ? error : NULL);
                 virt_domains_reconcile(w);
                 return;
         }
-        if (w->link == VIRT_CONNECTED)
+        if (w->link == VIRT_CONNECTED) {
                 log_warning("The connection to libvirt at %s closed (%s); leases stay, reconnecting.", w->uri,
                             strempty(n->message));
-        else
-                log_warning("Cannot connect to libvirt at %s: %s; retrying.", w->uri, strempty(n->message));
+                snprintf(error, sizeof(error), "the connection closed (%s)", strempty(n->message));
+        } else {
+                if (n->first)  /* once per series of failures */
+                        log_warning("Cannot connect to libvirt at %s: %s. ownerDomain is refused until it connects; "
+                                    "privmemd keeps trying.", w->uri, strempty(n->message));
+                snprintf(error, sizeof(error), "cannot connect: %s", strempty(n->message));
+        }
         w->link = VIRT_DISCONNECTED;
+        watch_track(w, error);
 }
 
 static int on_news(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -116,8 +154,10 @@ static int on_news(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         VirtNews *n;
 
         while ((n = virt_thread_take(w->thread))) {
-                if (n->kind != VIRT_NEWS_LIFECYCLE)
+                if (n->kind != VIRT_NEWS_LIFECYCLE && w->stalled) {
                         w->stalled = false;  /* the caller thread said something: it is not stuck */
+                        watch_track(w, NULL);
+                }
                 if (n->kind == VIRT_NEWS_LOOKUP && n->token == 0)
                         virt_domains_on_state(w, n);
                 else if (n->kind == VIRT_NEWS_LOOKUP)
@@ -181,7 +221,10 @@ int virt_watch_new(VirtWatch **ret, Core *core, const Config *config) {
         }
         w->core = core;
         w->timeout_usec = (uint64_t) (config->libvirt_timeout_sec ?: VIRT_TIMEOUT_SEC_DEFAULT) * 1000000;
-        r = virt_thread_start(&w->thread, w->uri, &fd);
+        w->link = VIRT_CONNECTING;
+        w->shown = SCHEMA_LIBVIRT_STATE_CONNECTING;
+        sd_event_now(core->event, CLOCK_MONOTONIC, &w->shown_since_usec);
+        r = virt_thread_start(&w->thread, w->uri, w->timeout_usec, &fd);
         if (r >= 0)
                 r = sd_event_add_io(core->event, &w->news_source, fd, EPOLLIN, on_news, w);
         if (r < 0) {
@@ -202,6 +245,7 @@ VirtWatch *virt_watch_free(VirtWatch *w) {
                 log_warning("Libvirt at %s did not let go within %" PRIu64 " s; stopping without waiting for it.", w->uri,
                             w->timeout_usec / 1000000);
         virt_domains_free(w);
+        free(w->last_error);
         free(w->uri);
         free(w);
         return NULL;

@@ -2,10 +2,12 @@
 /* libvirt domains as lease owners: one connection to libvirtd, on a thread of its own. */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config/config.h"
 #include "core/owner.h"
+#include "schema/io-privmemd.h"
 
 typedef struct Core Core;
 typedef struct VirtWatch VirtWatch;
@@ -35,6 +37,17 @@ int virt_watch_resolve(VirtWatch *w, const char *domain, VirtResolvedFunc done, 
                        const char **ret_reason);
 /* done will not run. */
 VirtResolve *virt_resolve_cancel(VirtResolve *r);
+
+/* The link to libvirtd as GetStatus shows it. */
+typedef struct VirtLinkInfo {
+        SchemaLibvirtState state;
+        const char *uri;                /* NULL when disabled */
+        uint64_t since_usec;            /* CLOCK_MONOTONIC: in this state since; 0 when disabled */
+        const char *last_error;         /* NULL when nothing went wrong yet */
+} VirtLinkInfo;
+
+/* w NULL (no [libvirt], or built without libvirt) is disabled. The strings are w's. */
+void virt_watch_link(const VirtWatch *w, VirtLinkInfo *ret);
 
 /* The processes whose command line has "-uuid UUID" (how libvirt's qemu driver starts QEMU), as
  * pidfds, at most max of them, skipping the pids in skip. Returns how many were found. */

@@ -12,7 +12,18 @@ extern "C" {
 
 /* Every function that can fail returns >= 0 on success and a negative errno on failure; outputs
  * (ret_*) are written only on success. A privmem connection is used by one thread at a time.
- * Getters accept NULL and then return 0, -1 or NULL. */
+ * Getters accept NULL and then return 0, -1 or NULL.
+ *
+ * Structs that cross the API and may grow begin with a size_t size, set by the caller to
+ * sizeof(the struct) as its header has it; later versions only append fields (as the kernel's
+ * clone3(), openat2() and sched_getattr() do):
+ * - a struct the caller fills (struct privmem_acquire_options) is read up to size, never beyond;
+ *   bytes beyond what this library knows must be 0, and size at most 4096 (else -E2BIG);
+ * - a struct the library fills (struct privmem_pool_huge) is filled up to size, zeroed beyond
+ *   what this library knows, and its size is set to the bytes filled: when the program's header
+ *   is newer than the library, a field that ends beyond the size it got back was not filled;
+ *   a size above 4096 is taken for one never set (-EINVAL).
+ * A size smaller than the struct's first version is -EINVAL. */
 
 typedef struct privmem privmem;                         /* one connection to privmemd */
 typedef struct privmem_lease privmem_lease;             /* one lease, a snapshot */
@@ -33,6 +44,22 @@ int privmem_set_timeout(privmem *p, int timeout_ms);
  * success. */
 const char *privmem_last_error_name(const privmem *p);
 const char *privmem_last_error_message(const privmem *p);
+
+/* Since LIBPRIVMEM_0.3: the names privmem_last_error_name() gives for privmemd's errors (the
+ * interface io.privmemd defines them; unit/test-schema checks them against privmemd's schema).
+ * libprivmem(3), ERRORS, says which errno each one gives and what it means. */
+#define PRIVMEM_ERROR_NO_SUCH_POOL              "io.privmemd.NoSuchPool"
+#define PRIVMEM_ERROR_NO_SUCH_LEASE             "io.privmemd.NoSuchLease"
+#define PRIVMEM_ERROR_INVALID_SIZE              "io.privmemd.InvalidSize"
+#define PRIVMEM_ERROR_POOL_EXHAUSTED            "io.privmemd.PoolExhausted"
+#define PRIVMEM_ERROR_QUOTA_EXCEEDED            "io.privmemd.QuotaExceeded"
+#define PRIVMEM_ERROR_TOO_MANY_LEASES           "io.privmemd.TooManyLeases"
+#define PRIVMEM_ERROR_NO_SUCH_DOMAIN            "io.privmemd.NoSuchDomain"
+#define PRIVMEM_ERROR_LIBVIRT_UNAVAILABLE       "io.privmemd.LibvirtUnavailable"
+#define PRIVMEM_ERROR_BAD_CONFIGURATION         "io.privmemd.BadConfiguration"
+#define PRIVMEM_ERROR_SYSTEM_ERROR              "io.privmemd.SystemError"
+/* varlink's own, which privmemd answers for the admin calls and the pools' users= and groups=. */
+#define PRIVMEM_ERROR_PERMISSION_DENIED         "org.varlink.service.PermissionDenied"
 
 enum {
         PRIVMEM_ACQUIRE_OWNER_PIDFD = 1 << 0,           /* owner_pidfd names the owner */
@@ -131,8 +158,10 @@ uint64_t privmem_pool_quota_per_uid(const privmem_pool *pool);
 enum privmem_pool_state privmem_pool_state(const privmem_pool *pool);
 const char *privmem_pool_last_error(const privmem_pool *pool);  /* NULL when none */
 
-/* What a backing=shmem page_size=2M (transparent huge page) pool got from the kernel. */
+/* What a backing=shmem page_size=2M (transparent huge page) pool got from the kernel. Set size
+ * to sizeof(struct privmem_pool_huge) first; later versions append fields (see the top). */
 struct privmem_pool_huge {
+        size_t size;                    /* in: the caller's sizeof; out: the bytes filled */
         uint64_t ready_huge_bytes;      /* of the ready memfds, in 2 MiB pages */
         uint64_t populated_bytes;       /* populated since privmemd started */
         uint64_t populated_huge_bytes;  /* ... of them in 2 MiB pages */
@@ -142,7 +171,8 @@ struct privmem_pool_huge {
         int host_gives_huge;            /* 1, 0, or -1 when unknown */
         const char *host_advice;        /* what to change on the host, or a note; NULL when none */
 };
-/* 1 and *ret filled for a 2M shmem pool; 0 for other pools (LIBPRIVMEM_0.3). */
+/* 1 and *ret filled for a 2M shmem pool; 0 for other pools, *ret untouched; -EINVAL when
+ * ret->size is smaller than LIBPRIVMEM_0.3's struct or above 4096. ret may be NULL (LIBPRIVMEM_0.3). */
 int privmem_pool_huge(const privmem_pool *pool, struct privmem_pool_huge *ret);
 
 /* Size classes, 0 <= i < privmem_pool_n_classes(); out of range gives 0. */
@@ -159,6 +189,20 @@ double privmem_status_uptime(const privmem_status *s);          /* seconds */
 uint64_t privmem_status_connections(const privmem_status *s);
 uint64_t privmem_status_pools(const privmem_status *s);
 uint64_t privmem_status_leases(const privmem_status *s);
+/* Since LIBPRIVMEM_0.3: privmemd's link to libvirtd, for leases owned by libvirt domains. */
+enum privmem_libvirt_state {
+        PRIVMEM_LIBVIRT_UNKNOWN = 0,    /* privmemd did not say (older than 0.3), or a state this version does not know */
+        PRIVMEM_LIBVIRT_DISABLED,       /* no [libvirt] section: ownerDomain is refused */
+        PRIVMEM_LIBVIRT_CONNECTING,     /* the first connect is under way: ownerDomain waits for it */
+        PRIVMEM_LIBVIRT_CONNECTED,
+        PRIVMEM_LIBVIRT_UNAVAILABLE,    /* not connected, or libvirt does not answer: ownerDomain gets
+                                         * LibvirtUnavailable at once; privmemd keeps trying */
+};
+enum privmem_libvirt_state privmem_status_libvirt_state(const privmem_status *s);
+const char *privmem_status_libvirt_state_name(const privmem_status *s);  /* as the daemon said it; NULL if it did not */
+const char *privmem_status_libvirt_uri(const privmem_status *s);         /* [libvirt] uri=; NULL when disabled */
+double privmem_status_libvirt_since(const privmem_status *s);            /* seconds in this state */
+const char *privmem_status_libvirt_last_error(const privmem_status *s);  /* the last thing that went wrong, or NULL */
 
 /* Since LIBPRIVMEM_0.2: the last error's parameters, as privmemd sent them (for example limit,
  * used and size of io.privmemd.PoolExhausted), so that a caller can word its own message.

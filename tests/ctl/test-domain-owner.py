@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A lease owned by a libvirt domain, as privmemd describes it, through libprivmem and privmemctl:
 the tables and watch name the domain, lease ID shows its UUID, and --json prints the reply as it
-came (key order, numbers as written, fields privmemctl itself does not know). privmemd is played by a stand-in
-varlink server on a temporary socket, so that no libvirt is needed."""
+came (key order, numbers as written, fields privmemctl itself does not know); status shows the
+libvirt link, connected or not, and from an older privmemd nothing of it. privmemd is played by a
+stand-in varlink server on a temporary socket, so that no libvirt is needed."""
 import json
 import os
 import shutil
@@ -22,6 +23,10 @@ LEASE = ('{"id": "0123456789abcdef", "pool": "vm", "size": 2097152, "state": "ac
          '"domain": "%s", "domainName": "guest-1"}, "uid": 0, "age": 1.50, "later": [1, 2]}' % UUID)
 EVENT = ('{"event": {"kind": "leaseAcquired", "timestamp": 1700000000000000, "lease": %s, "pool": "vm", '
          '"size": 2097152}}' % LEASE)
+STATUS = ('{"parameters": {"status": {"version": "0.3", "uptime": 100.5, "connections": 1, "pools": 1, "leases": 1%s}}}')
+LINK_DOWN = (', "libvirt": {"state": "unavailable", "uri": "qemu:///system", "since": 75.2, '
+             '"lastError": "cannot connect: no answer within 5 s"}')
+LINK_UP = ', "libvirt": {"state": "connected", "uri": "qemu:///system", "since": 3.0}'
 REPLIES = {
     "io.privmemd.ListLeases": ['{"parameters": {"leases": [%s]}}' % LEASE],
     "io.privmemd.GetLease": ['{"parameters": {"lease": %s}}' % LEASE],
@@ -92,6 +97,16 @@ def test():
             expect('"age": 1.50' in out, "%s prints the number as privmemd wrote it:\n%s" % (" ".join(args), out))
             keys = ['"%s":' % k for k in ("id", "pool", "size", "state", "owner", "uid", "age", "later")]
             expect_eq(sorted(keys, key=out.index), keys, "%s keeps privmemd's key order" % " ".join(args))
+
+        for link, wants, unwanted in ((LINK_DOWN, ["Libvirt: unavailable for 1min 15s (qemu:///system)",
+                                                   "last error: cannot connect: no answer within 5 s"], None),
+                                      (LINK_UP, ["Libvirt: connected for 3s (qemu:///system)"], "last error"),
+                                      ("", ["Leases: 1"], "Libvirt")):
+            REPLIES["io.privmemd.GetStatus"] = [STATUS % link]
+            out = ctl("status").stdout
+            for want in wants:
+                expect(want in out, "status shows %r:\n%s" % (want, out))
+            expect(unwanted is None or unwanted not in out, "status does not show %r:\n%s" % (unwanted, out))
 
         lines = ctl("watch", "--count=1").stdout.splitlines()
         expect(len(lines) == 2 and "leaseAcquired" in lines[1] and "owner=domain guest-1" in lines[1],

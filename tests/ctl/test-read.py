@@ -54,14 +54,18 @@ def test_status(d):
     s = d.json("status")
     expect_eq(set(s), {"status"}, "status --json top level")
     s = s["status"]
-    expect_eq(set(s), {"version", "uptime", "connections", "pools", "leases"}, "status fields")
+    expect_eq(set(s), {"version", "uptime", "connections", "pools", "leases", "libvirt"}, "status fields")
+    expect_eq(set(s["libvirt"]), {"state", "since"}, "status.libvirt fields without [libvirt]")
+    expect_eq(s["libvirt"]["state"], "disabled", "status.libvirt.state without [libvirt]")
+    expect(0 <= s["libvirt"]["since"] <= s["uptime"] + 1, "libvirt since %r, uptime %r" % (s["libvirt"]["since"], s["uptime"]))
     expect(isinstance(s["version"], str) and s["version"], "version %r" % s["version"])
     expect(isinstance(s["uptime"], float) and 0 <= s["uptime"] < 60, "uptime %r" % s["uptime"])
     expect_eq(s["connections"], 1, "connections (privmemctl's own)")
     expect_eq(s["pools"], 2, "pools")
     expect_eq(s["leases"], 0, "leases")
     out = d.ctl("status").stdout
-    for want in ["privmemd %s on %s" % (s["version"], d.socket), "Pools: 2", "Leases: 0", "Connections: ", "Uptime: "]:
+    for want in ["privmemd %s on %s" % (s["version"], d.socket), "Pools: 2", "Leases: 0", "Connections: ", "Uptime: ",
+                 "Libvirt: disabled"]:
         expect(want in out, "status shows %r:\n%s" % (want, out))
 
 

@@ -31,7 +31,7 @@ typedef struct Client {
 static void test_acquire_acl(privmem *p) {
         int fd;
         check_errno(p, privmem_acquire(p, "rootonly", 2 * MiB, NULL, &fd, NULL), -EACCES, "uid 65534 in a pool of users=0");
-        check(str_eq(privmem_last_error_name(p), "org.varlink.service.PermissionDenied"), "error %s",
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_PERMISSION_DENIED), "error %s",
               privmem_last_error_name(p));
         check_ok(p, privmem_acquire(p, "byuser", 2 * MiB, NULL, &fd, NULL), "uid 65534 in a pool of users=65534");
         memfd_check_ready(fd, 2 * MiB);

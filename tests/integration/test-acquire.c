@@ -54,7 +54,7 @@ static void wait_gone(privmem *p, const char *id) {
         for (uint64_t end = test_now_ms() + 5000; (r = privmem_get_lease(p, id, &l)) >= 0 && test_now_ms() < end;)
                 l = privmem_lease_free(l), test_sleep_ms(10);
         check_errno(p, r, -ENOENT, "GetLease of a released lease");
-        check(str_eq(privmem_last_error_name(p), "io.privmemd.NoSuchLease"), "error %s", privmem_last_error_name(p));
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_NO_SUCH_LEASE), "error %s", privmem_last_error_name(p));
 }
 
 static void test_acquire_release(privmem *p) {
@@ -98,7 +98,7 @@ static void test_no_wait(privmem *p) {
         int fd = -1;
 
         check_errno(p, privmem_acquire(p, "cold", 4 * MiB, &o, &fd, NULL), -EAGAIN, "Acquire without waiting from an empty pool");
-        check(str_eq(privmem_last_error_name(p), "io.privmemd.PoolExhausted"), "error %s", privmem_last_error_name(p));
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_POOL_EXHAUSTED), "error %s", privmem_last_error_name(p));
         check_ok(p, privmem_acquire(p, "cold", 4 * MiB, NULL, &fd, NULL), "Acquire waiting from an empty pool");
         memfd_check_ready(fd, 4 * MiB);
         check(!privmem_last_error_name(p) && !privmem_last_error_message(p), "an error is left after a success");

@@ -25,25 +25,25 @@ static void check_failure(privmem *p, int r, int expected, const char *name, con
 
 static void test_sizes(privmem *p) {
         int fd = -1;
-        check_failure(p, privmem_acquire(p, "a", 4097, NULL, &fd, NULL), -EINVAL, "io.privmemd.InvalidSize",
+        check_failure(p, privmem_acquire(p, "a", 4097, NULL, &fd, NULL), -EINVAL, PRIVMEM_ERROR_INVALID_SIZE,
                       "size 4097 is not a positive multiple of the page size 4096", "4097 bytes");
         check_failure(p, privmem_acquire(p, "a", 0, NULL, &fd, NULL), -EINVAL, NULL, "size 0", "0 bytes");
         check_failure(p, privmem_acquire(p, "a", UINT64_MAX, NULL, &fd, NULL), -EINVAL, NULL,
                       "18446744073709551615", "2^64-1 bytes");
         /* quota_per_uid defaults to the limit, and is checked first */
-        check_failure(p, privmem_acquire(p, "a", 128 * MiB, NULL, &fd, NULL), -EDQUOT, "io.privmemd.QuotaExceeded",
+        check_failure(p, privmem_acquire(p, "a", 128 * MiB, NULL, &fd, NULL), -EDQUOT, PRIVMEM_ERROR_QUOTA_EXCEEDED,
                       "limit 67108864, used 0, requested 134217728", "128M from a pool of 64M");
-        check_failure(p, privmem_acquire(p, "a", UINT64_C(1) << 62, NULL, &fd, NULL), -EDQUOT, "io.privmemd.QuotaExceeded",
+        check_failure(p, privmem_acquire(p, "a", UINT64_C(1) << 62, NULL, &fd, NULL), -EDQUOT, PRIVMEM_ERROR_QUOTA_EXCEEDED,
                       "requested 4611686018427387904", "2^62 bytes");
         check(fd == -1, "a failed Acquire wrote fd %d", fd);
 }
 
 static void test_names(privmem *p) {
         int fd = -1;
-        check_failure(p, privmem_acquire(p, "nope", 4 * MiB, NULL, &fd, NULL), -ENOENT, "io.privmemd.NoSuchPool",
+        check_failure(p, privmem_acquire(p, "nope", 4 * MiB, NULL, &fd, NULL), -ENOENT, PRIVMEM_ERROR_NO_SUCH_POOL,
                       "no pool 'nope'", "pool 'nope'");
         check_failure(p, privmem_acquire(p, "", 4 * MiB, NULL, &fd, NULL), -EINVAL, NULL, "no pool name", "pool ''");
-        check_failure(p, privmem_release(p, "no-such-lease"), -ENOENT, "io.privmemd.NoSuchLease",
+        check_failure(p, privmem_release(p, "no-such-lease"), -ENOENT, PRIVMEM_ERROR_NO_SUCH_LEASE,
                       "no lease 'no-such-lease'", "Release of an unknown id");
         check_failure(p, privmem_release(p, ""), -EINVAL, NULL, "no lease id", "Release of ''");
 }
@@ -56,6 +56,10 @@ static void test_options(privmem *p) {
         check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EINVAL, NULL, "options size 8", "options size 8");
         check_failure(p, privmem_acquire(p, "a", 4 * MiB, &big.o, &fd, NULL), -E2BIG, NULL, "is not zero", "unknown options");
         big.future = 0;
+        big.o.size = 4097;  /* never read beyond the struct: refused before */
+        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &big.o, &fd, NULL), -E2BIG, NULL, "options size 4097, at most 4096",
+                      "options of 4097 bytes");
+        big.o.size = sizeof(big);
         check_ok(p, privmem_acquire(p, "a", 4 * MiB, &big.o, &fd, NULL), "longer options, zero beyond");
         close(fd);
         o = (struct privmem_acquire_options) { .size = sizeof(o), .flags = 1 << 20 };
@@ -73,7 +77,7 @@ static void test_owner_domain(privmem *p) {
                                              .owner_domain = "guest-1" };
         int fd = -1;
 
-        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EHOSTDOWN, "io.privmemd.LibvirtUnavailable",
+        check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EHOSTDOWN, PRIVMEM_ERROR_LIBVIRT_UNAVAILABLE,
                       "libvirt is unavailable: ", "an owner domain without [libvirt]");
         o.owner_domain = "";
         check_failure(p, privmem_acquire(p, "a", 4 * MiB, &o, &fd, NULL), -EINVAL, NULL, "no owner domain", "owner domain ''");

@@ -29,7 +29,7 @@ static void test_acquire(privmem *p) {
         memfd_fill(fd, 4 * MiB, 40);
         memfd_check_filled(fd, 4 * MiB, 40);
         check_errno(p, privmem_acquire(p, "h", 4 * MiB + 4096, NULL, &fd2, NULL), -EINVAL, "4M+4K of 2M pages");
-        check(str_eq(privmem_last_error_name(p), "io.privmemd.InvalidSize"), "error %s", privmem_last_error_name(p));
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_INVALID_SIZE), "error %s", privmem_last_error_name(p));
         check_ok(p, privmem_acquire(p, "h", 2 * PAGE, NULL, &fd2, NULL), "a second 4M");
         check(memfd_inode(fd) != memfd_inode(fd2), "two acquires share an inode");
         check_ok(p, privmem_release(p, privmem_lease_id(l)), "Release");

@@ -22,7 +22,7 @@ static void test_exhausted(privmem *p) {
         int fd;
 
         check_errno(p, privmem_acquire(p, "h", 4 * MiB, NULL, &fd, NULL), -ENOSPC, "Acquire without hugepages");
-        check(str_eq(privmem_last_error_name(p), "io.privmemd.PoolExhausted"), "error %s", privmem_last_error_name(p));
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_POOL_EXHAUSTED), "error %s", privmem_last_error_name(p));
         check_ok(p, privmem_list_pools(p, &list), "ListPools");
         pool = privmem_pool_list_find(list, "h");
         check(pool && privmem_pool_state(pool) == PRIVMEM_POOL_FAILING && privmem_pool_last_error(pool),

@@ -88,7 +88,7 @@ int main(void) {
         wait_free_pages(1, "after the refill failed half-way (the page it got is given back)");
         id[1] = acquire(p, &fd[1], "Acquire of the last ready memfd");
         check_errno(p, privmem_acquire(p, "h", SIZE, NULL, &fd[2], NULL), -ENOSPC, "Acquire with nothing ready");
-        check(str_eq(privmem_last_error_name(p), "io.privmemd.PoolExhausted"), "error %s", privmem_last_error_name(p));
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_POOL_EXHAUSTED), "error %s", privmem_last_error_name(p));
         memfd_check_ready(fd[0], SIZE);  /* the leases lent before are untouched */
         memfd_check_ready(fd[1], SIZE);
 

@@ -118,9 +118,9 @@ static void test_status_replies(int listener) {
         f.reply = "{\"error\":\"com.example.Strange\",\"parameters\":{}}";
         expect_status(&f, -EIO, "com.example.Strange", "an unknown error");
         f.reply = "{\"error\":\"io.privmemd.SystemError\",\"parameters\":{\"errno\":28,\"errnoName\":\"ENOSPC\",\"message\":\"x\"}}";
-        expect_status(&f, -ENOSPC, "io.privmemd.SystemError", "SystemError errno 28");
+        expect_status(&f, -ENOSPC, PRIVMEM_ERROR_SYSTEM_ERROR, "SystemError errno 28");
         f.reply = "{\"error\":\"io.privmemd.SystemError\",\"parameters\":{\"errno\":-5}}";
-        expect_status(&f, -EIO, "io.privmemd.SystemError", "SystemError errno -5");
+        expect_status(&f, -EIO, PRIVMEM_ERROR_SYSTEM_ERROR, "SystemError errno -5");
         f.reply = "{\"error\":\"org.varlink.service.MethodNotFound\",\"parameters\":{\"method\":\"io.privmemd.GetStatus\"}}";
         expect_status(&f, -EOPNOTSUPP, "org.varlink.service.MethodNotFound", "an older privmemd");
 }

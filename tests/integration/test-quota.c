@@ -36,7 +36,7 @@ static void test_bytes(privmem *p) {
         check_ok(p, privmem_acquire(p, "bytes", 4 * MiB, NULL, &fd1, &l1), "first 4M within an 8M quota");
         check_ok(p, privmem_acquire(p, "bytes", 4 * MiB, NULL, &fd2, &l2), "second 4M within an 8M quota");
         check_errno(p, privmem_acquire(p, "bytes", 4 * MiB, NULL, &fd3, NULL), -EDQUOT, "third 4M over an 8M quota");
-        check(str_eq(privmem_last_error_name(p), "io.privmemd.QuotaExceeded"), "error %s", privmem_last_error_name(p));
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_QUOTA_EXCEEDED), "error %s", privmem_last_error_name(p));
         check_message(p, "limit 8388608, used 8388608, requested 4194304");
         check_message(p, "'bytes'");
 
@@ -62,7 +62,7 @@ static void test_leases(privmem *p) {
 static void test_pool_limit(privmem *p) {
         int fd;
         check_errno(p, privmem_acquire(p, "shared", 8 * MiB, NULL, &fd, NULL), -ENOSPC, "8M with 8M of 12M lent");
-        check(str_eq(privmem_last_error_name(p), "io.privmemd.PoolExhausted"), "error %s", privmem_last_error_name(p));
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_POOL_EXHAUSTED), "error %s", privmem_last_error_name(p));
         check_message(p, "pool 'shared' exhausted: 8388608 bytes wanted");
         check_message(p, "limit 12582912");
 }

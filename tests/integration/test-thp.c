@@ -37,7 +37,7 @@ static const char fallback_config[] =
         "limit = 16M\n";
 
 static struct privmem_pool_huge pool_huge(privmem *p, const char *name, privmem_pool_list **list) {
-        struct privmem_pool_huge h;
+        struct privmem_pool_huge h = { .size = sizeof(h) };
         privmem_pool_list_free(*list);
         *list = NULL;
         check_ok(p, privmem_list_pools(p, list), "ListPools");
@@ -140,7 +140,7 @@ static void test_fallback(void) {
         close(fd);
         /* refuse: the Acquire waiting for the build fails */
         check_errno(p, privmem_acquire(p, "refuse", 8 * MiB, NULL, &fd, NULL), -ENOSPC, "Acquire from refuse");
-        check(str_eq(privmem_last_error_name(p), "io.privmemd.PoolExhausted"), "refuse: %s", privmem_last_error_name(p));
+        check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_POOL_EXHAUSTED), "refuse: %s", privmem_last_error_name(p));
         h = pool_huge(p, "refuse", &list);
         check(h.short_memfds >= 1, "refuse counted no short memfd");
         /* retry: the Acquire waits until huge pages are back (the first retry comes after 1 s) */

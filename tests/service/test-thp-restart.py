@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A 2M shmem (THP) pool across a restart under a stand-in service manager: its ready memfds come
 back from the fd store (a shmem file's block size is 4 KiB even when its pages are 2 MiB), nothing
-is populated again, and how much of them is huge is measured again and reported.
+is populated again, and how much of them is huge is measured again and reported. A lease of the
+pool keeps its hugeBytes across a second restart (its lease file records it).
 Usage: test-thp-restart.py PRIVMEMD. Exit 77 when shmem THP is unavailable or not root."""
 import fcntl
 import os
@@ -59,6 +60,36 @@ def all_huge(sm):
     return p["classes"][0]["ready"] == 2 and p["huge"]["readyHugeBytes"] == 16 * MiB
 
 
+def lease(sm, lease_id):
+    c = Client(sm.socket_path)
+    params, _ = c.call("io.privmemd.GetLease", {"id": lease_id})
+    c.close()
+    return params["lease"]
+
+
+def acquire(sm):
+    """A lease of 8 MiB owned by this process, which outlives the restart."""
+    c = Client(sm.socket_path)
+    params, fds = c.call("io.privmemd.Acquire", {"pool": "thp", "size": 8 * MiB})
+    c.close()
+    for fd in fds:
+        os.close(fd)
+    return params["lease"]
+
+
+def lease_keeps_huge_bytes(sm):
+    before = acquire(sm)
+    if before.get("hugeBytes") is None:
+        fail("a lease of a 2M shmem pool without hugeBytes: %s" % before)
+    sm.stop(signal.SIGTERM)
+    sm.start()
+    after = lease(sm, before["id"])
+    if after.get("hugeBytes") != before["hugeBytes"] or after["owner"]["pid"] != os.getpid():
+        fail("lease %s: hugeBytes %s, owner %s before the restart; %s, %s after" % (
+            before["id"], before["hugeBytes"], before["owner"], after.get("hugeBytes"), after["owner"]))
+    print("ok: lease %s kept hugeBytes %d across a restart" % (before["id"], after["hugeBytes"]))
+
+
 def run(privmemd):
     with tempfile.TemporaryDirectory(prefix="privmemd-thp-restart.") as tmp:
         conf = os.path.join(tmp, "privmemd.conf")
@@ -77,6 +108,7 @@ def run(privmemd):
             if ready_names(sm) != before or p["huge"]["populatedBytes"] != 0:
                 fail("the ready memfds were rebuilt, not recovered: %s then %s, %s" % (before, ready_names(sm), p["huge"]))
             print("ok: 2 ready 2M shmem memfds recovered from the store after a restart, measured 16 MiB huge again")
+            lease_keeps_huge_bytes(sm)
         finally:
             sm.stop(signal.SIGTERM)
 

@@ -4,6 +4,7 @@
 ends it; libvirtd going away ends nothing and ownerDomain answers LibvirtUnavailable meanwhile;
 after libvirtd comes back, privmemd reconnects and ends the lease of a domain that no longer
 exists (the test driver's state lives in libvirtd's memory) while keeping the running one's.
+GetStatus shows the link connected, then unavailable with the reconnects' error.
 Also: NoSuchDomain, PermissionDenied for others than root and the admin group, bad combinations.
 Usage: libvirt-test-driver.py PRIVMEMD"""
 import os
@@ -40,6 +41,14 @@ def as_nobody(path):
     answer = os.read(r, 200).decode()
     os.waitpid(pid, 0)
     return answer
+
+
+def expect_link(c, state, uri, error, what):
+    """GetStatus's libvirt link is in state, at uri, its lastError saying error."""
+    got = c.call("io.privmemd.GetStatus")[0]["status"]["libvirt"]
+    if got.get("state") != state or got.get("uri") != uri or (error and error not in got.get("lastError", "")):
+        fail("%s: GetStatus says libvirt is %s, expected %s at %s%s" % (what, got, state, uri,
+                                                                        ", lastError saying %r" % error if error else ""))
 
 
 def run(tmp, privmemd):
@@ -82,6 +91,7 @@ def run(tmp, privmemd):
         c = Client(sm.socket_path)
         expect_active(c, l1["id"], "after the acquiring connection closed")
         print("ok: leases of running domains stay", flush=True)
+        expect_link(c, "connected", uri, None, "libvirtd running")
 
         lv.stop()
         time.sleep(2)
@@ -89,6 +99,7 @@ def run(tmp, privmemd):
         expect_active(c, l2["id"], "libvirtd stopped")
         expect_error(c, {"pool": "a", "size": 4 * MiB, "ownerDomain": "test"}, "io.privmemd.LibvirtUnavailable",
                      "ownerDomain while libvirtd is down")
+        expect_link(c, "unavailable", uri, "cannot connect: ", "libvirtd stopped")  # the retries' error
         print("ok: libvirtd going away ends nothing", flush=True)
 
         lv.start()

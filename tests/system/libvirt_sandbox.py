@@ -49,17 +49,29 @@ def _on_sigterm(signum, frame):
     raise SystemExit("killed by signal %d" % signum)
 
 
-def require():
-    """Exits 77 unless this machine can run a private libvirtd. A SIGTERM (meson's timeout) unwinds
-    the test, so that its libvirtd and privmemd are stopped and its directories removed."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    if os.environ.get("PRIVMEMD_LIBVIRT") == "0":
-        skip("privmemd was built without libvirt (-Dlibvirt=disabled or no libvirt-dev)")
+def unavailable():
+    """Why this machine cannot run a private libvirtd, or None."""
     if os.geteuid() != 0:
-        skip("needs root (a mount namespace for a private libvirtd)")
+        return "needs root (a mount namespace for a private libvirtd)"
     for tool in ("libvirtd", "virsh", "unshare"):
         if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
-            skip("%s is not installed (tools/install-deps --tests)" % tool)
+            return "%s is not installed (tools/install-deps --tests)" % tool
+    return None
+
+
+def unwind_on_sigterm():
+    """A SIGTERM (meson's timeout) unwinds the test, so that its libvirtd and privmemd are stopped
+    and its directories removed."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def require():
+    """Exits 77 unless this machine can run a private libvirtd; unwind_on_sigterm()."""
+    unwind_on_sigterm()
+    if os.environ.get("PRIVMEMD_LIBVIRT") == "0":
+        skip("privmemd was built without libvirt (-Dlibvirt=disabled or no libvirt-dev)")
+    if unavailable():
+        skip(unavailable())
 
 
 def main(run):

@@ -28,9 +28,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from varlink_client import Client, VarlinkError  # noqa: E402
+from in_container import call, call_fds, journal_tail, log, show  # noqa: E402
+from varlink_client import VarlinkError  # noqa: E402
 
-SOCKET = "/run/privmemd/io.privmemd"
 POOL = "chaos"
 MiB = 1 << 20
 SIZE = 4 * MiB
@@ -40,28 +40,6 @@ TARGET = 8
 DURATION = float(os.environ.get("PRIVMEMD_CHAOS_SECONDS", "60"))
 SEED = int(os.environ.get("PRIVMEMD_CHAOS_SEED", str(int(time.time()))))
 ANSWER_LIMIT = 1.0
-T0 = time.monotonic()
-
-
-def log(msg):
-    print("[%5.1fs] %s" % (time.monotonic() - T0, msg), flush=True)
-
-
-def journal_tail(n=80):
-    subprocess.run(["journalctl", "-b", "-u", "privmemd.service", "--no-pager", "-n", str(n), "-o", "short-monotonic"])
-
-
-def show(prop, unit="privmemd.service"):
-    return subprocess.run(["systemctl", "show", "-P", prop, unit], capture_output=True, text=True).stdout.strip()
-
-
-def call(method, params=None, timeout=15):
-    c = Client(SOCKET)
-    c.sock.settimeout(timeout)
-    try:
-        return c.call(method, params)
-    finally:
-        c.close()
 
 
 # --- the clients --------------------------------------------------------------------------------
@@ -74,7 +52,7 @@ def client_call_retry(method, params):
     """Calls until privmemd answers: a restart in the middle makes the connection fail."""
     while True:
         try:
-            return call(method, params, timeout=30)
+            return call_fds(method, params, timeout=30)
         except (OSError, ConnectionError, ValueError):
             time.sleep(0.05)
 
@@ -245,7 +223,7 @@ class Observer:
             self.drain()
         dead = time.monotonic()
         os.close(pidfd)
-        reply, _ = call("io.privmemd.ListLeases")
+        reply, _ = call_fds("io.privmemd.ListLeases")
         answer = time.monotonic() - dead
         self.n["restarts"] += 1
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
@@ -271,7 +249,7 @@ class Observer:
             self.drain(0.1)
         end = time.monotonic() + 30
         while time.monotonic() < end:
-            left = call("io.privmemd.ListLeases")[0]["leases"]
+            left = call("io.privmemd.ListLeases")["leases"]
             held = [l for l, fd in self.spies.items() if os.fstat(fd).st_blocks]
             if not left and not held and pool_bytes() == baseline:
                 break
@@ -285,7 +263,7 @@ class Observer:
 
 
 def pool_bytes():
-    pool = [p for p in call("io.privmemd.ListPools")[0]["pools"] if p["name"] == POOL][0]
+    pool = [p for p in call("io.privmemd.ListPools")["pools"] if p["name"] == POOL][0]
     return dict(ready=pool["bytesReady"], lent=pool["bytesLent"], other=pool["bytesOther"])
 
 

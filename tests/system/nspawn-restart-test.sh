@@ -89,7 +89,7 @@ ${PRIVMEMD_TEST_SERVICE_EXTRA:-}"
 printf '[Unit]\nStartLimitBurst=50\n[Service]\nWatchdogSec=3s\n%b\n' "${PRIVMEMD_TEST_SERVICE_EXTRA:-}" \
         >"$TREE/etc/systemd/system/privmemd.service.d/test.conf"  # _EXTRA: lines to try, e.g. ProtectProc=invisible
 ln -sf /lib/systemd/system/privmemd.socket "$TREE/etc/systemd/system/sockets.target.wants/privmemd.socket"
-cp "$HERE/$SCENARIO" "$SRC/tests/service/varlink_client.py" "$TREE/root/privmemd-test/"
+cp "$HERE/$SCENARIO" "$HERE/in_container.py" "$SRC/tests/service/varlink_client.py" "$TREE/root/privmemd-test/"
 # Nothing the test does not need: no getty on the console, no network to wait for.
 ln -sf /dev/null "$TREE/etc/systemd/system/console-getty.service"
 ln -sf /dev/null "$TREE/etc/systemd/system/systemd-networkd-wait-online.service"

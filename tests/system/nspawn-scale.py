@@ -11,41 +11,15 @@ import os
 import pwd
 import signal
 import socket
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from in_container import SOCKET, call, fail, log, show  # noqa: E402
 from varlink_client import Client  # noqa: E402
 
-SOCKET = "/run/privmemd/io.privmemd"
 N = int(os.environ.get("PRIVMEMD_SCALE_LEASES", "10000"))
 TARGET = 64
-T0 = time.monotonic()
-
-
-def log(msg):
-    print("[%5.1fs] %s" % (time.monotonic() - T0, msg), flush=True)
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    subprocess.run(["journalctl", "-b", "-u", "privmemd.service", "--no-pager", "-n", "40"])
-    sys.exit(1)
-
-
-def show(prop):
-    return subprocess.run(["systemctl", "show", "-P", prop, "privmemd.service"], capture_output=True,
-                          text=True).stdout.strip()
-
-
-def call(method, params=None):
-    c = Client(SOCKET)
-    try:
-        return c.call(method, params)[0]
-    finally:
-        c.close()
-
 
 def active_leases():
     return sum(1 for l in call("io.privmemd.ListLeases")["leases"] if l["state"] == "active")

@@ -14,50 +14,17 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from in_container import SOCKET, call, elapsed, fail, show, wait_for  # noqa: E402
 from varlink_client import Client  # noqa: E402
 
-SOCKET = "/run/privmemd/io.privmemd"
 POOL = "vm"
 MiB = 1 << 20
-T0 = time.monotonic()
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    subprocess.run(["journalctl", "-b", "-u", "privmemd.service", "-u", "privmemd.socket", "--no-pager", "-n", "60"])
-    sys.exit(1)
 
 
 def ok(msg):
-    print("ok: [%5.1fs] %s" % (time.monotonic() - T0, msg), flush=True)
-
-
-def wait_for(what, predicate, timeout=30):
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            if predicate():
-                return
-        except (OSError, ConnectionError):
-            pass  # privmemd between two lives
-        if time.monotonic() > end:
-            fail("timed out waiting for " + what)
-        time.sleep(0.05)
-
-
-def show(prop, unit="privmemd.service"):
-    return subprocess.run(["systemctl", "show", "-P", prop, unit], capture_output=True, text=True).stdout.strip()
-
-
-def call(method, params=None):
-    c = Client(SOCKET)
-    try:
-        return c.call(method, params)[0]
-    finally:
-        c.close()
+    print("ok: [%5.1fs] %s" % (elapsed(), msg), flush=True)
 
 
 def leases():

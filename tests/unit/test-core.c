@@ -479,7 +479,8 @@ static void test_leaked_repunch(void **state) {
 }
 
 /* A restart: the lease files written for one core are read back into another, with the fds; the
- * active lease is lent again and counted against its uid, the one being punched is punched again. */
+ * active lease is lent again and counted against its uid, the one being punched is punched again;
+ * hugeBytes comes back as it was (known or not). */
 static void test_recover(void **state) {
         Fixture *a = *state, *b = fixture_new();
         char dir[] = "/tmp/test-core.XXXXXX";
@@ -491,6 +492,7 @@ static void test_recover(void **state) {
         fill(a);
         Lease *active = lend(a, 1000, "vm-a"), *ending = lend(a, 1001, NULL);
         lease_invalidate(ending, "owner exited");
+        active->huge = (int64_t) MiB / 2;       /* as if from a 2M shmem pool: kept; ending's -1 too */
         assert_int_equal(lease_file_write(dir, active), 0);
         assert_int_equal(lease_file_write(dir, ending), 0);
         assert_int_equal(lease_file_read_all(dir, &records, &n), 0);
@@ -502,6 +504,7 @@ static void test_recover(void **state) {
                 int fd = dup(old->fd);
                 assert_int_equal(lease_restore(&l, b->pool, &records[i], fd, &owner), 0);
                 assert_int_equal(l->acquired_usec, old->acquired_usec);
+                assert_int_equal(l->huge, old->huge);
         }
         lease_records_free(records, n);
         assert_int_equal(b->core.n_leases, 2);

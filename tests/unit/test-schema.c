@@ -167,7 +167,7 @@ static json_object *rebuild_lease(const privmem_lease *l) {
 }
 
 static json_object *rebuild_huge(const privmem_pool *p) {
-        struct privmem_pool_huge h;
+        struct privmem_pool_huge h = { .size = sizeof(h) };
         if (privmem_pool_huge(p, &h) <= 0)
                 return NULL;
         json_object *o = json_object_new_object();
@@ -215,6 +215,18 @@ static json_object *rebuild_pool(const privmem_pool *p) {
         return o;
 }
 
+static json_object *rebuild_libvirt_link(const privmem_status *s) {
+        if (!privmem_status_libvirt_state_name(s))
+                return NULL;
+        json_object *o = json_object_new_object();
+        enum_known("LibvirtLink.state", privmem_status_libvirt_state(s), privmem_status_libvirt_state_name(s));
+        add(o, SCHEMA_LIBVIRT_LINK_STATE, str(privmem_status_libvirt_state_name(s)));
+        add(o, SCHEMA_LIBVIRT_LINK_URI, str(privmem_status_libvirt_uri(s)));
+        add(o, SCHEMA_LIBVIRT_LINK_SINCE, dbl(privmem_status_libvirt_since(s)));
+        add(o, SCHEMA_LIBVIRT_LINK_LAST_ERROR, str(privmem_status_libvirt_last_error(s)));
+        return o;
+}
+
 static json_object *rebuild_status(const privmem_status *s) {
         json_object *o = json_object_new_object();
         add(o, SCHEMA_STATUS_VERSION, str(privmem_status_version(s)));
@@ -222,6 +234,7 @@ static json_object *rebuild_status(const privmem_status *s) {
         add(o, SCHEMA_STATUS_CONNECTIONS, u64(privmem_status_connections(s)));
         add(o, SCHEMA_STATUS_POOLS, u64(privmem_status_pools(s)));
         add(o, SCHEMA_STATUS_LEASES, u64(privmem_status_leases(s)));
+        add(o, SCHEMA_STATUS_LIBVIRT, rebuild_libvirt_link(s));
         return o;
 }
 
@@ -404,6 +417,68 @@ static void test_client_knows_every_error(void **state) {
         assert_true(checked >= 9);
 }
 
+/* privmem.h spells the error names for callers, common/schema for privmemd: each pair must agree,
+ * every error of the IDL must have its public name, and privmem.h may define no other. */
+static const struct {
+        const char *public, *schema;
+} error_names[] = {
+        { PRIVMEM_ERROR_NO_SUCH_POOL, SCHEMA_ERROR_NO_SUCH_POOL },
+        { PRIVMEM_ERROR_NO_SUCH_LEASE, SCHEMA_ERROR_NO_SUCH_LEASE },
+        { PRIVMEM_ERROR_INVALID_SIZE, SCHEMA_ERROR_INVALID_SIZE },
+        { PRIVMEM_ERROR_POOL_EXHAUSTED, SCHEMA_ERROR_POOL_EXHAUSTED },
+        { PRIVMEM_ERROR_QUOTA_EXCEEDED, SCHEMA_ERROR_QUOTA_EXCEEDED },
+        { PRIVMEM_ERROR_TOO_MANY_LEASES, SCHEMA_ERROR_TOO_MANY_LEASES },
+        { PRIVMEM_ERROR_NO_SUCH_DOMAIN, SCHEMA_ERROR_NO_SUCH_DOMAIN },
+        { PRIVMEM_ERROR_LIBVIRT_UNAVAILABLE, SCHEMA_ERROR_LIBVIRT_UNAVAILABLE },
+        { PRIVMEM_ERROR_BAD_CONFIGURATION, SCHEMA_ERROR_BAD_CONFIGURATION },
+        { PRIVMEM_ERROR_SYSTEM_ERROR, SCHEMA_ERROR_SYSTEM_ERROR },
+        { PRIVMEM_ERROR_PERMISSION_DENIED, SCHEMA_ERROR_PERMISSION_DENIED },
+};
+
+static const char *public_header;       /* privmem.h's path, the test's argument */
+
+static bool error_name_public(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(error_names); i++)
+                if (strcmp(error_names[i].public, name) == 0)
+                        return true;
+        return false;
+}
+
+/* The "#define PRIVMEM_ERROR_" lines of privmem.h. */
+static size_t public_error_defines(void) {
+        FILE *f = fopen(public_header, "re");
+        char line[512];
+        size_t n = 0;
+
+        if (!f)
+                fail_msg("cannot open the public header '%s': %s", public_header, strerror(errno));
+        while (fgets(line, sizeof(line), f))
+                n += strncmp(line, "#define PRIVMEM_ERROR_", strlen("#define PRIVMEM_ERROR_")) == 0;
+        fclose(f);
+        return n;
+}
+
+static void test_public_error_names(void **state) {
+        size_t checked = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(error_names); i++)
+                if (strcmp(error_names[i].public, error_names[i].schema) != 0)
+                        fail_msg("privmem.h says %s, common/schema %s", error_names[i].public, error_names[i].schema);
+        for (size_t i = 0; i < idl.n_members; i++) {
+                char name[2 * IDL_MAX_NAME];
+                if (idl.members[i].kind != SCHEMA_ERROR)
+                        continue;
+                snprintf(name, sizeof(name), "%s.%s", idl.interface, idl.members[i].name);
+                if (!error_name_public(name))
+                        fail_msg("error %s of the IDL has no PRIVMEM_ERROR_ macro in privmem.h (and in this test's table)", name);
+                checked++;
+        }
+        assert_true(checked >= 10);
+        if (public_error_defines() != ELEMENTSOF(error_names))
+                fail_msg("privmem.h defines %zu PRIVMEM_ERROR_ macros, this test's table checks %zu", public_error_defines(),
+                         ELEMENTSOF(error_names));
+}
+
 /* A lease of a libvirt domain, as privmemd describes it, through the library's getters. */
 static void test_domain_owner(void **state) {
         static const char text[] =
@@ -439,13 +514,68 @@ static void test_unknown_values_kept_by_name(void **state) {
         assert_string_equal(privmem_lease_owner_kind_name(l), "cgroup");
 }
 
-int main(void) {
+/* A pool with a huge pages report, for the struct size tests. */
+static privmem_pool_list *huge_pool_list(void) {
+        privmem_pool_list *list = NULL;
+        Gen g = {};
+        json_object *array = json_object_new_array();
+
+        json_object_array_add(array, gen_type(&g, "Pool"));
+        assert_int_equal(pool_list_from_json(array, &list), 0);
+        json_object_put(array);
+        return list;
+}
+
+/* struct privmem_pool_huge grows at its end: a caller built against an older header gets what
+ * its struct holds, one built against a newer header gets the rest zeroed and learns from size
+ * what was filled; a size smaller than LIBPRIVMEM_0.3's is refused. */
+static void test_pool_huge_size(void **state) {
+        _cleanup_(privmem_pool_list_freep) privmem_pool_list *list = huge_pool_list();
+        const privmem_pool *p = privmem_pool_list_get(list, 0);
+        struct privmem_pool_huge h = { .size = sizeof(h) };
+        struct {
+                struct privmem_pool_huge h;
+                uint64_t later[4];
+        } newer;
+        const size_t v0_3 = offsetof(struct privmem_pool_huge, host_advice) + sizeof(const char *);
+
+        assert_int_equal(privmem_pool_huge(p, &h), 1);
+        assert_int_equal(h.size, sizeof(h));
+        assert_non_null(h.fallback);
+        assert_int_equal(privmem_pool_huge(p, NULL), 1);
+
+        memset(&newer, 0xa5, sizeof(newer));
+        newer.h.size = sizeof(newer);
+        assert_int_equal(privmem_pool_huge(p, &newer.h), 1);
+        assert_int_equal(newer.h.size, sizeof(struct privmem_pool_huge));
+        assert_int_equal(newer.h.ready_huge_bytes, h.ready_huge_bytes);
+        assert_ptr_equal(newer.h.host_advice, h.host_advice);
+        for (size_t i = 0; i < ELEMENTSOF(newer.later); i++)
+                assert_int_equal(newer.later[i], 0);
+
+        struct privmem_pool_huge small = { .size = v0_3 - 1 };
+        assert_int_equal(privmem_pool_huge(p, &small), -EINVAL);
+        assert_int_equal(privmem_pool_huge(NULL, &small), -EINVAL);
+        struct privmem_pool_huge none = { .size = 0 }, unset = { .size = 4097 };
+        assert_int_equal(privmem_pool_huge(p, &none), -EINVAL);
+        assert_int_equal(privmem_pool_huge(p, &unset), -EINVAL);       /* no struct is that large: size never set */
+        assert_int_equal(privmem_pool_huge(NULL, &h), 0);
+}
+
+int main(int argc, char *argv[]) {
+        if (argc != 2) {
+                fprintf(stderr, "usage: %s PRIVMEM.H\n", argv[0]);
+                return EXIT_FAILURE;
+        }
+        public_header = argv[1];
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_schema_is_the_idl),
                 cmocka_unit_test(test_client_keeps_every_field),
                 cmocka_unit_test(test_client_knows_every_error),
+                cmocka_unit_test(test_public_error_names),
                 cmocka_unit_test(test_domain_owner),
                 cmocka_unit_test(test_unknown_values_kept_by_name),
+                cmocka_unit_test(test_pool_huge_size),
         };
         return cmocka_run_group_tests(tests, setup, NULL);
 }
