@@ -9,7 +9,7 @@
  *
  * Why not probe the socket first (a bounded connect and one RPC of our own): which socket is
  * libvirt's choice for most URIs (qemu:///system is virtqemud-sock or libvirt-sock, depending on
- * the daemons installed; ssh, tcp and tls have no local one), so privmemd would redo libvirt's URI
+ * which of the two exists; ssh, tcp and tls have no local one), so privmemd would redo libvirt's URI
  * logic; and a libvirtd that answered the probe can hang a moment later, inside the real open. A
  * probe narrows the window and bounds nothing.
  *
