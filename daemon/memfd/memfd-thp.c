@@ -98,15 +98,19 @@ static int read_all(int fd, char *buf, size_t size) {
         return 0;
 }
 
+static int exit_status_to_errno(int status) {
+        if (WIFEXITED(status))
+                return -WEXITSTATUS(status);
+        /* The OOM killer picks the process that faults the memory in. */
+        return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? -ENOMEM : -EIO;
+}
+
 static int reap_helper(pid_t pid) {
         int status;
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return -errno;
-        if (WIFEXITED(status))
-                return -WEXITSTATUS(status);
-        /* The OOM killer picks the process that faults the memory in. */
-        return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? -ENOMEM : -EIO;
+        return exit_status_to_errno(status);
 }
 
 static uint64_t monotonic_usec(void) {
@@ -115,45 +119,41 @@ static uint64_t monotonic_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-/* Until the helper exits (pidfd readable), the deadline (0: none) or cancel_fd: -ETIMEDOUT,
- * -ECANCELED, or 0 when it exited. */
-static int helper_poll(int pidfd, uint64_t deadline, int cancel_fd) {
+/* Until the helper exits, the deadline (0: none) or cancel_fd: 1 when it exited (not reaped yet),
+ * -ETIMEDOUT, -ECANCELED. Without a pidfd (valgrind 3.19 knows no pidfd_open), every 10 ms. */
+static int helper_poll(pid_t pid, int pidfd, uint64_t deadline, int cancel_fd) {
         for (;;) {
                 struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = cancel_fd, .events = POLLIN } };
-                int timeout_ms = -1;
+                siginfo_t si = {};
+                int timeout_ms = pidfd < 0 ? 10 : -1;
                 if (deadline > 0) {
                         uint64_t now = monotonic_usec();
                         if (now >= deadline)
                                 return -ETIMEDOUT;
-                        timeout_ms = (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT_MAX);
+                        timeout_ms = (int) MIN((deadline - now + 999) / 1000, (uint64_t) (pidfd < 0 ? 10 : INT_MAX));
                 }
+                if (pidfd < 0 && waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+                        return 1;
                 int n = poll(p, ELEMENTSOF(p), timeout_ms);  /* a negative fd is skipped */
                 if (n < 0 && errno != EINTR)
                         return -errno;
                 if (n > 0 && p[0].revents)
-                        return 0;
+                        return 1;
                 if (n > 0 && p[1].revents)
                         return -ECANCELED;
         }
 }
 
 /* Waits for the helper within limit; past it, SIGKILLs it. Reaps it in every case: the pid is
- * ours until then, so neither the pidfd nor the fallback kill() can reach another process. */
+ * ours until then, so neither the pidfd nor kill() can reach another process. */
 static int wait_helper(pid_t pid, const PopulateLimit *limit) {
         uint64_t deadline = limit->timeout_usec > 0 ? monotonic_usec() + limit->timeout_usec : 0;
         _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        int r;
+        int r = helper_poll(pid, pidfd, deadline, limit->cancel_fd);
 
-        if (pidfd < 0) {
-                r = -errno;
-                (void) kill(pid, SIGKILL);
-                (void) reap_helper(pid);
-                return r;
-        }
-        r = helper_poll(pidfd, deadline, limit->cancel_fd);
-        if (r == 0)
+        if (r > 0)
                 return reap_helper(pid);
-        if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+        if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
                 (void) kill(pid, SIGKILL);
         (void) reap_helper(pid);
         return r;
