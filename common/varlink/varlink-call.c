@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One method call on a server connection: parsed, checked, dispatched, answered. */
 #include "util/macro.h"
+#include "varlink/json-oom.h"
 #include "varlink/varlink-dispatch.h"
 #include "varlink/varlink-internal.h"
 
@@ -54,12 +55,19 @@ static const VarlinkMethod *method_find(const VarlinkInterface *iface, const cha
         return NULL;
 }
 
+/* { key: value }; NULL out of memory. */
 static json_object *object_with_string(const char *key, const char *value) {
+        json_oom_reset();
         json_object *o = json_object_new_object();
-        if (o)
-                json_object_object_add(o, key, json_object_new_string(value));
+
+        if (!o || json_add(o, key, json_object_new_string(value)) < 0 || json_oom_happened()) {
+                json_object_put(o);
+                return NULL;
+        }
         return o;
 }
+
+static int call_error_with_string(VarlinkCall *c, const char *error, const char *key, const char *value);
 
 /* Finds the handler; answers the standard errors itself and then returns NULL. */
 static const VarlinkMethod *call_resolve(VarlinkCall *c, bool upgrade, void **ret_userdata, int *ret) {
@@ -68,14 +76,15 @@ static const VarlinkMethod *call_resolve(VarlinkCall *c, bool upgrade, void **re
         const VarlinkServerInterface *si = iface_name ? varlink_server_find_interface(c->conn->server, iface_name) : NULL;
         const VarlinkMethod *m = si ? method_find(si->iface, dot + 1) : NULL;
 
-        if (!si)
-                *ret = varlink_call_error(c, "org.varlink.service.InterfaceNotFound",
-                                          object_with_string("interface", iface_name ?: c->method));
+        if (dot && !iface_name)
+                *ret = varlink_call_error_errno(c, -ENOMEM);
+        else if (!si)
+                *ret = call_error_with_string(c, "org.varlink.service.InterfaceNotFound", "interface",
+                                              iface_name ?: c->method);
         else if (!m)
-                *ret = varlink_call_error(c, "org.varlink.service.MethodNotFound", object_with_string("method", c->method));
+                *ret = call_error_with_string(c, "org.varlink.service.MethodNotFound", "method", c->method);
         else if (upgrade)
-                *ret = varlink_call_error(c, "org.varlink.service.MethodNotImplemented",
-                                          object_with_string("method", c->method));
+                *ret = call_error_with_string(c, "org.varlink.service.MethodNotImplemented", "method", c->method);
         else if ((m->flags & VARLINK_METHOD_REQUIRES_MORE) && !c->more)
                 *ret = varlink_call_error(c, "org.varlink.service.ExpectedMore", NULL);
         else if (c->fds_truncated || c->n_fds > m->fds_in_max)
@@ -87,30 +96,38 @@ static const VarlinkMethod *call_resolve(VarlinkCall *c, bool upgrade, void **re
         return NULL;
 }
 
-/* Runs the handler. Failures of the handler are answered here; what is returned is only for the
- * connection (< 0: it must close). */
-static int call_run(VarlinkCall *c, json_object *params, bool upgrade) {
+/* Runs the handler. Failures of the handler are answered here; what fails to be sent is the
+ * connection's (conn->error). */
+static void call_run(VarlinkCall *c, json_object *params, bool upgrade) {
         json_object *empty = NULL;
         void *userdata = NULL;
         int r = 0;
 
         const VarlinkMethod *method = call_resolve(c, upgrade, &userdata, &r);
         if (!method)
-                return r;
-        if (!params) {
-                params = empty = json_object_new_object();
-                if (!params)
-                        return -ENOMEM;
+                return;
+        if (!params && !(params = empty = json_object_new_object())) {
+                (void) varlink_call_error_errno(c, -ENOMEM);
+                return;
         }
         r = method->func(c, params, userdata);
         json_object_put(empty);
         if (c->done)
-                return 0;  /* answered; -EBADMSG from varlink_dispatch() lands here too */
+                return;  /* answered; -EBADMSG from varlink_dispatch() lands here too */
         if (r < 0)
-                return varlink_call_error_errno(c, r);
-        if (!c->deferred && !c->oneway)
-                return varlink_call_error_errno(c, -EPROTO);  /* a handler that forgot to answer */
-        return 0;
+                (void) varlink_call_error_errno(c, r);
+        else if (!c->deferred && !c->oneway)
+                (void) varlink_call_error_errno(c, -EPROTO);  /* a handler that forgot to answer */
+}
+
+/* Out of memory before the call could be made: its caller gets the system error ENOMEM all the
+ * same, from the connection's spare message (a oneway call gets nothing). */
+static int dispatch_nomem(VarlinkConnection *conn, json_object *msg) {
+        json_object *oneway = NULL;
+
+        if (conn->hup || (json_object_object_get_ex(msg, "oneway", &oneway) && json_object_get_boolean(oneway)))
+                return 0;
+        return varlink_stream_enqueue_spare(&conn->stream) < 0 ? -ENOMEM : 0;
 }
 
 /* Runs one message as a call. < 0 means the connection must close. */
@@ -118,27 +135,28 @@ int varlink_call_dispatch(VarlinkConnection *conn, VarlinkMessage *m) {
         json_object *params = NULL;
         bool upgrade = false;
         VarlinkCall *c = calloc(1, sizeof(*c));
-        int r;
+        int r = c ? 0 : -ENOMEM;
 
-        if (!c) {
-                varlink_message_done(m);
-                return -ENOMEM;
+        if (c) {
+                c->conn = conn;
+                c->fds = TAKE_PTR(m->fds);
+                c->n_fds = m->n_fds;
+                c->fds_truncated = m->fds_truncated;
+                m->n_fds = 0;
+                r = call_parse(c, m->json, &params, &upgrade);
         }
-        c->conn = conn;
-        c->fds = TAKE_PTR(m->fds);
-        c->n_fds = m->n_fds;
-        c->fds_truncated = m->fds_truncated;
-        m->n_fds = 0;
-        r = call_parse(c, m->json, &params, &upgrade);
         if (r < 0) {
-                call_free(c);
+                if (r == -ENOMEM)
+                        r = dispatch_nomem(conn, m->json);
+                if (c)
+                        call_free(c);
                 varlink_message_done(m);
                 return r;
         }
 
         conn->current = c;
         c->dispatching = true;
-        r = call_run(c, params, upgrade);
+        call_run(c, params, upgrade);
         c->dispatching = false;
         varlink_message_done(m);
 
@@ -148,7 +166,7 @@ int varlink_call_dispatch(VarlinkConnection *conn, VarlinkMessage *m) {
         } else {
                 close_many(c->fds, c->n_fds);  /* deferred: fds it did not take are closed now */
         }
-        return r;
+        return 0;
 }
 
 void varlink_call_cancel(VarlinkCall *c) {
@@ -166,22 +184,48 @@ void varlink_call_defer(VarlinkCall *c, VarlinkCancelFunc cancel, void *userdata
         c->cancel_userdata = userdata;
 }
 
-/* Queues one reply. The message and the fds are consumed. */
+/* The envelope around parameters (consumed); NULL out of memory. */
+static json_object *message_new(const char *error, json_object *parameters, bool continues) {
+        json_oom_reset();
+        json_object *msg = json_object_new_object();
+
+        if (!msg || json_add(msg, "parameters", parameters ?: json_object_new_object()) < 0 ||
+            (error && json_add(msg, "error", json_object_new_string(error)) < 0) ||
+            (continues && json_add(msg, "continues", json_object_new_boolean(true)) < 0) || json_oom_happened()) {
+                json_object_put(msg);
+                return NULL;
+        }
+        return msg;
+}
+
+/* Queues msg (consumed; NULL: it could not be built). Out of memory, the system error ENOMEM goes
+ * instead, from the connection's spare message, which needs no allocation: the call is answered
+ * anyway, and -ENOMEM tells the caller its message was not the one sent. A stream of replies that
+ * lost one ends with it: the connection closes once it is out. */
+static int call_queue(VarlinkCall *c, json_object *msg, int *fds, size_t n_fds, bool final) {
+        VarlinkConnection *conn = c->conn;
+        int r = msg ? varlink_stream_enqueue(&conn->stream, msg, fds, n_fds) : -ENOMEM;
+
+        if (!msg)
+                close_many(fds, n_fds);
+        json_object_put(msg);
+        if (r == -ENOMEM && varlink_stream_enqueue_spare(&conn->stream) >= 0 && final)
+                return r;
+        if (r < 0 && conn->error == 0)
+                conn->error = r;
+        return r;
+}
+
+/* Sends one message of the call. The message and the fds are consumed. */
 static int call_send(VarlinkCall *c, json_object *msg, int *fds, size_t n_fds, bool final) {
         VarlinkConnection *conn = c->conn;
         int r = 0;
 
-        if (!msg) {
-                close_many(fds, n_fds);
-                r = -ENOMEM;
-        } else if (c->oneway || conn->hup) {
+        if (c->oneway || conn->hup) {
+                json_object_put(msg);
                 close_many(fds, n_fds);  /* nobody to answer */
-        } else {
-                r = varlink_stream_enqueue(&conn->stream, msg, fds, n_fds);
-        }
-        json_object_put(msg);
-        if (r < 0 && conn->error == 0)
-                conn->error = r;
+        } else
+                r = call_queue(c, msg, fds, n_fds, final);
         if (final)
                 c->done = true;
         if (!c->dispatching) {
@@ -192,24 +236,6 @@ static int call_send(VarlinkCall *c, json_object *msg, int *fds, size_t n_fds, b
                 varlink_connection_schedule(conn);
         }
         return r;
-}
-
-static json_object *message_new(const char *error, json_object *parameters, bool continues) {
-        json_object *msg = json_object_new_object();
-
-        if (!parameters)
-                parameters = json_object_new_object();
-        if (!msg || !parameters) {
-                json_object_put(msg);
-                json_object_put(parameters);
-                return NULL;
-        }
-        if (error)
-                json_object_object_add(msg, "error", json_object_new_string(error));
-        json_object_object_add(msg, "parameters", parameters);
-        if (continues)
-                json_object_object_add(msg, "continues", json_object_new_boolean(true));
-        return msg;
 }
 
 int varlink_call_reply_fds(VarlinkCall *c, json_object *parameters, int *fds, size_t n_fds) {
@@ -232,23 +258,51 @@ int varlink_call_error(VarlinkCall *c, const char *error, json_object *parameter
         return call_send(c, message_new(error, parameters, false), NULL, 0, true);
 }
 
+/* An error with one string parameter; a parameter that could not be built makes it ENOMEM. */
+static int call_error_with_string(VarlinkCall *c, const char *error, const char *key, const char *value) {
+        json_object *p = object_with_string(key, value);
+        return p ? varlink_call_error(c, error, p) : call_send(c, NULL, NULL, 0, true);
+}
+
 int varlink_call_error_invalid_parameter(VarlinkCall *c, const char *parameter) {
+        return call_error_with_string(c, "org.varlink.service.InvalidParameter", "parameter", parameter);
+}
+
+/* The parameters of the system error e; NULL out of memory. */
+static json_object *errno_parameters(int e) {
+        json_oom_reset();
         json_object *p = json_object_new_object();
-        if (p)
-                json_object_object_add(p, "parameter", json_object_new_string(parameter));
-        return varlink_call_error(c, "org.varlink.service.InvalidParameter", p);
+
+        if (!p || json_add(p, "errno", json_object_new_int(e)) < 0 ||
+            json_add(p, "errnoName", json_object_new_string(strerrorname_np(e) ?: "unknown")) < 0 ||
+            json_add(p, "message", json_object_new_string(strerror(e))) < 0 || json_oom_happened()) {
+                json_object_put(p);
+                return NULL;
+        }
+        return p;
 }
 
 int varlink_call_error_errno(VarlinkCall *c, int error) {
-        json_object *p = json_object_new_object();
-        int e = error < 0 ? -error : error;
+        json_object *p = errno_parameters(error < 0 ? -error : error);
+        return p ? varlink_call_error(c, c->conn->server->info.system_error, p) : call_send(c, NULL, NULL, 0, true);
+}
 
-        if (p) {
-                json_object_object_add(p, "errno", json_object_new_int(e));
-                json_object_object_add(p, "errnoName", json_object_new_string(strerrorname_np(e) ?: "unknown"));
-                json_object_object_add(p, "message", json_object_new_string(strerror(e)));
+int varlink_error_nomem_text(const char *system_error, char **ret) {
+        json_object *p = errno_parameters(ENOMEM);
+        json_object *msg = p ? message_new(system_error, p, false) : NULL;
+        char *text = NULL;
+
+        if (msg) {
+                json_oom_reset();
+                const char *t = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                if (t && !json_oom_happened())
+                        text = strdup(t);
         }
-        return varlink_call_error(c, c->conn->server->info.system_error, p);
+        json_object_put(msg);
+        if (!text)
+                return -ENOMEM;
+        *ret = text;
+        return 0;
 }
 
 int varlink_call_take_fd(VarlinkCall *c, int64_t index) {

@@ -34,6 +34,7 @@ struct VarlinkServer {
         unsigned n_connections;
         VarlinkUidCount *uid_counts;
         size_t n_uid_counts;
+        char *nomem_text;               /* the system error ENOMEM: each connection's spare message */
         VarlinkDisconnectFunc on_disconnect;
         void *on_disconnect_userdata;
 };
@@ -43,6 +44,8 @@ struct VarlinkConnection {
         VarlinkConnection *prev, *next;
         VarlinkStream stream;
         sd_event_source *io, *defer;
+        sd_event_source *retry;         /* reading again once memory may be back */
+        bool paused;                    /* out of memory: not reading until retry fires */
         struct ucred peer;
         int peer_pidfd;
         VarlinkCall *current;   /* the call being served; later ones wait in the input buffer */
@@ -69,5 +72,7 @@ extern const VarlinkInterface varlink_service_interface;
 
 const VarlinkServerInterface *varlink_server_find_interface(const VarlinkServer *s, const char *name);
 int varlink_call_dispatch(VarlinkConnection *conn, VarlinkMessage *m);
+/* The message of the system error ENOMEM, as text: made once, while memory is there. */
+int varlink_error_nomem_text(const char *system_error, char **ret);
 void varlink_call_cancel(VarlinkCall *c);
 void varlink_connection_schedule(VarlinkConnection *conn);

@@ -11,6 +11,8 @@
 #define SO_PEERPIDFD 77
 #endif
 
+#define CONNECTION_RETRY_USEC (100 * 1000)  /* out of memory: how long a connection stops reading */
+
 static void connection_free(VarlinkConnection *conn);
 static void connection_update_events(VarlinkConnection *conn);
 
@@ -21,7 +23,9 @@ int varlink_server_new(VarlinkServer **ret, sd_event *event, const VarlinkServer
         s->event = sd_event_ref(event);
         s->info = *info;
         s->limits = VARLINK_LIMITS_DEFAULT;
-        int r = varlink_server_add_interface(s, &varlink_service_interface, s);
+        int r = varlink_error_nomem_text(info->system_error, &s->nomem_text);
+        if (r >= 0)
+                r = varlink_server_add_interface(s, &varlink_service_interface, s);
         if (r < 0) {
                 varlink_server_free(s);
                 return r;
@@ -43,6 +47,7 @@ VarlinkServer *varlink_server_free(VarlinkServer *s) {
         free(s->listeners);
         free(s->interfaces);
         free(s->uid_counts);
+        free(s->nomem_text);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -107,6 +112,7 @@ static void connection_read_peer(VarlinkConnection *conn) {
 
 static int connection_io(sd_event_source *src, int fd, uint32_t revents, void *userdata);
 static int connection_process_deferred(sd_event_source *src, void *userdata);
+static int connection_retry(sd_event_source *src, uint64_t usec, void *userdata);
 
 int varlink_server_add_connection(VarlinkServer *s, int fd, VarlinkConnection **ret) {
         VarlinkConnection *conn = calloc(1, sizeof(*conn));
@@ -118,6 +124,11 @@ int varlink_server_add_connection(VarlinkServer *s, int fd, VarlinkConnection **
         }
         conn->server = s;
         varlink_stream_init(&conn->stream, fd, s->limits.output_max);
+        if (varlink_stream_set_spare(&conn->stream, s->nomem_text) < 0) {
+                varlink_stream_done(&conn->stream);
+                free(conn);
+                return -ENOMEM;
+        }
         conn->stream.fds_in_max = s->fds_in_max;
         connection_read_peer(conn);
 
@@ -139,11 +150,15 @@ int varlink_server_add_connection(VarlinkServer *s, int fd, VarlinkConnection **
         r = sd_event_add_io(s->event, &conn->io, fd, EPOLLIN, connection_io, conn);
         if (r >= 0)
                 r = sd_event_add_defer(s->event, &conn->defer, connection_process_deferred, conn);
+        if (r >= 0)
+                r = sd_event_add_time_relative(s->event, &conn->retry, CLOCK_MONOTONIC, CONNECTION_RETRY_USEC, 0,
+                                               connection_retry, conn);
         if (r < 0) {
                 connection_free(conn);
                 return r;
         }
         sd_event_source_set_enabled(conn->defer, SD_EVENT_OFF);
+        sd_event_source_set_enabled(conn->retry, SD_EVENT_OFF);
         if (ret)
                 *ret = conn;
         return 0;
@@ -170,6 +185,7 @@ static void connection_free(VarlinkConnection *conn) {
 
         sd_event_source_disable_unref(conn->io);
         sd_event_source_disable_unref(conn->defer);
+        sd_event_source_disable_unref(conn->retry);
         safe_close(conn->peer_pidfd);
         varlink_stream_done(&conn->stream);
         free(conn);
@@ -196,9 +212,10 @@ static int connection_fill(VarlinkConnection *conn, bool all) {
         }
 }
 
-/* Dispatches buffered calls in order, one at a time: a deferred call holds up the ones behind it. */
+/* Dispatches buffered calls in order, one at a time: a deferred call holds up the ones behind it.
+ * A call is run only with the spare message ready: out of memory, its error can be sent. */
 static int connection_dispatch_all(VarlinkConnection *conn) {
-        while (!conn->current) {
+        while (!conn->current && varlink_stream_spare_ready(&conn->stream)) {
                 VarlinkMessage m;
                 int r = varlink_stream_next(&conn->stream, &m);
                 if (r <= 0)
@@ -210,11 +227,32 @@ static int connection_dispatch_all(VarlinkConnection *conn) {
         return 0;
 }
 
+/* Out of memory while reading or taking a call: not a bad call, and not to be hung up on. The
+ * connection stops reading for a moment (the call stays in the socket or in the input) and takes
+ * it again then, when memory may be back. */
+static int connection_pause(VarlinkConnection *conn) {
+        int r = sd_event_source_set_time_relative(conn->retry, CONNECTION_RETRY_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(conn->retry, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return r;
+        conn->paused = true;
+        return 0;
+}
+
+/* Calls wait that no step would take: they waited for the spare message, which is back. */
+static bool connection_calls_stalled(VarlinkConnection *conn) {
+        return !conn->current && !conn->paused && varlink_stream_spare_ready(&conn->stream) &&
+               varlink_stream_count_complete(&conn->stream, 1) > 0;
+}
+
 /* One step of a connection's life. Returns < 0 when the connection must be closed. */
 static int connection_process(VarlinkConnection *conn) {
-        int r = connection_fill(conn, false);
-        if (r >= 0)
+        int r = conn->paused ? 0 : connection_fill(conn, false);
+        if (r >= 0 && !conn->paused)
                 r = connection_dispatch_all(conn);
+        if (r == -ENOMEM)  /* for a peer that hung up, nobody would read the answer */
+                r = conn->hup ? -ECONNRESET : connection_pause(conn);
         if (r >= 0 && conn->error < 0)
                 r = conn->error;
         if (r < 0) {
@@ -226,6 +264,8 @@ static int connection_process(VarlinkConnection *conn) {
         r = varlink_stream_flush(&conn->stream);
         if (r < 0)
                 return conn->hup ? -ECONNRESET : r;
+        if (connection_calls_stalled(conn))
+                varlink_connection_schedule(conn);
         if (conn->stream.eof && !conn->current && !varlink_stream_has_output(&conn->stream) &&
             varlink_stream_count_complete(&conn->stream, 1) == 0)
                 return -ECONNRESET;  /* the peer is done and so are we */
@@ -239,7 +279,7 @@ static int connection_process(VarlinkConnection *conn) {
  * one (level-triggered, it would fire in a loop), nor past the limits. EPOLLHUP comes anyway. */
 static void connection_update_events(VarlinkConnection *conn) {
         uint32_t events = 0;
-        if (!conn->stream.eof && !conn->hup && !connection_input_full(conn) &&
+        if (!conn->stream.eof && !conn->hup && !conn->paused && !connection_input_full(conn) &&
             varlink_stream_count_complete(&conn->stream, 1) == 0)
                 events |= EPOLLIN;
         if (varlink_stream_has_output(&conn->stream))
@@ -265,6 +305,15 @@ static int connection_process_deferred(sd_event_source *src, void *userdata) {
         VarlinkConnection *conn = userdata;
 
         sd_event_source_set_enabled(src, SD_EVENT_OFF);
+        if (connection_process(conn) < 0)
+                connection_free(conn);
+        return 0;
+}
+
+static int connection_retry(sd_event_source *src, uint64_t usec, void *userdata) {
+        VarlinkConnection *conn = userdata;
+
+        conn->paused = false;
         if (connection_process(conn) < 0)
                 connection_free(conn);
         return 0;

@@ -4,6 +4,7 @@
 #include <sys/uio.h>
 
 #include "util/macro.h"
+#include "varlink/json-oom.h"
 #include "varlink/varlink-stream.h"
 
 #define READ_CHUNK (64U * 1024U)
@@ -50,10 +51,13 @@ void varlink_stream_done(VarlinkStream *s) {
         while (s->out_head) {
                 VarlinkOutput *o = s->out_head;
                 s->out_head = o->next;
-                output_free(o);
+                if (o != s->spare)
+                        output_free(o);
         }
         s->out_tail = NULL;
         s->out_bytes = 0;
+        s->spare = (free(s->spare), NULL);
+        s->spare_queued = false;
         s->in = (free(s->in), NULL);
         if (s->tokener)
                 json_tokener_free(s->tokener);
@@ -228,6 +232,8 @@ static int stream_read(VarlinkStream *s, int flags) {
                 return -errno;
         }
         r = stream_take_fds(s, &mh, (size_t) n);
+        if (r == -ENOMEM)
+                return -ENOBUFS;  /* what was read is lost, unlike with -ENOMEM from before the read */
         if (r < 0)
                 return r;
         if (n == 0)
@@ -267,25 +273,31 @@ static bool only_whitespace(const char *p, size_t n) {
         return true;
 }
 
-static json_object *parse_object(VarlinkStream *s, const char *text, size_t len) {
-        json_object *o;
-
+/* -EBADMSG: not JSON, or not one object. -ENOMEM: json-c could not allocate (it may then leave out
+ * what it could not append, and say nothing: see json-oom.h). */
+static int parse_object(VarlinkStream *s, const char *text, size_t len, json_object **ret) {
         if (!s->tokener) {
                 s->tokener = json_tokener_new_ex(64);
                 if (!s->tokener)
-                        return NULL;
+                        return -ENOMEM;
                 json_tokener_set_flags(s->tokener, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
         }
         json_tokener *tok = s->tokener;
         json_tokener_reset(tok);
-        o = json_tokener_parse_ex(tok, text, (int) len);
-        if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-                  !only_whitespace(text + json_tokener_get_parse_end(tok), len - json_tokener_get_parse_end(tok)) ||
-                  !json_object_is_type(o, json_type_object))) {
+        json_oom_reset();
+        json_object *o = json_tokener_parse_ex(tok, text, (int) len);
+        if (json_oom_happened()) {
                 json_object_put(o);
-                o = NULL;
+                return -ENOMEM;
         }
-        return o;
+        if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+            !only_whitespace(text + json_tokener_get_parse_end(tok), len - json_tokener_get_parse_end(tok)) ||
+            !json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                return -EBADMSG;
+        }
+        *ret = o;
+        return 0;
 }
 
 int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
@@ -295,7 +307,6 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
         char *start = s->in + s->in_start;
         char *nul = s->in_scanned < s->in_end ? memchr(s->in + s->in_scanned, 0, s->in_end - s->in_scanned) : NULL;
         VarlinkMessage m = {};
-        int r;
 
         if (!nul) {
                 s->in_scanned = s->in_end;
@@ -305,8 +316,12 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
         if (len + 1 > VARLINK_MESSAGE_MAX)
                 return -EMSGSIZE;
 
+        /* Out of memory, the message stays where it is, with its fds, to be taken again later. */
+        int parsed = parse_object(s, start, len, &m.json);
+        if (parsed == -ENOMEM)
+                return -ENOMEM;
         uint64_t offset = s->in_offset + s->in_start;
-        r = stream_claim_fds(s, offset, offset + len + 1, &m);
+        int r = stream_claim_fds(s, offset, offset + len + 1, &m);
         if (r < 0) {
                 varlink_message_done(&m);
                 return r;
@@ -315,10 +330,9 @@ int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret) {
         s->in_scanned = s->in_start;
         s->in_complete--;
 
-        m.json = parse_object(s, start, len);
-        if (!m.json) {
+        if (parsed < 0) {
                 varlink_message_done(&m);
-                return -EBADMSG;
+                return parsed;
         }
         *ret = m;
         return 1;
@@ -328,10 +342,26 @@ size_t varlink_stream_count_complete(VarlinkStream *s, size_t limit) {
         return MIN(s->in_complete, limit);
 }
 
+/* The message's text; NULL out of memory (json-c would leave out what it could not append). */
+static const char *stream_serialise(json_object *json, size_t *ret_len) {
+        json_oom_reset();
+        const char *text = json_object_to_json_string_length(
+                        json, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, ret_len);
+        return json_oom_happened() ? NULL : text;
+}
+
+static void stream_append_output(VarlinkStream *s, VarlinkOutput *o) {
+        if (s->out_tail)
+                s->out_tail->next = o;
+        else
+                s->out_head = o;
+        s->out_tail = o;
+        s->out_bytes += o->size;
+}
+
 int varlink_stream_enqueue(VarlinkStream *s, json_object *json, int *fds, size_t n_fds) {
         size_t len;
-        const char *text = json_object_to_json_string_length(
-                        json, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        const char *text = stream_serialise(json, &len);
         VarlinkOutput *o = NULL;
 
         if (!text)
@@ -352,19 +382,41 @@ int varlink_stream_enqueue(VarlinkStream *s, json_object *json, int *fds, size_t
         }
         memcpy(o->data, text, len + 1);
         o->size = len + 1;
-
-        if (s->out_tail)
-                s->out_tail->next = o;
-        else
-                s->out_head = o;
-        s->out_tail = o;
-        s->out_bytes += o->size;
+        stream_append_output(s, o);
         return 0;
 
 fail_nomem:
         free(o);
         close_many(fds, n_fds);
         return -ENOMEM;
+}
+
+int varlink_stream_set_spare(VarlinkStream *s, const char *text) {
+        size_t size = strlen(text) + 1;
+        VarlinkOutput *o;
+
+        if (s->spare_queued)
+                return -EBUSY;
+        o = calloc(1, sizeof(*o) + size);
+        if (!o)
+                return -ENOMEM;
+        memcpy(o->data, text, size);
+        o->size = size;
+        free(s->spare);
+        s->spare = o;
+        return 0;
+}
+
+int varlink_stream_enqueue_spare(VarlinkStream *s) {
+        if (!s->spare)
+                return -ENOENT;
+        if (s->spare_queued)
+                return -EBUSY;
+        s->spare->next = NULL;
+        s->spare->written = 0;
+        s->spare_queued = true;
+        stream_append_output(s, s->spare);  /* even over out_max: it is small, and one at a time */
+        return 0;
 }
 
 /* Builds the next sendmsg(): a message with fds goes alone, from its first byte, with its fds;
@@ -410,7 +462,10 @@ static void stream_consume_output(VarlinkStream *s, size_t n) {
                 s->out_head = o->next;
                 if (!s->out_head)
                         s->out_tail = NULL;
-                output_free(o);
+                if (o == s->spare)
+                        s->spare_queued = false;  /* kept for the next time */
+                else
+                        output_free(o);
         }
 }
 

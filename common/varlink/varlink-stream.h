@@ -29,6 +29,8 @@ typedef struct VarlinkStream {
 
         VarlinkOutput *out_head, *out_tail;
         size_t out_bytes, out_max;
+        VarlinkOutput *spare;   /* a message queued without allocating (out of memory) */
+        bool spare_queued;      /* in the output now; back once written */
 } VarlinkStream;
 
 /* One received message; the fds belong to the caller once it is returned. */
@@ -44,21 +46,35 @@ void varlink_stream_done(VarlinkStream *s);
 
 /* Reads what the socket has (at most 64 KiB), without blocking. 1: read something or hit EOF;
  * 0: nothing there; -EPROTO: fds in the middle of a message or truncated; -EMSGSIZE: a message
- * already too long, before buffering more of it. */
+ * already too long, before buffering more of it. Out of memory: -ENOMEM when nothing was read (try
+ * again later), -ENOBUFS when what was read could not be kept (the stream is broken). */
 int varlink_stream_read(VarlinkStream *s);
 
 /* The same, waiting for the socket to have something: a blocking client saves a poll() this way. */
 int varlink_stream_read_wait(VarlinkStream *s);
 
 /* Takes the next complete message out of the input. 1: *ret filled; 0: none complete yet;
- * -EBADMSG: not JSON, or not a JSON object; -EPROTO: fd confusion; -EMSGSIZE: too long. */
+ * -EBADMSG: not JSON, or not a JSON object; -EPROTO: fd confusion; -EMSGSIZE: too long;
+ * -ENOMEM: out of memory, the message was left in the input, to be taken again. */
 int varlink_stream_next(VarlinkStream *s, VarlinkMessage *ret);
 
 /* Counts complete messages already buffered (up to limit), to apply back-pressure. */
 size_t varlink_stream_count_complete(VarlinkStream *s, size_t limit);
 
-/* Queues a message; takes the fds in every case. -ENOBUFS when the output limit is exceeded. */
+/* Queues a message; takes the fds in every case. -ENOBUFS when the output limit is exceeded;
+ * -ENOMEM when the message could not be serialised or queued (whole: nothing is queued then). */
 int varlink_stream_enqueue(VarlinkStream *s, json_object *json, int *fds, size_t n_fds);
+
+/* The spare message, for when memory runs out: its text is copied once, while memory is there.
+ * varlink_stream_enqueue_spare() then queues it without allocating, even beyond the output limit;
+ * -EBUSY while it is still queued (it comes back once written, for the next time), -ENOENT
+ * without one. */
+int varlink_stream_set_spare(VarlinkStream *s, const char *text);
+int varlink_stream_enqueue_spare(VarlinkStream *s);
+
+static inline bool varlink_stream_spare_ready(const VarlinkStream *s) {
+        return s->spare && !s->spare_queued;
+}
 
 /* Writes what it can without blocking. 1: all written; 0: more left; -EPIPE etc. on failure. */
 int varlink_stream_flush(VarlinkStream *s);

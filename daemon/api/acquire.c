@@ -20,6 +20,7 @@
 #include "schema/io-privmemd.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "varlink/json-oom.h"
 #include "varlink/varlink-dispatch.h"
 #include "virt/libvirt.h"
 
@@ -97,34 +98,48 @@ static AcquireResult result_of(int r, ApiErrorCode code) {
         }
 }
 
-/* The lease and its memfd, as the reply. The lease exists: failing to build the reply, it ends,
- * which gives the quota back. Failing to send it is the connection's failure, not the call's: the
- * call is over either way (a deferred one is freed by the send), and the connection closes. */
-static int acquire_reply(AcquireCall *a) {
-        int fd = fcntl(a->lease->fd, F_DUPFD_CLOEXEC, 3);
-        json_object *reply = json_object_new_object();
-        json_object *lease = describe_lease(a->lease, clock_now(a->manager->event));
-        int r;
+/* The reply's parameters: the lease, and its memfd as fd 0. NULL out of memory (json-oom.h). */
+static json_object *acquire_reply_new(const AcquireCall *a) {
+        uint64_t now = clock_now(a->manager->event);
 
-        if (fd < 0 || !reply || !lease) {  /* out of memory: never a reply without its lease */
-                r = fd < 0 ? -errno : -ENOMEM;
-                safe_close(fd);
+        json_oom_reset();
+        json_object *reply = json_object_new_object();
+        if (!reply || json_add(reply, SCHEMA_ACQUIRE_LEASE, describe_lease(a->lease, now)) < 0 ||
+            json_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0)) < 0 || json_oom_happened()) {
                 json_object_put(reply);
-                json_object_put(lease);
-                lease_invalidate(a->lease, "the reply could not be built");
-                return r;
+                return NULL;
         }
-        json_object_object_add(reply, SCHEMA_ACQUIRE_LEASE, lease);
-        json_object_object_add(reply, SCHEMA_ACQUIRE_FD, json_object_new_int(0));
+        return reply;
+}
+
+/* The lease and its memfd, as the reply. The lease exists: when the reply cannot be built or
+ * queued (out of memory), it ends, which gives the quota back: never a reply without its lease, nor
+ * a lease whose caller was told it failed. *ret_answered: the server answered already (SystemError
+ * ENOMEM in the reply's place, or the connection failed); the call is over then. */
+static int acquire_reply(AcquireCall *a, bool *ret_answered) {
         /* The store learns of the lease before the caller gets its memfd, not after this callback:
          * a crash in between would leave the memfd in the fd store as ready, to be lent again to
          * someone else after the restart (invariant 1). */
         manager_flush_changes(a->manager);
-        (void) varlink_call_reply_fds(a->call, reply, &fd, 1);
-        return 0;
+        int fd = fcntl(a->lease->fd, F_DUPFD_CLOEXEC, 3);
+        int r = fd < 0 ? -errno : 0;
+        json_object *reply = r == 0 ? acquire_reply_new(a) : NULL;
+
+        *ret_answered = false;
+        if (r == 0 && !reply)
+                r = -ENOMEM;
+        if (r == 0) {
+                int fds[] = { TAKE_FD(fd) };  /* the reply takes it in every case */
+                r = varlink_call_reply_fds(a->call, reply, fds, 1);
+                *ret_answered = r < 0;
+        }
+        safe_close(fd);
+        if (r < 0)
+                lease_invalidate(a->lease, "its reply could not be sent");
+        return r;
 }
 
-static void acquire_fail(AcquireCall *a, int r) {
+static void acquire_fail(AcquireCall *a, int r, bool answered) {
         Manager *m = a->manager;
         const ApiError *e = &a->error;
 
@@ -137,22 +152,25 @@ static void acquire_fail(AcquireCall *a, int r) {
         } else {
                 log_warning_errno(r, "Acquire of %" PRIi64 " bytes from %s for uid %u failed: %m", a->params.size,
                                   strempty(a->params.pool), (unsigned) a->uid);
-                (void) varlink_call_error_errno(a->call, r);
+                if (!answered)
+                        (void) varlink_call_error_errno(a->call, r);
         }
 }
 
 /* Where every Acquire ends, unless it is deferred: the reply or the error, the metric, the log
  * line, the quota given back when no lease took it. Frees a. */
 static void acquire_end(AcquireCall *a, int r) {
+        bool answered = false;
+
         if (r == 0 && a->deferred)
                 return;  /* a build or libvirt ends it */
         if (r == 0)
-                r = acquire_reply(a);
+                r = acquire_reply(a, &answered);
         if (r != 0 && a->quota)
                 quota_release(a->pool, a->uid, (uint64_t) a->params.size);
         metrics_acquire(&a->manager->core.metrics, r == 0 ? a->lent_from : result_of(r, a->error.code), a->start_usec);
         if (r != 0)
-                acquire_fail(a, r);
+                acquire_fail(a, r, answered);
         if (a->cls)
                 size_class_forget_if_unused(a->cls);
         acquire_free(a);

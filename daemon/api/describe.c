@@ -7,17 +7,19 @@
 #include "memfd/memfd-ops.h"
 #include "core/pool-thp.h"
 #include "schema/io-privmemd.h"
+#include "varlink/json-oom.h"
 
 /* The wire's Pool.backing: Backing indexes schema_backings. */
 _Static_assert((int) BACKING_SHMEM == (int) SCHEMA_BACKING_SHMEM && (int) BACKING_HUGETLB == (int) SCHEMA_BACKING_HUGETLB &&
                _SCHEMA_BACKING_MAX == 2, "Backing and io.privmemd's Pool.backing differ");
 
+/* Out of memory, a value is left out (and not leaked): the caller's json_oom_happened() tells. */
 static void add_string(json_object *o, const char *key, const char *value) {
-        json_object_object_add(o, key, json_object_new_string(value));
+        (void) json_add(o, key, json_object_new_string(value));
 }
 
 static void add_int(json_object *o, const char *key, int64_t value) {
-        json_object_object_add(o, key, json_object_new_int64(value));
+        (void) json_add(o, key, json_object_new_int64(value));
 }
 
 static json_object *describe_owner(const Owner *owner) {
@@ -45,11 +47,11 @@ json_object *describe_lease(const Lease *l, uint64_t now_usec) {
         add_string(o, SCHEMA_LEASE_POOL, l->pool->config->name);
         add_int(o, SCHEMA_LEASE_SIZE, (int64_t) l->size);
         add_string(o, SCHEMA_LEASE_STATE, lease_state_to_string(l->state));
-        json_object_object_add(o, SCHEMA_LEASE_OWNER, describe_owner(&l->owner));
+        (void) json_add(o, SCHEMA_LEASE_OWNER, describe_owner(&l->owner));
         add_int(o, SCHEMA_LEASE_UID, l->uid);
         if (l->state == LEASE_LEAKED)
                 add_int(o, SCHEMA_LEASE_LEAKED_BYTES, (int64_t) l->held);
-        json_object_object_add(o, SCHEMA_LEASE_AGE, json_object_new_double((double) (now_usec - l->acquired_usec) / 1e6));
+        (void) json_add(o, SCHEMA_LEASE_AGE, json_object_new_double((double) (now_usec - l->acquired_usec) / 1e6));
         if (l->tag)
                 add_string(o, SCHEMA_LEASE_TAG, l->tag);
         if (l->huge >= 0)

@@ -8,6 +8,7 @@
 #include "schema/io-privmemd.h"
 #include "util/log.h"
 #include "util/string-table.h"
+#include "varlink/json-oom.h"
 
 /* Indexed by code - 1: the codes start at 1. */
 static const char *const error_names[_API_E_MAX] = {
@@ -82,12 +83,13 @@ int api_error_no_room_for_lease_file(ApiError *e, const char *dir) {
         return fill(e, (ApiError) { .code = API_E_NO_ROOM_FOR_LEASE_FILE, .name = dir });
 }
 
+/* Out of memory, a value is left out (and not leaked): api_reply_error() tells by json-oom.h. */
 static void add_string(json_object *o, const char *key, const char *value) {
-        json_object_object_add(o, key, json_object_new_string(value ?: ""));
+        (void) json_add(o, key, json_object_new_string(value ?: ""));
 }
 
 static void add_int(json_object *o, const char *key, int64_t value) {
-        json_object_object_add(o, key, json_object_new_int64(value));
+        (void) json_add(o, key, json_object_new_int64(value));
 }
 
 /* The error's parameters, as the IDL names them. */
@@ -139,9 +141,14 @@ int api_reply_error(VarlinkCall *c, const ApiError *e) {
                 return varlink_call_error_invalid_parameter(c, e->name);
         if (e->code == API_E_PERMISSION_DENIED)
                 return varlink_call_error(c, SCHEMA_ERROR_PERMISSION_DENIED, NULL);
+        json_oom_reset();
         json_object *o = json_object_new_object();
         if (o)
                 add_parameters(o, e);
+        if (!o || json_oom_happened()) {  /* an error without its numbers would mislead */
+                json_object_put(o);
+                return varlink_call_error_errno(c, -ENOMEM);
+        }
         return varlink_call_error(c, api_error_name(e->code), o);
 }
 

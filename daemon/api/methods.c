@@ -9,6 +9,7 @@
 #include "manager/manager.h"
 #include "schema/io-privmemd.h"
 #include "util/macro.h"
+#include "varlink/json-oom.h"
 #include "varlink/varlink-dispatch.h"
 
 extern const char io_privmemd_varlink[];
@@ -19,15 +20,14 @@ static uint64_t manager_now(Manager *m) {
         return now;
 }
 
-/* Replies {key: value}; value is consumed. */
+/* Replies {key: value}; value is consumed. The caller called json_oom_reset() before building
+ * value, and did nothing but JSON work since: -ENOMEM when any of it failed (json-oom.h). */
 static int reply_with(VarlinkCall *c, const char *key, json_object *value) {
         json_object *reply = json_object_new_object();
-        if (!reply || !value) {
+        if (!reply || json_add(reply, key, value) < 0 || json_oom_happened()) {
                 json_object_put(reply);
-                json_object_put(value);
                 return -ENOMEM;
         }
-        json_object_object_add(reply, key, value);
         return varlink_call_reply(c, reply);
 }
 
@@ -37,17 +37,19 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
         if (r < 0)
                 return r;
 
+        uint64_t now = manager_now(m);
+        VirtLinkInfo link;
+        virt_watch_link(m->virt, &link);
+        json_oom_reset();
         json_object *status = json_object_new_object();
         if (!status)
                 return -ENOMEM;
-        json_object_object_add(status, SCHEMA_STATUS_VERSION, json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(status, SCHEMA_STATUS_UPTIME, json_object_new_double((double) (manager_now(m) - m->start_usec) / 1e6));
-        json_object_object_add(status, SCHEMA_STATUS_CONNECTIONS, json_object_new_int((int) varlink_server_n_connections(m->server)));
-        json_object_object_add(status, SCHEMA_STATUS_POOLS, json_object_new_int((int) m->n_pools));
-        json_object_object_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->core.n_leases));
-        VirtLinkInfo link;
-        virt_watch_link(m->virt, &link);
-        json_object_object_add(status, SCHEMA_STATUS_LIBVIRT, describe_libvirt_link(&link, m->start_usec, manager_now(m)));
+        (void) json_add(status, SCHEMA_STATUS_VERSION, json_object_new_string(PACKAGE_VERSION));
+        (void) json_add(status, SCHEMA_STATUS_UPTIME, json_object_new_double((double) (now - m->start_usec) / 1e6));
+        (void) json_add(status, SCHEMA_STATUS_CONNECTIONS, json_object_new_int((int) varlink_server_n_connections(m->server)));
+        (void) json_add(status, SCHEMA_STATUS_POOLS, json_object_new_int((int) m->n_pools));
+        (void) json_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->core.n_leases));
+        (void) json_add(status, SCHEMA_STATUS_LIBVIRT, describe_libvirt_link(&link, m->start_usec, now));
         return reply_with(c, SCHEMA_GET_STATUS_STATUS, status);
 }
 
@@ -89,8 +91,10 @@ static int method_get_lease(VarlinkCall *c, json_object *params, void *userdata)
         int r = lease_of_call(c, params, userdata, &l, &e);
 
         if (r == 0) {
-                lease_refresh_command(l, manager_now(userdata));  /* a live owner may have exec'd */
-                r = reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, manager_now(userdata)));
+                uint64_t now = manager_now(userdata);
+                lease_refresh_command(l, now);  /* a live owner may have exec'd */
+                json_oom_reset();
+                r = reply_with(c, SCHEMA_GET_LEASE_LEASE, describe_lease(l, now));
         }
         return api_end(c, r, &e);
 }
@@ -113,12 +117,14 @@ static int method_list_leases(VarlinkCall *c, json_object *params, void *userdat
         bool all = access_is_admin(m, conn);
         uid_t uid = varlink_connection_peer(conn)->uid;
         uint64_t now = manager_now(m);
+        for (Lease *l = m->core.leases; l; l = l->next)
+                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool)))
+                        lease_refresh_command(l, now);  /* first: it reads /proc, which may set errno */
+        json_oom_reset();
         json_object *leases = json_object_new_array();
         for (Lease *l = m->core.leases; l && leases; l = l->next)
-                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool))) {
-                        lease_refresh_command(l, now);
+                if ((all || l->uid == uid) && (!pool || streq(l->pool->config->name, pool)))
                         json_object_array_add(leases, describe_lease(l, now));
-                }
         return reply_with(c, SCHEMA_LIST_LEASES_LEASES, leases);
 }
 
@@ -128,6 +134,7 @@ static int method_list_pools(VarlinkCall *c, json_object *params, void *userdata
         if (r < 0)
                 return r;
 
+        json_oom_reset();
         json_object *pools = json_object_new_array();
         for (size_t i = 0; i < m->n_pools && pools; i++)
                 json_object_array_add(pools, describe_pool(m->pools[i]));
@@ -139,6 +146,7 @@ static int method_get_metrics(VarlinkCall *c, json_object *params, void *userdat
         int r = varlink_dispatch(c, params, NULL, NULL);
         if (r < 0)
                 return r;
+        json_oom_reset();
         return reply_with(c, SCHEMA_GET_METRICS_METRICS, metrics_describe(&m->core.metrics));
 }
 

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Out of memory: the stream's spare message, and a server whose allocations fail (fail-alloc.h)
+ * answers SystemError ENOMEM, never a hang-up, and serves the connection again afterwards. */
+#include <sys/socket.h>
+
+#include "fail-alloc.h"
+#include "test-fixture.h"
+
+static const char ECHO[] = "{\"method\":\"io.test.Echo\",\"parameters\":{\"n\":7}}";
+static const char SPARE[] = "{\"error\":\"spare\"}";
+
+static void assert_echo_works(TestPeer *p) {
+        json_object *m = test_peer_call(p, ECHO);
+        assert_non_null(m);
+        assert_int_equal(message_int(m, "n"), 7);
+        json_object_put(m);
+}
+
+static void assert_enomem(json_object *m) {
+        assert_non_null(m);
+        assert_string_equal(message_error(m), "io.test.SystemError");
+        assert_string_equal(message_string(m, "errnoName"), "ENOMEM");
+        assert_int_equal(message_int(m, "errno"), ENOMEM);
+        json_object_put(m);
+}
+
+/* Reads one NUL-terminated message from a raw socket, into buf. */
+static void recv_text(int fd, char *buf, size_t size) {
+        ssize_t n = recv(fd, buf, size, MSG_DONTWAIT);
+        assert_true(n > 0);
+        assert_int_equal(buf[n - 1], '\0');
+}
+
+static void spare_is_sent_and_comes_back(void **state) {
+        int sv[2];
+        char buf[64];
+        VarlinkStream s;
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
+        varlink_stream_init(&s, sv[0], SIZE_MAX);
+        assert_int_equal(varlink_stream_enqueue_spare(&s), -ENOENT);
+        assert_int_equal(varlink_stream_set_spare(&s, SPARE), 0);
+        for (int i = 0; i < 3; i++) {
+                assert_true(varlink_stream_spare_ready(&s));
+                assert_int_equal(varlink_stream_enqueue_spare(&s), 0);
+                assert_false(varlink_stream_spare_ready(&s));
+                assert_int_equal(varlink_stream_enqueue_spare(&s), -EBUSY);
+                assert_int_equal(varlink_stream_flush(&s), 1);
+                recv_text(sv[1], buf, sizeof(buf));
+                assert_string_equal(buf, SPARE);
+        }
+        varlink_stream_done(&s);
+        safe_close(sv[1]);
+}
+
+/* Beyond the output limit, behind what was queued before it; freed once, queued or not. */
+static void spare_goes_beyond_the_output_limit_in_order(void **state) {
+        int sv[2];
+        char buf[64];
+        VarlinkStream s;
+        json_object *first = json_tokener_parse("{\"first\":1}");
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
+        varlink_stream_init(&s, sv[0], 16);
+        assert_int_equal(varlink_stream_set_spare(&s, SPARE), 0);
+        assert_int_equal(varlink_stream_enqueue(&s, first, NULL, 0), 0);
+        assert_int_equal(varlink_stream_enqueue(&s, first, NULL, 0), -ENOBUFS);
+        assert_int_equal(varlink_stream_enqueue_spare(&s), 0);
+        assert_int_equal(varlink_stream_flush(&s), 1);
+        assert_true(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == (ssize_t) (sizeof("{\"first\":1}") + sizeof(SPARE)));
+        assert_string_equal(buf, "{\"first\":1}");
+        assert_string_equal(buf + sizeof("{\"first\":1}"), SPARE);
+
+        assert_int_equal(varlink_stream_enqueue_spare(&s), 0);  /* queued, never written */
+        varlink_stream_done(&s);
+        json_object_put(first);
+        safe_close(sv[1]);
+}
+
+/* The VarlinkCall itself cannot be allocated. */
+static void call_that_cannot_be_made_gets_enomem(void **state) {
+        Fixture *f = *state;
+
+        assert_echo_works(&f->peer);  /* the buffers are there: what fails next is the call's */
+        fail_alloc_after(FAIL_CALLOC, 0);
+        assert_enomem(test_peer_call(&f->peer, ECHO));
+        assert_true(fail_alloc_failed() > 0);
+        fail_alloc_stop();
+        assert_echo_works(&f->peer);
+}
+
+/* The call is there, its reply cannot be queued. */
+static void reply_that_cannot_be_queued_gives_way_to_enomem(void **state) {
+        Fixture *f = *state;
+
+        assert_echo_works(&f->peer);
+        fail_alloc_after(FAIL_CALLOC, 1);
+        assert_enomem(test_peer_call(&f->peer, ECHO));
+        fail_alloc_stop();
+        assert_echo_works(&f->peer);
+}
+
+/* Answered from outside the handler, later. */
+static void deferred_reply_that_cannot_be_queued_gives_way_to_enomem(void **state) {
+        Fixture *f = *state;
+        VarlinkMessage m = {};
+
+        assert_int_equal(test_peer_send(&f->peer, "{\"method\":\"io.test.Defer\"}"), 0);
+        assert_int_equal(test_peer_receive(&f->peer, &m), -EAGAIN);
+        fail_alloc_after(FAIL_CALLOC, 0);
+        assert_int_equal(test_server_finish_deferred(f->ts), -ENOMEM);
+        assert_enomem(receive_json(&f->peer));
+        fail_alloc_stop();
+        assert_echo_works(&f->peer);
+}
+
+/* A stream of replies that lost one ends: the error, then the hang-up. */
+static void stream_that_loses_a_reply_ends_with_enomem(void **state) {
+        Fixture *f = *state;
+
+        assert_echo_works(&f->peer);
+        fail_alloc_after(FAIL_CALLOC, 2);  /* the call, its first reply */
+        assert_int_equal(test_peer_send(&f->peer, "{\"method\":\"io.test.Stream\",\"parameters\":{\"count\":3},\"more\":true}"), 0);
+        json_object *first = receive_json(&f->peer);
+        assert_string_equal(message_error(first), "");
+        json_object_put(first);
+        assert_enomem(receive_json(&f->peer));
+        fail_alloc_stop();
+        assert_true(test_peer_hung_up(&f->peer));
+}
+
+/* The input buffer of a new connection cannot be allocated: the call waits in the socket, and is
+ * answered once memory is back, after the connection's pause. */
+static void call_read_out_of_memory_waits_and_is_answered(void **state) {
+        Fixture *f = *state;
+        char buf[8];
+
+        fail_alloc_after(FAIL_REALLOC, 0);
+        assert_int_equal(test_peer_send(&f->peer, ECHO), 0);
+        test_server_run(f->ts);
+        assert_true(fail_alloc_failed() > 0);
+        assert_int_equal(recv(f->peer.stream.fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK), -1);
+        assert_int_equal(errno, EAGAIN);  /* no answer, and no hang-up */
+        fail_alloc_stop();
+        usleep(150 * 1000);
+        json_object *m = receive_json(&f->peer);
+        assert_int_equal(message_int(m, "n"), 7);
+        json_object_put(m);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(spare_is_sent_and_comes_back),
+                cmocka_unit_test(spare_goes_beyond_the_output_limit_in_order),
+                fixture_test(call_that_cannot_be_made_gets_enomem),
+                fixture_test(reply_that_cannot_be_queued_gives_way_to_enomem),
+                fixture_test(deferred_reply_that_cannot_be_queued_gives_way_to_enomem),
+                fixture_test(stream_that_loses_a_reply_ends_with_enomem),
+                fixture_test(call_read_out_of_memory_waits_and_is_answered),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
