@@ -209,7 +209,8 @@ static void acquire_served(Waiter *w, ReadyMemfd *memfd, int error) {
         if (memfd)
                 r = acquire_lend(a, memfd, ACQUIRE_BUILT);
         else
-                r = api_error_pool_exhausted(&a->error, a->pool, w->cls->size, strerror(-error));
+                r = api_error_pool_exhausted(&a->error, a->pool, w->cls->size,
+                                             error == a->pool->last_error ? pool_last_error_text(a->pool) : strerror(-error));
         acquire_end(a, r);
 }
 

@@ -3,9 +3,11 @@
  * Chunks let several workers fill one large memfd; they are done on the event loop in any order,
  * and the last one seals the memfd and hands it to its size class. At most PARALLEL_CHUNKS of one
  * memfd are in the workers' queue at a time: one memfd stops scaling at ~4 threads (its own
- * locks), so more workers fill several memfds at once instead. */
-#include <stdio.h>
+ * locks), so more workers fill several memfds at once instead.
+ * A chunk that does not finish within populate_timeout= fails (memfd_ops_populate() kills a helper
+ * that hangs): the memfd is dropped, never lent part-populated, and the pool backs off. */
 #include <assert.h>
+#include <stdio.h>
 #include <sys/random.h>
 
 #include "core/build.h"
@@ -17,12 +19,17 @@
 #define CHUNK_BYTES (64ULL << 20)
 #define THP_CHUNK_BYTES (256ULL << 20)    /* a privmemd-populate process each: ~2.5 ms to spawn */
 #define PARALLEL_CHUNKS 4U
+/* populate_timeout='s default: a chunk at this rate, a fiftieth of the slowest populate measured
+ * here (fresh memory of this VM, 0.2 GB/s at the first touch), and never under the minimum. */
+#define TIMEOUT_FLOOR_BYTES_PER_SEC (4ULL << 20)
+#define TIMEOUT_MIN_USEC (30ULL * 1000 * 1000)
 
 typedef struct BuildChunk {
         Job job;                /* first: a Job * is a BuildChunk * */
         Build *build;
         uint64_t offset, length;
         uint64_t huge;          /* bytes of it in huge pages, from run() */
+        uint64_t run_usec;      /* how long run() populated, from run() */
 } BuildChunk;
 
 struct Build {
@@ -30,8 +37,12 @@ struct Build {
         SizeClass *cls;
         ReadyMemfd *memfd;
         bool urgent;
+        bool failed;            /* set by the loop, read by workers: the chunks not run yet are skipped */
+        MemfdSpec spec;         /* taken on the loop: a reload may replace the pool's configuration */
+        PopulateLimit limit;    /* of each chunk: populate_timeout= (the cancel fd is the job's) */
         uint64_t start_usec;
         int error;              /* the first chunk's failure */
+        const BuildChunk *failed_chunk;
         unsigned n_chunks, chunks_left, chunks_submitted;
         BuildChunk chunks[];
 };
@@ -52,9 +63,36 @@ static void memfd_id_new(char id[static MEMFD_ID_LEN + 1]) {
 static void chunk_run(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
-        MemfdSpec spec = pool_config_memfd_spec(b->cls->pool->config);
+        MemfdSpec spec = b->spec;
+        PopulateLimit limit = b->limit;
+
+        if (__atomic_load_n(&b->failed, __ATOMIC_RELAXED)) {  /* the memfd is dropped anyway */
+                j->result = -ECANCELED;
+                return;
+        }
         spec.background = !__atomic_load_n(&j->urgent, __ATOMIC_RELAXED);  /* promoted meanwhile: urgent */
-        j->result = memfd_ops_populate(&spec, b->memfd->fd, ch->offset, ch->length, &ch->huge);
+        limit.cancel_fd = j->cancel_fd;
+        uint64_t start = now_usec();
+        j->result = memfd_ops_populate(&spec, &limit, b->memfd->fd, ch->offset, ch->length, &ch->huge);
+        ch->run_usec = now_usec() - start;
+}
+
+/* What failed, in words, for ListPools' lastError, the log and the Acquires that waited; NULL
+ * when the errno says it all. */
+static char *build_failure_reason(const Build *b) {
+        const BuildChunk *ch = b->failed_chunk;
+        bool helper = memfd_spec_is_thp(&b->spec);
+        char *s = NULL;
+
+        if (!ch || ch->job.result != -ETIMEDOUT)
+                return NULL;
+        if (asprintf(&s, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd%s hung: %s after %.1f s "
+                     "(populate_timeout=%" PRIu64 "s)",
+                     helper ? "privmemd-populate of" : "populating", ch->offset >> 20, (ch->offset + ch->length) >> 20,
+                     b->memfd->size >> 20, helper ? "" : " in a worker thread", helper ? "killed" : "given up",
+                     (double) ch->run_usec / 1e6, b->limit.timeout_usec / 1000000) < 0)
+                return NULL;
+        return s;
 }
 
 void build_free(Build *b) {
@@ -86,6 +124,7 @@ static void build_finish(Build *b) {
         SizeClass *c = b->cls;
         Pool *p = c->pool;
         int r = b->error ?: memfd_ops_seal(b->memfd->fd);
+        _cleanup_free_ char *reason = r < 0 ? build_failure_reason(b) : NULL;
 
         build_unlink(b);
         for (unsigned i = 0; i < b->n_chunks; i++)
@@ -94,17 +133,16 @@ static void build_finish(Build *b) {
                 r = pool_thp_accept(p, b->memfd);
                 if (r == 0) {  /* huge_fallback=retry: dropped, and the waiters keep waiting */
                         build_free(b);
-                        pool_build_retry(p, c, -ENOMEM);
+                        pool_build_retry(p, c, -ENOMEM, NULL);
                         return;
                 }
         }
         if (r < 0) {
                 build_free(b);
-                pool_build_failed(p, c, r);
+                pool_build_failed(p, c, r, reason);
                 return;
         }
-        p->last_error = 0;
-        p->failures = 0;
+        pool_build_succeeded(p);
         histogram_observe(&p->core->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
         size_class_ready(c, TAKE_PTR(b->memfd));
         free(b);
@@ -122,8 +160,11 @@ static void chunk_done(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
 
-        if (j->result < 0 && b->error == 0)
+        if (j->result < 0 && b->error == 0) {
                 b->error = j->result;
+                b->failed_chunk = ch;
+                __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
+        }
         if (b->error) {  /* the memfd is lost anyway: its chunks not queued yet never run */
                 b->chunks_left -= b->n_chunks - b->chunks_submitted;
                 b->chunks_submitted = b->n_chunks;
@@ -132,6 +173,13 @@ static void chunk_done(Job *j) {
                 build_finish(b);
         else
                 build_submit_next(b);
+}
+
+/* populate_timeout=, or the chunk at TIMEOUT_FLOOR_BYTES_PER_SEC, at least TIMEOUT_MIN_USEC. */
+uint64_t build_chunk_timeout_usec(const PoolConfig *pc, uint64_t chunk) {
+        if (pc->populate_timeout_sec > 0)
+                return (uint64_t) pc->populate_timeout_sec * 1000000;
+        return MAX(chunk / TIMEOUT_FLOOR_BYTES_PER_SEC * 1000000, TIMEOUT_MIN_USEC);
 }
 
 static Build *build_new(SizeClass *c, bool urgent) {
@@ -144,7 +192,8 @@ static Build *build_new(SizeClass *c, bool urgent) {
 
         if (!b)
                 return NULL;
-        *b = (Build) { .cls = c, .urgent = urgent, .start_usec = now_usec(), .n_chunks = n, .chunks_left = n };
+        *b = (Build) { .cls = c, .urgent = urgent, .spec = spec, .start_usec = now_usec(), .n_chunks = n, .chunks_left = n,
+                       .limit = { .timeout_usec = build_chunk_timeout_usec(pc, chunk), .cancel_fd = -1 } };
         for (unsigned i = 0; i < n; i++)
                 b->chunks[i] = (BuildChunk) {
                         .job = { .run = chunk_run, .done = chunk_done, .urgent = urgent },

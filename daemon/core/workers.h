@@ -19,10 +19,13 @@ struct Job {
         bool urgent;            /* someone waits for it: runs before background work */
         bool queued;            /* in a queue, not yet taken by a worker */
         int result;             /* what run() returned, for done() */
+        int cancel_fd;          /* set for run(): readable once the workers stop, so that a long
+                                 * run() may give up (memfd_ops_populate's PopulateLimit); -1: never */
 };
 
 int workers_new(Workers **ret, sd_event *event, unsigned n_threads);
-/* Stops the threads after the job each is running; queued jobs are dropped and done() is not called. */
+/* Stops the threads after the job each is running, whose cancel_fd turns readable; queued jobs are
+ * dropped and done() is not called. */
 Workers *workers_free(Workers *w);
 void workers_submit(Workers *w, Job *job);
 /* Moves a queued job ahead of background work. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVM as the owner of a guest-sealed memfd (patches 0010-0012): a real
+ * KVM as the owner of a guest-sealed memfd (patches 0010-0013): a real
  * KVM_X86_SW_PROTECTED_VM whose private memory is a guest-sealed memfd.
  *
  *   kvm-owner-test                  memfds of its own (shmem, hugetlbfs 2M)
@@ -21,7 +21,9 @@
  * owner only.  (b) The memory is revoked while the vCPU runs over it: the
  * vCPU's next access exits with KVM_EXIT_MEMORY_FAULT for a private gpa.
  * Two memslots on one memfd: a revocation zaps both, and the VM owns the
- * memfd until the last of them is deleted.
+ * memfd until the last of them is deleted.  First of all, KVM must say it
+ * takes guest-sealed memfds: KVM_CAP_GUEST_SEALED_MEMFD 1 on a
+ * software-protected VM, 0 on a default VM.
  * Prints ok:/FAIL: lines; exits 1 on any failure.
  */
 #define _GNU_SOURCE
@@ -421,23 +423,64 @@ out:
 	vm_destroy(&vm);
 }
 
-/* KVM itself, so that a failure below is about the memfd. */
+/* KVM_CHECK_EXTENSION @cap on a new VM of @type: its answer, or -errno. */
+static int vm_type_check_cap(int kvm, unsigned long type, long cap)
+{
+	int vm = ioctl(kvm, KVM_CREATE_VM, type), r;
+
+	if (vm < 0)
+		return -errno;
+	r = ioctl(vm, KVM_CHECK_EXTENSION, cap);
+	if (r < 0)
+		r = -errno;
+	close(vm);
+	return r;
+}
+
+/* Whether this KVM's VMs take guest-sealed memfds, as a VMM asks it: a
+ * software-protected VM must say 1, a default VM 0 (and /dev/kvm 1, as some
+ * VM type may). */
+static int check_cap(int kvm)
+{
+	int sys = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_SEALED_MEMFD);
+	int def = vm_type_check_cap(kvm, KVM_X86_DEFAULT_VM, KVM_CAP_GUEST_SEALED_MEMFD);
+	int sw = vm_type_check_cap(kvm, KVM_X86_SW_PROTECTED_VM, KVM_CAP_GUEST_SEALED_MEMFD);
+
+	if (sw != 1) {
+		fail("kvm: KVM_CAP_GUEST_SEALED_MEMFD (%d) is %d on a KVM_X86_SW_PROTECTED_VM, want 1: this kernel's KVM cannot bind a guest-sealed memfd",
+		     KVM_CAP_GUEST_SEALED_MEMFD, sw);
+		return -1;
+	}
+	if (def != 0 || sys != 1) {
+		fail("kvm: KVM_CAP_GUEST_SEALED_MEMFD is %d on a default VM (want 0), %d on /dev/kvm (want 1)",
+		     def, sys);
+		return -1;
+	}
+	ok("kvm: KVM_CAP_GUEST_SEALED_MEMFD (%d): 1 on a KVM_X86_SW_PROTECTED_VM, 0 on a default VM, 1 on /dev/kvm",
+	   KVM_CAP_GUEST_SEALED_MEMFD);
+	return 0;
+}
+
+/* KVM itself, so that a failure below is about the memfd, and its
+ * capability before any memfd is bound. */
 static int check_kvm(void)
 {
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), types;
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), types, r;
 
 	if (kvm < 0) {
 		fail("kvm: open /dev/kvm: %s", strerror(errno));
 		return -1;
 	}
 	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
-	close(kvm);
 	if (types < 0 || !(types & (1 << KVM_X86_SW_PROTECTED_VM))) {
 		fail("kvm: /dev/kvm has no KVM_X86_SW_PROTECTED_VM (VM types %#x)", types);
+		close(kvm);
 		return -1;
 	}
 	ok("kvm: /dev/kvm runs KVM_X86_SW_PROTECTED_VM (VM types %#x)", types);
-	return 0;
+	r = check_cap(kvm);
+	close(kvm);
+	return r;
 }
 
 static void on_alarm(int sig)

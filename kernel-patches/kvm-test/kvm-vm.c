@@ -14,10 +14,6 @@
 
 #include "kvm-vm.h"
 
-#ifndef KVM_X86_SW_PROTECTED_VM
-#define KVM_X86_SW_PROTECTED_VM 1
-#endif
-
 /*
  * The programs, flat 32-bit protected mode without paging: esi = first gpa,
  * ecx = pages, edx = seed.  PROG_FILL writes seed + i to page i, reads all

@@ -11,6 +11,17 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#ifndef KVM_X86_DEFAULT_VM
+#define KVM_X86_DEFAULT_VM 0
+#endif
+#ifndef KVM_X86_SW_PROTECTED_VM
+#define KVM_X86_SW_PROTECTED_VM 1
+#endif
+/* Patch 0013: whether a VM may bind a guest-sealed memfd. */
+#ifndef KVM_CAP_GUEST_SEALED_MEMFD
+#define KVM_CAP_GUEST_SEALED_MEMFD 239
+#endif
+
 #define VM_MEM_SIZE	(4ULL << 20)	/* the memslot: gpa [0, 4M) */
 #define VM_CODE_GPA	0x1000ULL	/* the programs, in shared memory */
 #define VM_PRIV_GPA	(2ULL << 20)	/* private: gpa [2M, 4M) */

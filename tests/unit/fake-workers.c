@@ -23,6 +23,7 @@ Workers *workers_free(Workers *w) {
 void workers_submit(Workers *w, Job *job) {
         job->next = NULL;
         job->queued = true;
+        job->cancel_fd = -1;
         if (w->tail)
                 w->tail->next = job;
         else
