@@ -113,7 +113,8 @@ static void test_hang_fails_and_refills(void) {
         /* Waits for the build whose helper is stopped. */
         check_errno(p, privmem_acquire(p, "thp", SIZE, NULL, &fd, NULL), -ENOSPC, "Acquire waiting for a hung build");
         uint64_t answered = test_now_ms() - t0;
-        const char *reason = privmem_last_error_string(p, "reason");
+        const char *r = privmem_last_error_string(p, "reason");
+        char *reason = r ? strdup(r) : NULL;  /* valid only until the next call on p */
         check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_POOL_EXHAUSTED), "the waiting Acquire got %s",
               privmem_last_error_name(p));
         check(reason && strstr(reason, "privmemd-populate of bytes") && strstr(reason, "hung: killed after 2.") &&
@@ -125,6 +126,7 @@ static void test_hang_fails_and_refills(void) {
         check(str_eq(privmem_pool_last_error(pool), reason), "lastError '%s', the Acquire said '%s'",
               privmem_pool_last_error(pool) ?: "none", reason);
         printf("hang to answer: %llu ms (populate_timeout=%ds): %s\n", (unsigned long long) answered, TIMEOUT_S, reason);
+        free(reason);
 
         /* The pool refills by itself after the backoff (1 s). */
         t0 = test_now_ms();
