@@ -29,7 +29,8 @@ struct VarlinkServer {
         size_t fds_in_max;              /* the most fds any method takes with one call */
         VarlinkListener *listeners;
         size_t n_listeners;
-        sd_event_source *listen_resume; /* listeners paused while accept() finds no fd */
+        sd_event_source *listen_resume; /* listeners paused while accept() finds no fd, or no memory */
+        int accept_pending;             /* accepted, but no memory to serve it: tried again on resume */
         VarlinkConnection *connections;
         unsigned n_connections;
         VarlinkUidCount *uid_counts;
@@ -71,6 +72,9 @@ struct VarlinkCall {
 extern const VarlinkInterface varlink_service_interface;
 
 const VarlinkServerInterface *varlink_server_find_interface(const VarlinkServer *s, const char *name);
+/* varlink_server_add_connection(), but fd stays the caller's on failure: out of memory (-ENOMEM),
+ * it can be tried again. */
+int varlink_server_serve_fd(VarlinkServer *s, int fd, VarlinkConnection **ret);
 int varlink_call_dispatch(VarlinkConnection *conn, VarlinkMessage *m);
 /* The message of the system error ENOMEM, as text: made once, while memory is there. */
 int varlink_error_nomem_text(const char *system_error, char **ret);

@@ -14,8 +14,14 @@ static void listeners_enable(VarlinkServer *s, int enabled) {
                 (void) sd_event_source_set_enabled(s->listeners[i].source, enabled);
 }
 
+static int listener_serve(VarlinkServer *s, int fd);
+
 static int listeners_resume(sd_event_source *t, uint64_t usec, void *userdata) {
-        listeners_enable(userdata, SD_EVENT_ON);
+        VarlinkServer *s = userdata;
+
+        if (s->accept_pending >= 0 && listener_serve(s, TAKE_FD(s->accept_pending)) < 0)
+                return 0;  /* still no memory: paused again */
+        listeners_enable(s, SD_EVENT_ON);
         return 0;
 }
 
@@ -23,27 +29,51 @@ static int listeners_resume(sd_event_source *t, uint64_t usec, void *userdata) {
  * level-triggered listener would spin. The listeners pause for a moment instead; the peers wait in
  * the backlog, and are served as fds come back. */
 static void listeners_pause(VarlinkServer *s) {
-        int r = s->listen_resume ? sd_event_source_set_time_relative(s->listen_resume, LISTEN_PAUSE_USEC)
-                                 : sd_event_add_time_relative(s->event, &s->listen_resume, CLOCK_MONOTONIC,
-                                                              LISTEN_PAUSE_USEC, 0, listeners_resume, s);
+        int r = sd_event_source_set_time_relative(s->listen_resume, LISTEN_PAUSE_USEC);
         if (r >= 0)
                 r = sd_event_source_set_enabled(s->listen_resume, SD_EVENT_ONESHOT);
         if (r >= 0)  /* without the timer, spinning is better than never accepting again */
                 listeners_enable(s, SD_EVENT_OFF);
 }
 
+/* Serves an accepted connection. Out of memory, it is kept, and tried again once the listeners'
+ * pause is over: its peer waits instead of being hung up on. Over a limit, it is closed at once
+ * (the peer sees EOF). < 0: paused. */
+static int listener_serve(VarlinkServer *s, int fd) {
+        int r = varlink_server_serve_fd(s, fd, NULL);
+        if (r == -ENOMEM) {
+                s->accept_pending = fd;
+                listeners_pause(s);
+                return r;
+        }
+        if (r < 0)
+                safe_close(fd);
+        return 0;
+}
+
 static int listener_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         VarlinkServer *s = userdata;
 
         for (;;) {
+                if (s->accept_pending >= 0 && listener_serve(s, TAKE_FD(s->accept_pending)) < 0)
+                        return 0;
                 int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
                 if (cfd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM))
                         listeners_pause(s);
                 if (cfd < 0)
                         return 0;  /* EAGAIN, or a transient failure: epoll tells us again */
-                /* Over a limit: the connection is closed at once; the peer sees EOF. */
-                (void) varlink_server_add_connection(s, cfd, NULL);
+                if (listener_serve(s, cfd) < 0)
+                        return 0;
         }
+}
+
+/* The listeners' pause timer, made with the first listener: pausing then needs no memory. */
+static int listeners_make_timer(VarlinkServer *s) {
+        if (s->listen_resume)
+                return 0;
+        int r = sd_event_add_time_relative(s->event, &s->listen_resume, CLOCK_MONOTONIC, LISTEN_PAUSE_USEC, 0,
+                                           listeners_resume, s);
+        return r < 0 ? r : sd_event_source_set_enabled(s->listen_resume, SD_EVENT_OFF);
 }
 
 int varlink_server_listen_fd(VarlinkServer *s, int fd) {
@@ -56,7 +86,9 @@ int varlink_server_listen_fd(VarlinkServer *s, int fd) {
 
         VarlinkListener *l = &s->listeners[s->n_listeners];
         *l = (VarlinkListener) { .fd = fd };
-        int r = sd_event_add_io(s->event, &l->source, fd, EPOLLIN, listener_accept, s);
+        int r = listeners_make_timer(s);
+        if (r >= 0)
+                r = sd_event_add_io(s->event, &l->source, fd, EPOLLIN, listener_accept, s);
         if (r < 0) {
                 safe_close(fd);
                 return r;

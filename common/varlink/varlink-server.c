@@ -23,6 +23,7 @@ int varlink_server_new(VarlinkServer **ret, sd_event *event, const VarlinkServer
         s->event = sd_event_ref(event);
         s->info = *info;
         s->limits = VARLINK_LIMITS_DEFAULT;
+        s->accept_pending = -1;
         int r = varlink_error_nomem_text(info->system_error, &s->nomem_text);
         if (r >= 0)
                 r = varlink_server_add_interface(s, &varlink_service_interface, s);
@@ -40,6 +41,7 @@ VarlinkServer *varlink_server_free(VarlinkServer *s) {
         while (s->connections)
                 connection_free(s->connections);
         sd_event_source_disable_unref(s->listen_resume);
+        safe_close(s->accept_pending);
         for (size_t i = 0; i < s->n_listeners; i++) {
                 sd_event_source_disable_unref(s->listeners[i].source);
                 safe_close(s->listeners[i].fd);
@@ -114,30 +116,59 @@ static int connection_io(sd_event_source *src, int fd, uint32_t revents, void *u
 static int connection_process_deferred(sd_event_source *src, void *userdata);
 static int connection_retry(sd_event_source *src, uint64_t usec, void *userdata);
 
-int varlink_server_add_connection(VarlinkServer *s, int fd, VarlinkConnection **ret) {
-        VarlinkConnection *conn = calloc(1, sizeof(*conn));
-        int r;
+/* Frees what connection_new() made; returns the connection's fd, which it leaves open. */
+static int connection_unmake(VarlinkConnection *conn) {
+        int fd = conn->stream.fd;
 
-        if (!conn) {
-                safe_close(fd);
+        sd_event_source_disable_unref(conn->io);  /* while fd is open: it leaves the epoll set */
+        sd_event_source_disable_unref(conn->defer);
+        sd_event_source_disable_unref(conn->retry);
+        conn->stream.fd = -1;
+        varlink_stream_done(&conn->stream);
+        free(conn);
+        return fd;
+}
+
+/* Everything a connection on fd allocates, all or nothing: on failure, fd is still the caller's. */
+static int connection_new(VarlinkServer *s, int fd, VarlinkConnection **ret) {
+        VarlinkConnection *conn = calloc(1, sizeof(*conn));
+        if (!conn)
                 return -ENOMEM;
-        }
         conn->server = s;
+        conn->peer_pidfd = -1;
         varlink_stream_init(&conn->stream, fd, s->limits.output_max);
-        if (varlink_stream_set_spare(&conn->stream, s->nomem_text) < 0) {
-                varlink_stream_done(&conn->stream);
-                free(conn);
-                return -ENOMEM;
-        }
         conn->stream.fds_in_max = s->fds_in_max;
+
+        int r = varlink_stream_set_spare(&conn->stream, s->nomem_text);
+        if (r >= 0)
+                r = sd_event_add_io(s->event, &conn->io, fd, EPOLLIN, connection_io, conn);
+        if (r >= 0)
+                r = sd_event_add_defer(s->event, &conn->defer, connection_process_deferred, conn);
+        if (r >= 0)
+                r = sd_event_add_time_relative(s->event, &conn->retry, CLOCK_MONOTONIC, CONNECTION_RETRY_USEC, 0,
+                                               connection_retry, conn);
+        if (r < 0) {
+                (void) connection_unmake(conn);
+                return r;
+        }
+        sd_event_source_set_enabled(conn->defer, SD_EVENT_OFF);
+        sd_event_source_set_enabled(conn->retry, SD_EVENT_OFF);
+        *ret = conn;
+        return 0;
+}
+
+int varlink_server_serve_fd(VarlinkServer *s, int fd, VarlinkConnection **ret) {
+        VarlinkConnection *conn;
+        int r = connection_new(s, fd, &conn);
+        if (r < 0)
+                return r;
         connection_read_peer(conn);
 
         unsigned *count = uid_count(s, conn->peer.uid, true);
         if (!count || s->n_connections >= s->limits.connections_max ||
             *count >= s->limits.connections_per_uid_max) {
                 safe_close(conn->peer_pidfd);
-                varlink_stream_done(&conn->stream);
-                free(conn);
+                (void) connection_unmake(conn);
                 return count ? -EUSERS : -ENOMEM;
         }
         (*count)++;
@@ -146,22 +177,16 @@ int varlink_server_add_connection(VarlinkServer *s, int fd, VarlinkConnection **
         if (s->connections)
                 s->connections->prev = conn;
         s->connections = conn;
-
-        r = sd_event_add_io(s->event, &conn->io, fd, EPOLLIN, connection_io, conn);
-        if (r >= 0)
-                r = sd_event_add_defer(s->event, &conn->defer, connection_process_deferred, conn);
-        if (r >= 0)
-                r = sd_event_add_time_relative(s->event, &conn->retry, CLOCK_MONOTONIC, CONNECTION_RETRY_USEC, 0,
-                                               connection_retry, conn);
-        if (r < 0) {
-                connection_free(conn);
-                return r;
-        }
-        sd_event_source_set_enabled(conn->defer, SD_EVENT_OFF);
-        sd_event_source_set_enabled(conn->retry, SD_EVENT_OFF);
         if (ret)
                 *ret = conn;
         return 0;
+}
+
+int varlink_server_add_connection(VarlinkServer *s, int fd, VarlinkConnection **ret) {
+        int r = varlink_server_serve_fd(s, fd, ret);
+        if (r < 0)
+                safe_close(fd);
+        return r;
 }
 
 static void connection_free(VarlinkConnection *conn) {
@@ -183,12 +208,8 @@ static void connection_free(VarlinkConnection *conn) {
         if (conn->next)
                 conn->next->prev = conn->prev;
 
-        sd_event_source_disable_unref(conn->io);
-        sd_event_source_disable_unref(conn->defer);
-        sd_event_source_disable_unref(conn->retry);
         safe_close(conn->peer_pidfd);
-        varlink_stream_done(&conn->stream);
-        free(conn);
+        safe_close(connection_unmake(conn));
 }
 
 /* Enough buffered: calls waiting their turn, or the fds that came with them. */

@@ -121,6 +121,11 @@ static int acquire_reply(AcquireCall *a, bool *ret_answered) {
          * a crash in between would leave the memfd in the fd store as ready, to be lent again to
          * someone else after the restart (invariant 1). */
         manager_flush_changes(a->manager);
+        if (a->lease->store_error < 0) {
+                /* A restart would find it without its owner (no lease file), or not at all. */
+                lease_invalidate(a->lease, "the store could not keep it");
+                return a->lease->store_error;
+        }
         int fd = fcntl(a->lease->fd, F_DUPFD_CLOEXEC, 3);
         int r = fd < 0 ? -errno : 0;
         json_object *reply = r == 0 ? acquire_reply_new(a) : NULL;
@@ -204,7 +209,8 @@ static void acquire_served(Waiter *w, ReadyMemfd *memfd, int error) {
         if (memfd)
                 r = acquire_lend(a, memfd, ACQUIRE_BUILT);
         else
-                r = api_error_pool_exhausted(&a->error, a->pool, w->cls->size, strerror(-error));
+                r = api_error_pool_exhausted(&a->error, a->pool, w->cls->size,
+                                             error == a->pool->last_error ? pool_last_error_text(a->pool) : strerror(-error));
         acquire_end(a, r);
 }
 

@@ -122,7 +122,7 @@ json_object *describe_pool(const Pool *p) {
         add_int(o, SCHEMA_POOL_QUOTA_PER_UID, (int64_t) pc->quota_per_uid);
         add_string(o, SCHEMA_POOL_STATE, schema_pool_states[pool_state(p)]);
         if (p->last_error < 0)
-                add_string(o, SCHEMA_POOL_LAST_ERROR, strerror(-p->last_error));
+                add_string(o, SCHEMA_POOL_LAST_ERROR, pool_last_error_text(p));
         if (pool_is_thp(p))
                 json_object_object_add(o, SCHEMA_POOL_HUGE, describe_huge(p));
         return o;

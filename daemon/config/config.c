@@ -4,7 +4,8 @@
  *   [privmemd]             workers=, admin_group=
  *   [libvirt]              uri= (libvirt domains as lease owners; see libvirt-watch.c)
  *   [pool NAME]            backing=, page_size=, sizes=, limit=, quota_per_uid=, leases_per_uid=,
- *                          numa_node=, users=, groups=, seal_guest=, huge_fallback=, huge_min=
+ *                          numa_node=, users=, groups=, seal_guest=, huge_fallback=, huge_min=,
+ *                          populate_timeout=
  *
  * The main file, then privmemd.conf.d/ (*.conf, in name order): a later value of a key wins. */
 #include <dirent.h>
@@ -134,6 +135,9 @@ static int pool_set(PoolConfig *pc, const char *key, const char *value) {
         }
         if (streq(key, "huge_min"))
                 return parse_percent(value, &pc->huge_min);
+        if (streq(key, "populate_timeout"))
+                return parse_unsigned(value, POPULATE_TIMEOUT_MAX_SEC, &pc->populate_timeout_sec) < 0 ||
+                       pc->populate_timeout_sec == 0 ? -EINVAL : 0;
         if (streq(key, "users")) {
                 free(pc->users);
                 pc->users = NULL;
@@ -192,6 +196,7 @@ static const char *key_hint(const char *key) {
                 { "seal_guest", "expected yes or no" },
                 { "huge_fallback", "expected lend, retry or refuse" },
                 { "huge_min", "expected a percentage, 1-100%" },
+                { "populate_timeout", "expected seconds, 1-3600" },
                 { "timeout", "expected seconds, 1-600" },
         };
         for (size_t i = 0; i < ELEMENTSOF(hints); i++)

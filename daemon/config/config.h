@@ -24,6 +24,8 @@ typedef enum HugeFallback {
 const char *huge_fallback_to_string(HugeFallback f);
 int huge_fallback_from_string(const char *s);
 
+#define POPULATE_TIMEOUT_MAX_SEC 3600U
+
 typedef struct PoolConfig {
         char *name;
         char *origin;           /* "FILE:LINE" of its section, for error messages */
@@ -38,6 +40,8 @@ typedef struct PoolConfig {
         bool seal_guest;        /* F_SEAL_GUEST on every memfd (a kernel of kernel-patches/) */
         HugeFallback huge_fallback;     /* backing=shmem page_size=2M only */
         unsigned huge_min;      /* percent; 0 until set */
+        unsigned populate_timeout_sec;  /* a chunk's populate gives up after it; 0: the default, from
+                                         * the chunk's size (core/build.c) */
         bool all_users;         /* users = * */
         uid_t *users;
         size_t n_users;

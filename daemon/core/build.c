@@ -3,12 +3,15 @@
  * Chunks let several workers fill one large memfd; they are done on the event loop in any order,
  * and the last one seals the memfd and hands it to its size class. At most PARALLEL_CHUNKS of one
  * memfd are in the workers' queue at a time: one memfd stops scaling at ~4 threads (its own
- * locks), so more workers fill several memfds at once instead. */
-#include <stdio.h>
+ * locks), so more workers fill several memfds at once instead.
+ * A chunk that does not finish within populate_timeout= fails (memfd_ops_populate() kills a helper
+ * that hangs): the memfd is dropped, never lent part-populated, and the pool backs off. */
 #include <assert.h>
+#include <stdio.h>
 #include <sys/random.h>
 
 #include "core/build.h"
+#include "core/clock.h"
 #include "core/core.h"
 #include "core/pool-thp.h"
 #include "memfd/memfd-ops.h"
@@ -17,12 +20,22 @@
 #define CHUNK_BYTES (64ULL << 20)
 #define THP_CHUNK_BYTES (256ULL << 20)    /* a privmemd-populate process each: ~2.5 ms to spawn */
 #define PARALLEL_CHUNKS 4U
+/* populate_timeout='s default: a chunk at this rate, a fiftieth of the slowest populate measured
+ * here (fresh memory of this VM, 0.2 GB/s at the first touch), and never under the minimum. */
+#define TIMEOUT_FLOOR_BYTES_PER_SEC (4ULL << 20)
+#define TIMEOUT_MIN_USEC (30ULL * 1000 * 1000)
+/* A chunk still running this long after its timeout is in a system call that does not return:
+ * the deadline is checked between calls that take milliseconds, and a helper is polled. */
+#define STUCK_GRACE_USEC (5ULL * 1000 * 1000)
 
 typedef struct BuildChunk {
         Job job;                /* first: a Job * is a BuildChunk * */
         Build *build;
         uint64_t offset, length;
         uint64_t huge;          /* bytes of it in huge pages, from run() */
+        uint64_t run_usec;      /* how long run() populated, from run() */
+        bool finished;          /* its done() came */
+        bool stuck;             /* running past its timeout and the grace: reported, worker replaced */
 } BuildChunk;
 
 struct Build {
@@ -30,8 +43,14 @@ struct Build {
         SizeClass *cls;
         ReadyMemfd *memfd;
         bool urgent;
+        bool failed;            /* set by the loop, read by workers: the chunks not run yet are skipped */
+        bool stuck;             /* a chunk is stuck: counted in the class's n_stuck until it ends */
+        sd_event_source *watchdog;      /* looks for stuck chunks */
+        MemfdSpec spec;         /* taken on the loop: a reload may replace the pool's configuration */
+        PopulateLimit limit;    /* of each chunk: populate_timeout= (the cancel fd is the job's) */
         uint64_t start_usec;
         int error;              /* the first chunk's failure */
+        const BuildChunk *failed_chunk;
         unsigned n_chunks, chunks_left, chunks_submitted;
         BuildChunk chunks[];
 };
@@ -52,12 +71,46 @@ static void memfd_id_new(char id[static MEMFD_ID_LEN + 1]) {
 static void chunk_run(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
-        MemfdSpec spec = pool_config_memfd_spec(b->cls->pool->config);
+        MemfdSpec spec = b->spec;
+        PopulateLimit limit = b->limit;
+
+        if (__atomic_load_n(&b->failed, __ATOMIC_RELAXED)) {  /* the memfd is dropped anyway */
+                j->result = -ECANCELED;
+                return;
+        }
         spec.background = !__atomic_load_n(&j->urgent, __ATOMIC_RELAXED);  /* promoted meanwhile: urgent */
-        j->result = memfd_ops_populate(&spec, b->memfd->fd, ch->offset, ch->length, &ch->huge);
+        limit.cancel_fd = j->cancel_fd;
+        uint64_t start = now_usec();
+        j->result = memfd_ops_populate(&spec, &limit, b->memfd->fd, ch->offset, ch->length, &ch->huge);
+        ch->run_usec = now_usec() - start;
+}
+
+/* What failed, in words, for ListPools' lastError, the log and the Acquires that waited; NULL
+ * when the errno says it all. */
+static char *build_failure_reason(const Build *b) {
+        const BuildChunk *ch = b->failed_chunk;
+        bool helper = memfd_spec_is_thp(&b->spec);
+        char *s = NULL;
+
+        if (ch && ch->stuck && asprintf(&s, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd was stuck in "
+                                        "the kernel for %.0f s: dropped (populate_timeout=%" PRIu64 "s)",
+                                        helper ? "privmemd-populate of" : "populating", ch->offset >> 20,
+                                        (ch->offset + ch->length) >> 20, b->memfd->size >> 20,
+                                        (double) ch->run_usec / 1e6, b->limit.timeout_usec / 1000000) >= 0)
+                return s;
+        if (!ch || ch->job.result != -ETIMEDOUT)
+                return NULL;
+        if (asprintf(&s, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd%s hung: %s after %.1f s "
+                     "(populate_timeout=%" PRIu64 "s)",
+                     helper ? "privmemd-populate of" : "populating", ch->offset >> 20, (ch->offset + ch->length) >> 20,
+                     b->memfd->size >> 20, helper ? "" : " in a worker thread", helper ? "killed" : "given up",
+                     (double) ch->run_usec / 1e6, b->limit.timeout_usec / 1000000) < 0)
+                return NULL;
+        return s;
 }
 
 void build_free(Build *b) {
+        sd_event_source_disable_unref(b->watchdog);
         ready_memfd_free(b->memfd);
         free(b);
 }
@@ -78,6 +131,8 @@ static void build_unlink(Build *b) {
                         break;
                 }
         c->n_building--;
+        if (b->stuck)
+                c->n_stuck--;
         assert(c->pool->bytes_building >= b->memfd->size);
         c->pool->bytes_building -= b->memfd->size;
 }
@@ -86,6 +141,7 @@ static void build_finish(Build *b) {
         SizeClass *c = b->cls;
         Pool *p = c->pool;
         int r = b->error ?: memfd_ops_seal(b->memfd->fd);
+        _cleanup_free_ char *reason = r < 0 ? build_failure_reason(b) : NULL;
 
         build_unlink(b);
         for (unsigned i = 0; i < b->n_chunks; i++)
@@ -94,20 +150,19 @@ static void build_finish(Build *b) {
                 r = pool_thp_accept(p, b->memfd);
                 if (r == 0) {  /* huge_fallback=retry: dropped, and the waiters keep waiting */
                         build_free(b);
-                        pool_build_retry(p, c, -ENOMEM);
+                        pool_build_retry(p, c, -ENOMEM, NULL);
                         return;
                 }
         }
         if (r < 0) {
                 build_free(b);
-                pool_build_failed(p, c, r);
+                pool_build_failed(p, c, r, reason);
                 return;
         }
-        p->last_error = 0;
-        p->failures = 0;
+        pool_build_succeeded(p);
         histogram_observe(&p->core->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
         size_class_ready(c, TAKE_PTR(b->memfd));
-        free(b);
+        build_free(b);
         pool_refill(p);
         pool_check_target(p);
         pool_check_unused(p);
@@ -122,8 +177,12 @@ static void chunk_done(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
 
-        if (j->result < 0 && b->error == 0)
+        ch->finished = true;
+        if (j->result < 0 && b->error == 0) {
                 b->error = j->result;
+                b->failed_chunk = ch;
+                __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
+        }
         if (b->error) {  /* the memfd is lost anyway: its chunks not queued yet never run */
                 b->chunks_left -= b->n_chunks - b->chunks_submitted;
                 b->chunks_submitted = b->n_chunks;
@@ -132,6 +191,61 @@ static void chunk_done(Job *j) {
                 build_finish(b);
         else
                 build_submit_next(b);
+}
+
+/* The chunk has been in one system call for longer than its timeout allows: the memfd is lost, the
+ * waiters are answered now, and a new thread takes the stuck worker's place in the queues. */
+static void build_chunk_stuck(Build *b, BuildChunk *ch, uint64_t running_usec) {
+        SizeClass *c = b->cls;
+        _cleanup_free_ char *reason = NULL;
+        int added = workers_add_thread(c->pool->core->workers);
+
+        ch->stuck = true;
+        if (b->error == 0) {
+                b->error = -ETIMEDOUT;
+                b->failed_chunk = ch;
+                __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
+        }
+        if (asprintf(&reason, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd has not returned for %.0f s: "
+                     "stuck in the kernel, %s (populate_timeout=%" PRIu64 "s)",
+                     memfd_spec_is_thp(&b->spec) ? "privmemd-populate of" : "populating", ch->offset >> 20,
+                     (ch->offset + ch->length) >> 20, b->memfd->size >> 20, (double) running_usec / 1e6,
+                     added >= 0 ? "a new worker thread takes its place" : "its worker is lost until it returns",
+                     b->limit.timeout_usec / 1000000) < 0)
+                reason = NULL;
+        if (!b->stuck) {
+                b->stuck = true;
+                c->n_stuck++;
+        }
+        pool_build_failed(c->pool, c, -ETIMEDOUT, reason);
+}
+
+/* Every chunk a worker took: stuck once it ran the timeout and the grace. Looks again when the
+ * next one could be. */
+static int build_on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        Build *b = userdata;
+        uint64_t now = now_usec(), limit = b->limit.timeout_usec + STUCK_GRACE_USEC, next = limit;
+
+        b->watchdog = sd_event_source_disable_unref(b->watchdog);
+        for (unsigned i = 0; i < b->chunks_submitted; i++) {
+                BuildChunk *ch = &b->chunks[i];
+                uint64_t started = __atomic_load_n(&ch->job.started_usec, __ATOMIC_RELAXED);
+                if (ch->finished || ch->stuck || started == 0)
+                        continue;
+                if (now >= started + limit)
+                        build_chunk_stuck(b, ch, now - started);
+                else
+                        next = MIN(next, started + limit - now);
+        }
+        (void) clock_timer(b->cls->pool->core->event, &b->watchdog, next, build_on_watchdog, b);
+        return 0;
+}
+
+/* populate_timeout=, or the chunk at TIMEOUT_FLOOR_BYTES_PER_SEC, at least TIMEOUT_MIN_USEC. */
+uint64_t build_chunk_timeout_usec(const PoolConfig *pc, uint64_t chunk) {
+        if (pc->populate_timeout_sec > 0)
+                return (uint64_t) pc->populate_timeout_sec * 1000000;
+        return MAX(chunk / TIMEOUT_FLOOR_BYTES_PER_SEC * 1000000, TIMEOUT_MIN_USEC);
 }
 
 static Build *build_new(SizeClass *c, bool urgent) {
@@ -144,7 +258,8 @@ static Build *build_new(SizeClass *c, bool urgent) {
 
         if (!b)
                 return NULL;
-        *b = (Build) { .cls = c, .urgent = urgent, .start_usec = now_usec(), .n_chunks = n, .chunks_left = n };
+        *b = (Build) { .cls = c, .urgent = urgent, .spec = spec, .start_usec = now_usec(), .n_chunks = n, .chunks_left = n,
+                       .limit = { .timeout_usec = build_chunk_timeout_usec(pc, chunk), .cancel_fd = -1 } };
         for (unsigned i = 0; i < n; i++)
                 b->chunks[i] = (BuildChunk) {
                         .job = { .run = chunk_run, .done = chunk_done, .urgent = urgent },
@@ -175,6 +290,7 @@ int build_start(SizeClass *c, bool urgent) {
         c->builds = b;
         c->n_building++;
         p->bytes_building += c->size;
+        (void) clock_timer(p->core->event, &b->watchdog, b->limit.timeout_usec + STUCK_GRACE_USEC, build_on_watchdog, b);
         for (unsigned i = 0; i < MIN(b->n_chunks, PARALLEL_CHUNKS); i++)
                 build_submit_next(b);
         return 0;
@@ -182,7 +298,7 @@ int build_start(SizeClass *c, bool urgent) {
 
 void size_class_promote_build(SizeClass *c) {
         for (Build *b = c->builds; b; b = b->next)
-                if (!b->urgent) {
+                if (!b->urgent && !b->stuck) {
                         b->urgent = true;
                         for (unsigned i = 0; i < b->n_chunks; i++)
                                 workers_promote(c->pool->core->workers, &b->chunks[i].job);

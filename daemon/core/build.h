@@ -11,3 +11,5 @@ void size_class_promote_build(SizeClass *c);
 /* Frees builds whose jobs will never complete (the workers are stopped). */
 void size_class_free_builds(SizeClass *c);
 void build_free(Build *b);
+/* How long one chunk of pc's memfds may populate: populate_timeout=, or a default from its size. */
+uint64_t build_chunk_timeout_usec(const PoolConfig *pc, uint64_t chunk_bytes);

@@ -28,6 +28,8 @@ typedef struct Lease {
         Process *process;               /* an active lease owned by a process: watched through it */
         struct Lease *process_prev, *process_next;
         unsigned store_slot;            /* the store's name for the memfd; 0: not stored. The store's field */
+        int store_error;                /* -errno: the store could not keep its acquisition (no file, or no
+                                         * memfd in the fd store): a restart would not know its owner */
         uid_t uid;
         char *tag;
         uint64_t acquired_usec;         /* CLOCK_MONOTONIC */

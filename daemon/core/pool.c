@@ -65,6 +65,7 @@ Pool *pool_free(Pool *p) {
         }
         sd_event_source_disable_unref(p->retry);
         sd_event_source_disable_unref(p->refill);
+        free(p->last_error_reason);
         free(p->thp.host_advice);
         pool_config_free(p->config);
         free(p->usage);
@@ -166,7 +167,7 @@ void size_class_ready(SizeClass *c, ReadyMemfd *m) {
 }
 
 int size_class_wait(SizeClass *c, Waiter *w) {
-        if (c->n_building > c->n_waiters)
+        if (c->n_building - c->n_stuck > c->n_waiters)
                 size_class_promote_build(c);  /* one on its way already: hurry it */
         else {
                 if (!pool_make_room(c->pool, c->size))
@@ -201,26 +202,47 @@ static int pool_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-void pool_build_retry(Pool *p, SizeClass *c, int error) {
+static void pool_set_error(Pool *p, int error, const char *reason) {
+        p->last_error = error;
+        free(p->last_error_reason);
+        p->last_error_reason = reason ? strdup(reason) : NULL;
+}
+
+const char *pool_last_error_text(const Pool *p) {
+        return p->last_error_reason ?: strerror(-p->last_error);
+}
+
+void pool_build_succeeded(Pool *p) {
+        pool_set_error(p, 0, NULL);
+        p->failures = 0;
+}
+
+/* After a failed build: says so, and refills again after a backoff that doubles with each failure. */
+static void pool_backoff(Pool *p, SizeClass *c) {
         uint64_t delay = RETRY_FIRST_USEC << MIN(p->failures, 6U);
 
-        p->last_error = error;
         p->failures++;
-        log_warning_errno(error, "Pool %s: populating a %" PRIu64 "-byte memfd failed, retrying in %" PRIu64 " s: %m",
-                          p->config->name, c->size, MIN(delay, RETRY_MAX_USEC) / 1000000);
-        change_queue_pool(&p->core->changes, CHANGE_POOL_FAILING, p, c->size, strerror(-error));
+        log_warning_errno(p->last_error, "Pool %s: populating a %" PRIu64 "-byte memfd failed, retrying in %" PRIu64 " s: %s",
+                          p->config->name, c->size, MIN(delay, RETRY_MAX_USEC) / 1000000, pool_last_error_text(p));
+        change_queue_pool(&p->core->changes, CHANGE_POOL_FAILING, p, c->size, pool_last_error_text(p));
         if (!p->retry)
                 (void) clock_timer(p->core->event, &p->retry, MIN(delay, RETRY_MAX_USEC), pool_on_retry, p);
         size_class_forget_if_unused(c);
 }
 
-void pool_build_failed(Pool *p, SizeClass *c, int error) {
+void pool_build_retry(Pool *p, SizeClass *c, int error, const char *reason) {
+        pool_set_error(p, error, reason);
+        pool_backoff(p, c);
+}
+
+void pool_build_failed(Pool *p, SizeClass *c, int error, const char *reason) {
+        pool_set_error(p, error, reason);  /* first: the waiters' answer says it */
         /* Waiters beyond the builds still coming get the failure now. */
-        while (c->n_waiters > c->n_building) {
+        while (c->n_waiters > c->n_building - c->n_stuck) {
                 Waiter *w = size_class_pop_waiter(c);
                 w->serve(w, NULL, error);
         }
-        pool_build_retry(p, c, error);
+        pool_backoff(p, c);
 }
 
 static void pool_refill_now(Pool *p);

@@ -44,6 +44,7 @@ struct SizeClass {
         unsigned target;
         ReadyMemfd *ready;
         unsigned n_ready, n_building, n_lent;
+        unsigned n_stuck;       /* of the builds, those with a chunk stuck in the kernel: no waiter waits for them */
         Build *builds;
         Waiter *waiters;
         unsigned n_waiters;
@@ -78,6 +79,7 @@ struct Pool {
         size_t n_usage;
         PoolThp thp;            /* 2M shmem pools: how much is huge */
         int last_error;         /* of the last failed build; 0 once one succeeds */
+        char *last_error_reason;        /* what failed, in words (a populate that hung); NULL: the errno says it */
         unsigned failures;      /* in a row, for the backoff */
         sd_event_source *retry;
         sd_event_source *refill;        /* a deferred pool_refill() */
@@ -107,9 +109,12 @@ void pool_trim(Pool *p);
 
 /* For build.c: a memfd is built, or building one failed. */
 void size_class_ready(SizeClass *c, ReadyMemfd *m);
-void pool_build_failed(Pool *p, SizeClass *c, int error);
-/* As pool_build_failed(), but the waiters keep waiting for the retry. */
-void pool_build_retry(Pool *p, SizeClass *c, int error);
+void pool_build_failed(Pool *p, SizeClass *c, int error, const char *reason);
+/* As pool_build_failed(), but the waiters keep waiting for the retry. reason: NULL, or what failed. */
+void pool_build_retry(Pool *p, SizeClass *c, int error, const char *reason);
+void pool_build_succeeded(Pool *p);
+/* What the last failed build says: its reason, or its errno's text. */
+const char *pool_last_error_text(const Pool *p);
 
 void pool_account_lend(Pool *p, uint64_t size);
 void pool_account_return_start(Pool *p, uint64_t size);

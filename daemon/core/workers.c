@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
+#include "core/metrics.h"
 #include "core/workers.h"
 #include "util/macro.h"
 
@@ -14,12 +15,13 @@ typedef struct JobQueue {
 
 struct Workers {
         pthread_t *threads;
-        unsigned n_threads;
+        unsigned n_threads, max_threads;
         pthread_mutex_t lock;
         pthread_cond_t wake;
         JobQueue urgent, background, done;
         bool stopping;
         int event_fd;
+        int cancel_fd;          /* an eventfd, written when the workers stop: the jobs' cancel_fd */
         sd_event_source *source;
 };
 
@@ -70,6 +72,8 @@ static void *worker_main(void *userdata) {
                         continue;
                 }
                 j->queued = false;
+                j->cancel_fd = w->cancel_fd;
+                __atomic_store_n(&j->started_usec, now_usec(), __ATOMIC_RELAXED);
                 pthread_mutex_unlock(&w->lock);
                 j->run(j);
                 pthread_mutex_lock(&w->lock);
@@ -108,9 +112,11 @@ int workers_new(Workers **ret, sd_event *event, unsigned n_threads) {
         pthread_mutex_init(&w->lock, NULL);
         pthread_cond_init(&w->wake, NULL);
         w->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        w->threads = calloc(n_threads, sizeof(pthread_t));
-        if (w->event_fd < 0 || !w->threads) {
-                r = w->event_fd < 0 ? -errno : -ENOMEM;
+        w->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        w->max_threads = 2 * n_threads;
+        w->threads = calloc(w->max_threads, sizeof(pthread_t));
+        if (w->event_fd < 0 || w->cancel_fd < 0 || !w->threads) {
+                r = w->event_fd < 0 || w->cancel_fd < 0 ? -errno : -ENOMEM;
                 goto fail;
         }
         r = sd_event_add_io(event, &w->source, w->event_fd, EPOLLIN, workers_on_done, w);
@@ -136,10 +142,13 @@ Workers *workers_free(Workers *w) {
         w->urgent = w->background = (JobQueue) {};
         pthread_cond_broadcast(&w->wake);
         pthread_mutex_unlock(&w->lock);
+        if (w->cancel_fd >= 0)  /* a populate helper that hangs is killed: the stop stays prompt */
+                (void) eventfd_write(w->cancel_fd, 1);
         for (unsigned i = 0; i < w->n_threads; i++)
                 pthread_join(w->threads[i], NULL);
         sd_event_source_disable_unref(w->source);
         safe_close(w->event_fd);
+        safe_close(w->cancel_fd);
         pthread_cond_destroy(&w->wake);
         pthread_mutex_destroy(&w->lock);
         free(w->threads);
@@ -167,4 +176,14 @@ void workers_promote(Workers *w, Job *job) {
 
 unsigned workers_count(const Workers *w) {
         return w->n_threads;
+}
+
+int workers_add_thread(Workers *w) {
+        if (w->n_threads >= w->max_threads)
+                return -EBUSY;
+        int r = -pthread_create(&w->threads[w->n_threads], NULL, worker_main, w);
+        if (r < 0)
+                return r;
+        w->n_threads++;
+        return 0;
 }

@@ -62,6 +62,15 @@ static void store_owner(Manager *m, const Change *c) {
                                   "found by pid and start time): %m", (int) p->pid);
 }
 
+/* Logged; an acquisition the store missed is also noted on the lease, for Acquire to refuse it. */
+static void store_lease_failed(Manager *m, const Change *c, int r) {
+        log_warning_errno(r, "Lease %s (%s, %" PRIu64 " bytes): %s cannot be kept across a restart: %m",
+                          c->lease.id, c->pool->config->name, c->lease.size, change_kind_to_string(c->kind));
+        Lease *l = c->kind == CHANGE_LEASE_ACQUIRED ? core_find_lease(&m->core, c->lease.id) : NULL;
+        if (l)
+                l->store_error = r;
+}
+
 static void store_change(Manager *m, const Change *c) {
         if (!fdstore_enabled())
                 return;  /* nothing survives a restart without a service manager's fd store */
@@ -74,9 +83,7 @@ static void store_change(Manager *m, const Change *c) {
         case CHANGE_LEASE_RELEASED: {
                 int r = store_lease(m, c);
                 if (r < 0)
-                        log_warning_errno(r, "Lease %s (%s, %" PRIu64 " bytes): %s cannot be kept across a restart: %m",
-                                          c->lease.id, c->pool->config->name, c->lease.size,
-                                          change_kind_to_string(c->kind));
+                        store_lease_failed(m, c, r);
                 break;
         }
         case CHANGE_READY_ADDED:

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 
+#include "core/build.h"
 #include "core/pool-thp.h"
 #include "manager/manager.h"
 #include "manager/recover-thp.h"
@@ -19,11 +20,14 @@ typedef struct MeasureJob {
         char id[MEMFD_ID_LEN + 1];
         int fd;
         uint64_t size, huge;
+        uint64_t timeout_usec;
 } MeasureJob;
 
 static void measure_run(Job *j) {
         MeasureJob *mj = (MeasureJob *) j;
-        j->result = memfd_thp_populate(mj->fd, 0, mj->size, -1, true, &mj->huge);
+        /* Nothing to allocate: the pages are there. A helper that hangs still may not keep a worker. */
+        PopulateLimit limit = { .timeout_usec = mj->timeout_usec, .cancel_fd = j->cancel_fd };
+        j->result = memfd_thp_populate(mj->fd, 0, mj->size, -1, true, &limit, &mj->huge);
 }
 
 static void measure_done(Job *j) {
@@ -51,6 +55,7 @@ void recover_thp_measure(Manager *m, Pool *p, const ReadyMemfd *r) {
                 .pool = strdup(p->config->name),
                 .fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 3),
                 .size = r->size,
+                .timeout_usec = build_chunk_timeout_usec(p->config, r->size),
         };
         snprintf(mj->id, sizeof(mj->id), "%s", r->id);
         if (!mj->pool || mj->fd < 0) {

@@ -10,19 +10,28 @@
  *   hugetlb: fallocate(), which allocates and clears each huge page.
  *   2M shmem (THP): MADV_POPULATE_WRITE after all, in a helper process of its own (memfd-thp.c).
  * The NUMA node is the worker thread's memory policy while it does that.
+ * A deadline and a cancel fd (PopulateLimit) are looked at between two system calls: one call
+ * that never returns (stuck in the kernel) cannot be interrupted from here.
  * bench/privmemd-bench measures the result against populating in the VMM's own process. */
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/falloc.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "memfd/memfd-ops.h"
 #include "memfd/memfd-thp.h"
 #include "schema/io-privmemd.h"
 #include "util/macro.h"
 #include "util/string-table.h"
+
+/* fallocate() of hugetlb or guest-sealed shmem in steps of this (or one page): the deadline and
+ * the cancel fd are looked at between two steps. ~1 ms of hugetlb, ~10 ms of 4K shmem here. */
+#define FALLOCATE_STEP (16ULL << 20)
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -101,35 +110,63 @@ static int thread_bind_to_node(int node) {
         return syscall(SYS_set_mempolicy, MPOL_BIND, mask, sizeof(mask) * 8) < 0 ? -errno : 0;
 }
 
-static int write_zeros(int fd, uint64_t offset, uint64_t length) {
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Between two system calls of an in-thread populate: whether to go on (0), or why not. */
+static int limit_check(const PopulateLimit *limit, uint64_t deadline) {
+        struct pollfd p = { .fd = limit->cancel_fd, .events = POLLIN };
+
+        if (deadline > 0 && monotonic_usec() >= deadline)
+                return -ETIMEDOUT;
+        if (limit->cancel_fd >= 0 && poll(&p, 1, 0) > 0)
+                return -ECANCELED;
+        return 0;
+}
+
+/* shmem: 1 MiB pwrite()s of zeros; hugetlb and guest-sealed: fallocate() in steps of `step`. */
+static int fill_step(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length) {
         static const char zeros[1 << 20];
 
+        if (spec->backing == BACKING_HUGETLB || spec->seal_guest)
+                return fallocate(fd, 0, (off_t) offset, (off_t) length) < 0 ? -errno : (int) MIN(length, (uint64_t) INT_MAX);
+        ssize_t n = pwrite(fd, zeros, MIN(length, sizeof(zeros)), (off_t) offset);
+        if (n < 0)
+                return errno == EINTR ? 0 : errno == ENOSPC ? -ENOMEM : -errno;
+        return (int) n;
+}
+
+static int fill(const MemfdSpec *spec, const PopulateLimit *limit, int fd, uint64_t offset, uint64_t length) {
+        uint64_t deadline = limit->timeout_usec > 0 ? monotonic_usec() + limit->timeout_usec : 0;
+        uint64_t step = MAX(FALLOCATE_STEP, spec->page_size);
+
         while (length > 0) {
-                ssize_t n = pwrite(fd, zeros, MIN(length, sizeof(zeros)), (off_t) offset);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return errno == ENOSPC ? -ENOMEM : -errno;
-                }
-                offset += (uint64_t) n;
-                length -= (uint64_t) n;
+                int r = limit_check(limit, deadline);
+                if (r < 0)
+                        return r;
+                r = fill_step(spec, fd, offset, MIN(length, step));
+                if (r < 0)
+                        return r;
+                offset += (uint64_t) r;
+                length -= (uint64_t) r;
         }
         return 0;
 }
 
-int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length, uint64_t *ret_huge) {
+int memfd_ops_populate(const MemfdSpec *spec, const PopulateLimit *limit, int fd, uint64_t offset, uint64_t length,
+                       uint64_t *ret_huge) {
         if (memfd_spec_is_thp(spec))  /* in a process of its own: memfd-thp.c */
-                return memfd_thp_populate(fd, offset, length, spec->numa_node, spec->background, ret_huge);
+                return memfd_thp_populate(fd, offset, length, spec->numa_node, spec->background, limit, ret_huge);
         *ret_huge = spec->backing == BACKING_HUGETLB ? length : 0;
         int r = spec->numa_node >= 0 ? thread_bind_to_node(spec->numa_node) : 0;
         if (r < 0)
                 return r;
         /* A guest-sealed memfd takes no write(): its pages are allocated, and the kernel gives them
          * to the guest's owner cleared. hugetlb: ENOSPC when there are no free huge pages. */
-        if (spec->backing == BACKING_HUGETLB || spec->seal_guest)
-                r = fallocate(fd, 0, (off_t) offset, (off_t) length) < 0 ? -errno : 0;
-        else
-                r = write_zeros(fd, offset, length);
+        r = fill(spec, limit, fd, offset, length);
         if (spec->numa_node >= 0)
                 (void) thread_bind_to_node(-1);
         return r;

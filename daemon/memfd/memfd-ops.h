@@ -22,6 +22,16 @@ typedef struct MemfdSpec {
         bool background;        /* nothing waits for this populate: it may yield the CPU (2M shmem) */
 } MemfdSpec;
 
+/* When a populate gives up rather than wait on: a helper process it started is SIGKILLed and
+ * reaped first, and in privmemd's own thread it stops between two system calls (one that never
+ * returns cannot be interrupted). */
+typedef struct PopulateLimit {
+        uint64_t timeout_usec;  /* from the start: then -ETIMEDOUT; 0: none */
+        int cancel_fd;          /* when it turns readable: -ECANCELED (privmemd stops); -1: none */
+} PopulateLimit;
+
+#define POPULATE_LIMIT_NONE ((PopulateLimit) { .timeout_usec = 0, .cancel_fd = -1 })
+
 /* shmem with 2 MiB folios (transparent huge pages): backing=shmem page_size=2M. */
 #define MEMFD_THP_SIZE (2ULL << 20)
 static inline bool memfd_spec_is_thp(const MemfdSpec *spec) {
@@ -38,8 +48,10 @@ int memfd_ops_probe_seal_guest(const MemfdSpec *spec);
 int memfd_ops_create(const MemfdSpec *spec, const char *pool, const char *id, uint64_t size, int *ret_fd);
 /* Allocates (and, but for guest-sealed shmem, zeroes) every page of [offset, offset+length), on
  * the spec's node, never mapping the memfd into privmemd. -ENOMEM (-ENOSPC from hugetlb) when the
- * kernel has no pages. *ret_huge: how many of those bytes are in pages larger than 4 KiB. */
-int memfd_ops_populate(const MemfdSpec *spec, int fd, uint64_t offset, uint64_t length, uint64_t *ret_huge);
+ * kernel has no pages; -ETIMEDOUT or -ECANCELED as limit says, the range then partly populated.
+ * *ret_huge: how many of those bytes are in pages larger than 4 KiB. */
+int memfd_ops_populate(const MemfdSpec *spec, const PopulateLimit *limit, int fd, uint64_t offset, uint64_t length,
+                       uint64_t *ret_huge);
 /* Seals against shrinking, growing and further sealing. */
 int memfd_ops_seal(int fd);
 /* Punches the whole file; *ret_held is what is still allocated afterwards, in bytes. */

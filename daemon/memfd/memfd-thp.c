@@ -6,13 +6,21 @@
  * the memfd must be mapped; MADV_POPULATE_WRITE in privmemd's own address space would hold its
  * mmap lock (invariant 4, see memfd-ops.c). posix_spawn() (CLONE_VM|CLONE_VFORK, then exec) copies
  * nothing of privmemd's address space; the helper's mmap lock is its own. About 2.5 ms a spawn on
- * the 2-core test VM, which is why build.c gives these memfds large chunks. */
+ * the 2-core test VM, which is why build.c gives these memfds large chunks.
+ *
+ * A helper that hangs (SIGSTOPped, throttled in reclaim by its cgroup's memory.high) must not keep
+ * the worker that waits for it: the wait polls the helper's pidfd with the caller's deadline and
+ * cancel fd, and past them SIGKILLs the helper through that pidfd and reaps it. */
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "memfd/memfd-thp.h"
 #include "util/macro.h"
@@ -90,18 +98,69 @@ static int read_all(int fd, char *buf, size_t size) {
         return 0;
 }
 
-static int wait_helper(pid_t pid) {
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
+static int exit_status_to_errno(int status) {
         if (WIFEXITED(status))
                 return -WEXITSTATUS(status);
         /* The OOM killer picks the process that faults the memory in. */
         return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? -ENOMEM : -EIO;
 }
 
-int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, bool background, uint64_t *ret_huge) {
+static int reap_helper(pid_t pid) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return exit_status_to_errno(status);
+}
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Until the helper exits, the deadline (0: none) or cancel_fd: 1 when it exited (not reaped yet),
+ * -ETIMEDOUT, -ECANCELED. Without a pidfd (valgrind 3.19 knows no pidfd_open), every 10 ms. */
+static int helper_poll(pid_t pid, int pidfd, uint64_t deadline, int cancel_fd) {
+        for (;;) {
+                struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = cancel_fd, .events = POLLIN } };
+                siginfo_t si = {};
+                int timeout_ms = pidfd < 0 ? 10 : -1;
+                if (deadline > 0) {
+                        uint64_t now = monotonic_usec();
+                        if (now >= deadline)
+                                return -ETIMEDOUT;
+                        timeout_ms = (int) MIN((deadline - now + 999) / 1000, (uint64_t) (pidfd < 0 ? 10 : INT_MAX));
+                }
+                if (pidfd < 0 && waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+                        return 1;
+                int n = poll(p, ELEMENTSOF(p), timeout_ms);  /* a negative fd is skipped */
+                if (n < 0 && errno != EINTR)
+                        return -errno;
+                if (n > 0 && p[0].revents)
+                        return 1;
+                if (n > 0 && p[1].revents)
+                        return -ECANCELED;
+        }
+}
+
+/* Waits for the helper within limit; past it, SIGKILLs it. Reaps it in every case: the pid is
+ * ours until then, so neither the pidfd nor kill() can reach another process. */
+static int wait_helper(pid_t pid, const PopulateLimit *limit) {
+        uint64_t deadline = limit->timeout_usec > 0 ? monotonic_usec() + limit->timeout_usec : 0;
+        _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        int r = helper_poll(pid, pidfd, deadline, limit->cancel_fd);
+
+        if (r > 0)
+                return reap_helper(pid);
+        if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+                (void) kill(pid, SIGKILL);
+        (void) reap_helper(pid);
+        return r;
+}
+
+int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, bool background,
+                       const PopulateLimit *limit, uint64_t *ret_huge) {
         _cleanup_close_ int out_r = -1, out_w = -1, memfd = -1;
         int pipe_fds[2];
         char buf[64];
@@ -121,12 +180,13 @@ int memfd_thp_populate(int fd, uint64_t offset, uint64_t length, int numa_node, 
         if (r < 0)
                 return r;
         out_w = safe_close(out_w);
-        int rr = read_all(out_r, buf, sizeof(buf));
-        r = wait_helper(pid);
+        /* Its line is in the pipe once it exited: the pipe holds far more than one line. */
+        r = wait_helper(pid, limit);
         if (r < 0)
                 return r;
-        if (rr < 0)
-                return rr;
+        r = read_all(out_r, buf, sizeof(buf));
+        if (r < 0)
+                return r;
         char *end;
         errno = 0;
         unsigned long long huge = strtoull(buf, &end, 10);

@@ -9,6 +9,7 @@
 #include "util/file-name.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "varlink/json-oom.h"
 
 /* A lease file says what a Lease says with the wire's names (schema/), plus what only a restart
  * needs: the owner's start time, and the acquire's time on CLOCK_MONOTONIC. hugeBytes is there
@@ -73,14 +74,18 @@ static json_object *lease_to_record(const Lease *l) {
 
 int lease_file_write(const char *dir, const Lease *l) {
         char path[PATH_MAX], tmp[PATH_MAX];
-        json_object *o = lease_to_record(l);
         int r = 0;
 
-        if (!o)
+        /* Out of memory, json-c would leave values out, and write a file a restart cannot read. */
+        json_oom_reset();
+        json_object *o = lease_to_record(l);
+        const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+        if (!text || json_oom_happened()) {
+                json_object_put(o);
                 return -ENOMEM;
+        }
         snprintf(path, sizeof(path), "%s/%s.json", dir, l->id);
         snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", dir, l->id);
-        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text) || rename(tmp, path) < 0) {
                 r = -errno;

@@ -89,15 +89,21 @@ class Run:
         self.sm.poll(0.3)
 
     def listed(self):
-        return {l["id"] for l in self.call("io.privmemd.ListLeases")[0]["leases"] if l["state"] == "active"}
+        """The active leases: id -> the owner's pid."""
+        return {l["id"]: l["owner"].get("pid") for l in self.call("io.privmemd.ListLeases")[0]["leases"]
+                if l["state"] == "active"}
 
     def restart(self, how):
         self.sm.stop(signal.SIGKILL)
         self.sm.start()
-        missing = set(self.held) - self.listed()
+        listed = self.listed()
+        missing = set(self.held) - set(listed)
         if missing:
             fail("after %s, %d of %d leases are gone: %s" % (how, len(missing), len(self.held), sorted(missing)[:3]))
-        print("ok: %s: all %d leases recovered" % (how, len(self.held)), flush=True)
+        orphans = [l for l in self.held if listed[l] != os.getpid()]  # a lease file was not written
+        if orphans:
+            fail("after %s, %d leases lost their owner: %s" % (how, len(orphans), orphans[:3]))
+        print("ok: %s: all %d leases recovered with their owner" % (how, len(self.held)), flush=True)
 
 
 def expect_refusal(run, err, name, check):
@@ -213,7 +219,7 @@ def scenario_no_memory(run):
     resource.prlimit(pid, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     if isinstance(run.acquire(), VarlinkError):
         fail("no lease once memory was back")
-    missing = set(run.held) - run.listed()
+    missing = set(run.held) - set(run.listed())
     if missing:
         fail("%d leases privmemd answered are gone: %s" % (len(missing), sorted(missing)[:3]))
     print("ok: memory back: a lease is lent, all %d answered leases listed" % len(run.held), flush=True)

@@ -90,6 +90,10 @@ static void test_defaults(void **state) {
         assert_int_equal(pc->limit, 2 * (2 * (64 << 20) + (256 << 20)));  /* twice the ready set */
         assert_int_equal(pc->quota_per_uid, pc->limit);
         assert_int_equal(pc->numa_node, -1);
+        assert_int_equal(pc->populate_timeout_sec, 0);  /* the core's default, from the chunk size */
+        config_done(&c);
+        assert_int_equal(load("[pool a]\nsizes = 64M:1\npopulate_timeout = 3600\n", &c, &error), 0);
+        assert_int_equal(config_find_pool(&c, "a")->populate_timeout_sec, 3600);
         config_done(&c);
 }
 
@@ -146,6 +150,10 @@ static void test_errors(void **state) {
         expect_error("[pool a]\nsizes = 4M:1\n[libvirt]\ntimeout = 0\n",
                      ":4: [libvirt]: key 'timeout': invalid value '0' (expected seconds, 1-600)");
         expect_error("[pool a]\nsizes = 4M:1\n[libvirt]\ntimeout = 601\n", "key 'timeout': invalid value '601'");
+        expect_error("[pool a]\nsizes = 4M:1\npopulate_timeout = 0\n",
+                     ":3: [pool a]: key 'populate_timeout': invalid value '0' (expected seconds, 1-3600)");
+        expect_error("[pool a]\nsizes = 4M:1\npopulate_timeout = 3601\n", "key 'populate_timeout': invalid value '3601'");
+        expect_error("[pool a]\nsizes = 4M:1\npopulate_timeout = 5s\n", "key 'populate_timeout': invalid value '5s'");
 }
 
 static void test_thp_errors(void **state) {

@@ -16,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "core/build.h"
 #include "core/core.h"
+#include "core/metrics.h"
 #include "core/lease.h"
 #include "core/pool-admin.h"
 #include "core/quota.h"
@@ -349,6 +351,113 @@ static void test_chunk_failure(void **state) {
         assert_int_equal(f->pool->last_error, -ENOMEM);
 }
 
+/* populate_timeout='s default follows the chunk's size (4 MiB/s), never under 30 s. */
+static void test_populate_timeout_default(void **state) {
+        Fixture *f = *state;
+        assert_int_equal(build_chunk_timeout_usec(&f->config, 64 * MiB), 30 * SEC);
+        assert_int_equal(build_chunk_timeout_usec(&f->config, 256 * MiB), 64 * SEC);
+        f->config.populate_timeout_sec = 5;
+        assert_int_equal(build_chunk_timeout_usec(&f->config, 256 * MiB), 5 * SEC);
+}
+
+/* A chunk whose populate hung (memfd_ops_populate gave up at populate_timeout=: -ETIMEDOUT) ends
+ * its memfd: the chunks queued behind it populate nothing, the Acquire waiting for it is answered,
+ * the pool says what hung, backs off and then refills by itself. */
+static void test_populate_hung(void **state) {
+        Fixture *f = *state;
+        Waiter w = { .serve = serve };
+        served = NULL;
+        served_error = 0;
+        f->sizes[0] = (SizeTarget) { .size = 512 * MiB, .target = 1 };  /* 8 chunks of 64 MiB */
+        f->config.limit = 1024 * MiB;
+        f->config.populate_timeout_sec = 5;
+        fixture_reconfigure(f);
+        SizeClass *c = pool_get_class(f->pool, 512 * MiB, false);
+
+        pool_refill(f->pool);
+        fake_loop_settle(f->event);
+        assert_int_equal(size_class_wait(c, &w), 0);    /* waits for the build under way */
+        assert_int_equal(fake_workers_queued(f->workers), 4);
+        pretend_done(f, -ETIMEDOUT);
+        assert_int_equal(served_error, 0);              /* three chunks still out */
+        for (Job *j; (j = fake_workers_pop(f->workers));) {
+                j->run(j);                              /* the memfd is lost: skipped, not populated */
+                assert_int_equal(j->result, -ECANCELED);
+                j->done(j);
+        }
+        fake_loop_settle(f->event);
+        assert_null(served);
+        assert_int_equal(served_error, -ETIMEDOUT);
+        assert_int_equal(f->pool->bytes_building + f->pool->bytes_ready, 0);
+        assert_int_equal(f->pool->last_error, -ETIMEDOUT);
+        assert_string_equal(pool_last_error_text(f->pool),
+                            "populating bytes 0M-64M of a 512M memfd in a worker thread hung: given up after 0.0 s "
+                            "(populate_timeout=5s)");
+        take_changes(f);
+        assert_int_equal(f->changes[CHANGE_POOL_FAILING], 1);
+        assert_string_equal(f->last[CHANGE_POOL_FAILING]->reason, pool_last_error_text(f->pool));
+
+        assert_int_equal(fake_clock_remaining(f->pool->retry), 1 * SEC);
+        fake_clock_advance(f->event, 1 * SEC);
+        assert_int_equal(fake_workers_queued(f->workers), 4);  /* refilling again */
+        while (fake_workers_queued(f->workers) > 0)
+                pretend_done(f, 0);
+        assert_int_equal(f->pool->bytes_ready, 512 * MiB);
+        assert_int_equal(f->pool->last_error, 0);
+        assert_null(f->pool->last_error_reason);
+}
+
+/* A chunk stuck in one system call (run() has not returned 5 s after populate_timeout=): the waiter
+ * is answered, a new worker thread takes the stuck one's place, a new Acquire gets a new build, and
+ * the stuck memfd is dropped when its call returns at last. */
+static void test_populate_stuck(void **state) {
+        Fixture *f = *state;
+        Waiter w = { .serve = serve }, w2 = { .serve = serve };
+        served = NULL;
+        served_error = 0;
+        f->sizes[0] = (SizeTarget) { .size = 512 * MiB, .target = 0 };
+        f->config.limit = 1024 * MiB;
+        f->config.populate_timeout_sec = 5;
+        fixture_reconfigure(f);
+        SizeClass *c = pool_get_class(f->pool, 512 * MiB, true);
+
+        assert_int_equal(size_class_wait(c, &w), 0);
+        Job *stuck = fake_workers_pop(f->workers);     /* a worker took it 11 s ago, and is still in it */
+        __atomic_store_n(&stuck->started_usec, now_usec() - 11 * SEC, __ATOMIC_RELAXED);
+        fake_clock_advance(f->event, 10 * SEC - 1);
+        assert_int_equal(served_error, 0);
+        fake_clock_advance(f->event, 1);
+        assert_null(served);
+        assert_int_equal(served_error, -ETIMEDOUT);
+        assert_int_equal(c->n_stuck, 1);
+        assert_int_equal(workers_count(f->workers), 2);
+        assert_int_equal(f->pool->bytes_building, 512 * MiB);  /* its memory is still there */
+        assert_string_equal(pool_last_error_text(f->pool),
+                            "populating bytes 0M-64M of a 512M memfd has not returned for 11 s: stuck in the kernel, "
+                            "a new worker thread takes its place (populate_timeout=5s)");
+
+        /* A new Acquire does not wait for the stuck build: it gets one of its own. */
+        assert_int_equal(size_class_wait(c, &w2), 0);
+        assert_int_equal(f->pool->bytes_building, 1024 * MiB);
+        for (unsigned i = 0; i < 3; i++) {              /* the stuck build's chunks queued behind it */
+                Job *j = fake_workers_pop(f->workers);
+                j->run(j);
+                assert_int_equal(j->result, -ECANCELED);
+                j->done(j);
+        }
+        while (fake_workers_queued(f->workers) > 0)
+                pretend_done(f, 0);
+        assert_non_null(served);
+        ready_memfd_free(TAKE_PTR(served));
+
+        stuck->result = 0;                              /* its call returned at last */
+        stuck->done(stuck);
+        fake_loop_settle(f->event);
+        assert_null(pool_get_class(f->pool, 512 * MiB, false));  /* no target: gone with its last build */
+        assert_int_equal(f->pool->bytes_building, 0);
+        assert_non_null(strstr(pool_last_error_text(f->pool), "was stuck in the kernel for 0 s: dropped"));
+}
+
 /* A 2M shmem pool whose memfd came out with no 2 MiB pages: huge_fallback=lend keeps it and
  * counts it; retry drops it and keeps the waiter waiting for the retry; refuse fails the waiter. */
 static void thp_pool(Fixture *f, HugeFallback fallback) {
@@ -594,6 +703,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_shared_owner, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_chunks, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_chunk_failure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_populate_timeout_default, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_populate_hung, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_populate_stuck, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_lend, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_retry, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_refuse, setup, teardown),

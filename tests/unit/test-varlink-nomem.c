@@ -2,6 +2,7 @@
 /* Out of memory: the stream's spare message, and a server whose allocations fail (fail-alloc.h)
  * answers SystemError ENOMEM, never a hang-up, and serves the connection again afterwards. */
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include "fail-alloc.h"
 #include "test-fixture.h"
@@ -148,6 +149,45 @@ static void call_read_out_of_memory_waits_and_is_answered(void **state) {
         json_object_put(m);
 }
 
+/* The connection itself cannot be set up: the accepted socket is kept, not closed, and served once
+ * memory is back, after the listeners' pause. */
+static void connection_accepted_out_of_memory_waits_and_is_served(void **state) {
+        char dir[] = "/tmp/test-varlink-nomem.XXXXXX", path[64], buf[8];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        unsigned fds_before = count_open_fds();
+        TestServer *ts;
+        TestPeer p;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/socket", dir);
+        assert_int_equal(test_server_new(&ts), 0);
+        assert_int_equal(varlink_server_listen_path(ts->server, path), 0);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        assert_true(fd >= 0);
+        strcpy(sa.sun_path, path);
+        assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        test_peer_attach(&p, ts, fd);
+        assert_int_equal(test_peer_send(&p, ECHO), 0);
+
+        fail_alloc_after(FAIL_CALLOC, 0);
+        test_server_run(ts);
+        assert_true(fail_alloc_failed() > 0);
+        assert_int_equal(varlink_server_n_connections(ts->server), 0);
+        assert_int_equal(recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK), -1);
+        assert_int_equal(errno, EAGAIN);  /* no answer, and no hang-up */
+        fail_alloc_stop();
+        usleep(150 * 1000);
+        json_object *m = receive_json(&p);
+        assert_int_equal(message_int(m, "n"), 7);
+        json_object_put(m);
+
+        test_peer_done(&p);
+        test_server_free(ts);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+        assert_int_equal(count_open_fds(), fds_before);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(spare_is_sent_and_comes_back),
@@ -157,6 +197,7 @@ int main(void) {
                 fixture_test(deferred_reply_that_cannot_be_queued_gives_way_to_enomem),
                 fixture_test(stream_that_loses_a_reply_ends_with_enomem),
                 fixture_test(call_read_out_of_memory_waits_and_is_answered),
+                cmocka_unit_test(connection_accepted_out_of_memory_waits_and_is_served),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
