@@ -85,28 +85,33 @@ static void chunk_run(Job *j) {
         ch->run_usec = now_usec() - start;
 }
 
+/* The chunk, in words: "privmemd-populate of bytes 0M-256M of a 1024M memfd", or "populating
+ * bytes 0M-64M of a 512M memfd in a worker thread". */
+static void chunk_describe(const Build *b, const BuildChunk *ch, char *buf, size_t size) {
+        bool helper = memfd_spec_is_thp(&b->spec);
+        snprintf(buf, size, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd%s",
+                 helper ? "privmemd-populate of" : "populating", ch->offset >> 20, (ch->offset + ch->length) >> 20,
+                 b->memfd->size >> 20, helper ? "" : " in a worker thread");
+}
+
 /* What failed, in words, for ListPools' lastError, the log and the Acquires that waited; NULL
  * when the errno says it all. */
 static char *build_failure_reason(const Build *b) {
         const BuildChunk *ch = b->failed_chunk;
-        bool helper = memfd_spec_is_thp(&b->spec);
-        char *s = NULL;
+        uint64_t timeout_sec = b->limit.timeout_usec / 1000000;
+        char what[128], *s = NULL;
+        int r = 0;
 
-        if (ch && ch->stuck && asprintf(&s, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd was stuck in "
-                                        "the kernel for %.0f s: dropped (populate_timeout=%" PRIu64 "s)",
-                                        helper ? "privmemd-populate of" : "populating", ch->offset >> 20,
-                                        (ch->offset + ch->length) >> 20, b->memfd->size >> 20,
-                                        (double) ch->run_usec / 1e6, b->limit.timeout_usec / 1000000) >= 0)
-                return s;
-        if (!ch || ch->job.result != -ETIMEDOUT)
+        if (!ch || (!ch->stuck && ch->job.result != -ETIMEDOUT))
                 return NULL;
-        if (asprintf(&s, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd%s hung: %s after %.1f s "
-                     "(populate_timeout=%" PRIu64 "s)",
-                     helper ? "privmemd-populate of" : "populating", ch->offset >> 20, (ch->offset + ch->length) >> 20,
-                     b->memfd->size >> 20, helper ? "" : " in a worker thread", helper ? "killed" : "given up",
-                     (double) ch->run_usec / 1e6, b->limit.timeout_usec / 1000000) < 0)
-                return NULL;
-        return s;
+        chunk_describe(b, ch, what, sizeof(what));
+        if (ch->stuck)
+                r = asprintf(&s, "%s was stuck in the kernel for %.0f s: dropped (populate_timeout=%" PRIu64 "s)",
+                             what, (double) ch->run_usec / 1e6, timeout_sec);
+        else
+                r = asprintf(&s, "%s hung: %s after %.1f s (populate_timeout=%" PRIu64 "s)", what,
+                             memfd_spec_is_thp(&b->spec) ? "killed" : "given up", (double) ch->run_usec / 1e6, timeout_sec);
+        return r < 0 ? NULL : s;
 }
 
 void build_free(Build *b) {
@@ -198,6 +203,7 @@ static void chunk_done(Job *j) {
 static void build_chunk_stuck(Build *b, BuildChunk *ch, uint64_t running_usec) {
         SizeClass *c = b->cls;
         _cleanup_free_ char *reason = NULL;
+        char what[128];
         int added = workers_add_thread(c->pool->core->workers);
 
         ch->stuck = true;
@@ -206,10 +212,9 @@ static void build_chunk_stuck(Build *b, BuildChunk *ch, uint64_t running_usec) {
                 b->failed_chunk = ch;
                 __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
         }
-        if (asprintf(&reason, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd has not returned for %.0f s: "
-                     "stuck in the kernel, %s (populate_timeout=%" PRIu64 "s)",
-                     memfd_spec_is_thp(&b->spec) ? "privmemd-populate of" : "populating", ch->offset >> 20,
-                     (ch->offset + ch->length) >> 20, b->memfd->size >> 20, (double) running_usec / 1e6,
+        chunk_describe(b, ch, what, sizeof(what));
+        if (asprintf(&reason, "%s has not returned for %.0f s: stuck in the kernel, %s (populate_timeout=%" PRIu64 "s)",
+                     what, (double) running_usec / 1e6,
                      added >= 0 ? "a new worker thread takes its place" : "its worker is lost until it returns",
                      b->limit.timeout_usec / 1000000) < 0)
                 reason = NULL;

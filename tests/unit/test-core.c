@@ -433,8 +433,8 @@ static void test_populate_stuck(void **state) {
         assert_int_equal(workers_count(f->workers), 2);
         assert_int_equal(f->pool->bytes_building, 512 * MiB);  /* its memory is still there */
         assert_string_equal(pool_last_error_text(f->pool),
-                            "populating bytes 0M-64M of a 512M memfd has not returned for 11 s: stuck in the kernel, "
-                            "a new worker thread takes its place (populate_timeout=5s)");
+                            "populating bytes 0M-64M of a 512M memfd in a worker thread has not returned for 11 s: stuck in "
+                            "the kernel, a new worker thread takes its place (populate_timeout=5s)");
 
         /* A new Acquire does not wait for the stuck build: it gets one of its own. */
         assert_int_equal(size_class_wait(c, &w2), 0);
