@@ -53,12 +53,39 @@ static pid_t find_helper(pid_t pid) {
         return found;
 }
 
-/* SIGSTOPs the first privmemd-populate privmemd starts within timeout_ms; 0 if none came. */
+/* The state letter of /proc/PID/stat (T: stopped, Z: exited), or 0 when it is gone. */
+static char process_state(pid_t pid) {
+        char path[64], comm[64], state = 0;
+        int p;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        FILE *f = fopen(path, "re");
+        if (f && fscanf(f, "%d %63s %c", &p, comm, &state) != 3)
+                state = 0;
+        if (f)
+                fclose(f);
+        return state;
+}
+
+/* Whether the SIGSTOP stopped it, rather than coming as it exited. */
+static bool stopped(pid_t pid) {
+        for (unsigned i = 0; i < 100; i++) {
+                char s = process_state(pid);
+                if (s == 'T')
+                        return true;
+                if (s == 0 || s == 'Z' || s == 'X')
+                        return false;
+                test_sleep_ms(1);
+        }
+        return false;
+}
+
+/* SIGSTOPs the first privmemd-populate privmemd starts within timeout_ms that is still populating;
+ * 0 if none came. */
 static pid_t stop_helper(const TestDaemon *d, unsigned timeout_ms) {
         uint64_t end = test_now_ms() + timeout_ms;
         while (test_now_ms() < end) {
                 pid_t h = find_helper(d->pid);
-                if (h > 0 && kill(h, SIGSTOP) == 0)
+                if (h > 0 && kill(h, SIGSTOP) == 0 && stopped(h))
                         return h;
         }
         return 0;
