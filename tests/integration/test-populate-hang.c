@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A populate that hangs does not stall its pool: the real privmemd-populate child of a 2M shmem
  * pool is SIGSTOPped while it fills a chunk. After populate_timeout= privmemd kills it; the Acquire
- * waiting for that memfd is answered PoolExhausted with what hung and for how long, ListPools says
- * the same, and the pool refills by itself after the backoff. A stop (SIGTERM) while a helper is
+ * waiting for that memfd is answered PoolExhausted with what hung and for how long, ListPools and
+ * Watch say the same, and the pool refills by itself after the backoff. A stop (SIGTERM) while a helper is
  * stopped is prompt, and takes the helper with it. */
 #include <dirent.h>
 #include <signal.h>
@@ -128,13 +128,31 @@ static pid_t stop_a_helper(TestDaemon *d, privmem *p) {
         test_skip("no privmemd-populate caught running in 10 refills: populating 1 GiB is too fast here");
 }
 
+/* The reason of the next poolFailing event of the watch, which must come within 10 s. */
+static char *next_failing(privmem *pw, privmem_watch *w) {
+        for (;;) {
+                privmem_event *e = NULL;
+                check_ok(pw, privmem_watch_next(w, &e), "Watch: no poolFailing event");
+                if (privmem_event_kind(e) == PRIVMEM_EVENT_POOL_FAILING) {
+                        const char *reason = privmem_event_reason(e);
+                        char *copy = reason ? strdup(reason) : NULL;
+                        privmem_event_free(e);
+                        return copy;
+                }
+                privmem_event_free(e);
+        }
+}
+
 static void test_hang_fails_and_refills(void) {
         TestDaemon *d = test_daemon_start(config);
-        privmem *p = test_connect(d);
+        privmem *p = test_connect(d), *pw = test_connect(d);
         privmem_pool_list *list = NULL;
+        privmem_watch *w = NULL;
         int fd = -1;
 
         privmem_set_timeout(p, 60000);
+        privmem_set_timeout(pw, 10000);
+        check_ok(pw, privmem_watch_open(pw, &w), "Watch");
         pid_t helper = stop_a_helper(d, p);
         uint64_t t0 = test_now_ms();
         /* Waits for the build whose helper is stopped. */
@@ -152,8 +170,13 @@ static void test_hang_fails_and_refills(void) {
         check(privmem_pool_state(pool) == PRIVMEM_POOL_FAILING, "state %s after the hang", privmem_pool_state_name(pool));
         check(str_eq(privmem_pool_last_error(pool), reason), "lastError '%s', the Acquire said '%s'",
               privmem_pool_last_error(pool) ?: "none", reason);
+        char *event_reason = next_failing(pw, w);
+        check(str_eq(event_reason, reason), "Watch's poolFailing says '%s'", event_reason ?: "nothing");
+        free(event_reason);
         printf("hang to answer: %llu ms (populate_timeout=%ds): %s\n", (unsigned long long) answered, TIMEOUT_S, reason);
         free(reason);
+        privmem_watch_free(w);
+        privmem_disconnect(pw);
 
         /* The pool refills by itself after the backoff (1 s). */
         t0 = test_now_ms();
