@@ -83,6 +83,8 @@ static void chunk_run(Job *j) {
         uint64_t start = now_usec();
         j->result = memfd_ops_populate(&spec, &limit, b->memfd->fd, ch->offset, ch->length, &ch->huge);
         ch->run_usec = now_usec() - start;
+        if (j->result < 0)  /* now: this worker's next job may be the next chunk, before done() runs */
+                __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
 }
 
 /* The chunk, in words: "privmemd-populate of bytes 0M-256M of a 1024M memfd", or "populating
