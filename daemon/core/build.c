@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "core/build.h"
+#include "core/clock.h"
 #include "core/core.h"
 #include "core/pool-thp.h"
 #include "memfd/memfd-ops.h"
@@ -23,6 +24,9 @@
  * here (fresh memory of this VM, 0.2 GB/s at the first touch), and never under the minimum. */
 #define TIMEOUT_FLOOR_BYTES_PER_SEC (4ULL << 20)
 #define TIMEOUT_MIN_USEC (30ULL * 1000 * 1000)
+/* A chunk still running this long after its timeout is in a system call that does not return:
+ * the deadline is checked between calls that take milliseconds, and a helper is polled. */
+#define STUCK_GRACE_USEC (5ULL * 1000 * 1000)
 
 typedef struct BuildChunk {
         Job job;                /* first: a Job * is a BuildChunk * */
@@ -30,6 +34,8 @@ typedef struct BuildChunk {
         uint64_t offset, length;
         uint64_t huge;          /* bytes of it in huge pages, from run() */
         uint64_t run_usec;      /* how long run() populated, from run() */
+        bool finished;          /* its done() came */
+        bool stuck;             /* running past its timeout and the grace: reported, worker replaced */
 } BuildChunk;
 
 struct Build {
@@ -38,6 +44,8 @@ struct Build {
         ReadyMemfd *memfd;
         bool urgent;
         bool failed;            /* set by the loop, read by workers: the chunks not run yet are skipped */
+        bool stuck;             /* a chunk is stuck: counted in the class's n_stuck until it ends */
+        sd_event_source *watchdog;      /* looks for stuck chunks */
         MemfdSpec spec;         /* taken on the loop: a reload may replace the pool's configuration */
         PopulateLimit limit;    /* of each chunk: populate_timeout= (the cancel fd is the job's) */
         uint64_t start_usec;
@@ -75,27 +83,41 @@ static void chunk_run(Job *j) {
         uint64_t start = now_usec();
         j->result = memfd_ops_populate(&spec, &limit, b->memfd->fd, ch->offset, ch->length, &ch->huge);
         ch->run_usec = now_usec() - start;
+        if (j->result < 0)  /* now: this worker's next job may be the next chunk, before done() runs */
+                __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
+}
+
+/* The chunk, in words: "privmemd-populate of bytes 0M-256M of a 1024M memfd", or "populating
+ * bytes 0M-64M of a 512M memfd in a worker thread". */
+static void chunk_describe(const Build *b, const BuildChunk *ch, char *buf, size_t size) {
+        bool helper = memfd_spec_is_thp(&b->spec);
+        snprintf(buf, size, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd%s",
+                 helper ? "privmemd-populate of" : "populating", ch->offset >> 20, (ch->offset + ch->length) >> 20,
+                 b->memfd->size >> 20, helper ? "" : " in a worker thread");
 }
 
 /* What failed, in words, for ListPools' lastError, the log and the Acquires that waited; NULL
  * when the errno says it all. */
 static char *build_failure_reason(const Build *b) {
         const BuildChunk *ch = b->failed_chunk;
-        bool helper = memfd_spec_is_thp(&b->spec);
-        char *s = NULL;
+        uint64_t timeout_sec = b->limit.timeout_usec / 1000000;
+        char what[128], *s = NULL;
+        int r = 0;
 
-        if (!ch || ch->job.result != -ETIMEDOUT)
+        if (!ch || (!ch->stuck && ch->job.result != -ETIMEDOUT))
                 return NULL;
-        if (asprintf(&s, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd%s hung: %s after %.1f s "
-                     "(populate_timeout=%" PRIu64 "s)",
-                     helper ? "privmemd-populate of" : "populating", ch->offset >> 20, (ch->offset + ch->length) >> 20,
-                     b->memfd->size >> 20, helper ? "" : " in a worker thread", helper ? "killed" : "given up",
-                     (double) ch->run_usec / 1e6, b->limit.timeout_usec / 1000000) < 0)
-                return NULL;
-        return s;
+        chunk_describe(b, ch, what, sizeof(what));
+        if (ch->stuck)
+                r = asprintf(&s, "%s was stuck in the kernel for %.0f s: dropped (populate_timeout=%" PRIu64 "s)",
+                             what, (double) ch->run_usec / 1e6, timeout_sec);
+        else
+                r = asprintf(&s, "%s hung: %s after %.1f s (populate_timeout=%" PRIu64 "s)", what,
+                             memfd_spec_is_thp(&b->spec) ? "killed" : "given up", (double) ch->run_usec / 1e6, timeout_sec);
+        return r < 0 ? NULL : s;
 }
 
 void build_free(Build *b) {
+        sd_event_source_disable_unref(b->watchdog);
         ready_memfd_free(b->memfd);
         free(b);
 }
@@ -116,6 +138,8 @@ static void build_unlink(Build *b) {
                         break;
                 }
         c->n_building--;
+        if (b->stuck)
+                c->n_stuck--;
         assert(c->pool->bytes_building >= b->memfd->size);
         c->pool->bytes_building -= b->memfd->size;
 }
@@ -145,7 +169,7 @@ static void build_finish(Build *b) {
         pool_build_succeeded(p);
         histogram_observe(&p->core->metrics.refill_seconds, (double) (now_usec() - b->start_usec) / 1e6);
         size_class_ready(c, TAKE_PTR(b->memfd));
-        free(b);
+        build_free(b);
         pool_refill(p);
         pool_check_target(p);
         pool_check_unused(p);
@@ -160,6 +184,7 @@ static void chunk_done(Job *j) {
         BuildChunk *ch = (BuildChunk *) j;
         Build *b = ch->build;
 
+        ch->finished = true;
         if (j->result < 0 && b->error == 0) {
                 b->error = j->result;
                 b->failed_chunk = ch;
@@ -173,6 +198,54 @@ static void chunk_done(Job *j) {
                 build_finish(b);
         else
                 build_submit_next(b);
+}
+
+/* The chunk has been in one system call for longer than its timeout allows: the memfd is lost, the
+ * waiters are answered now, and a new thread takes the stuck worker's place in the queues. */
+static void build_chunk_stuck(Build *b, BuildChunk *ch, uint64_t running_usec) {
+        SizeClass *c = b->cls;
+        _cleanup_free_ char *reason = NULL;
+        char what[128];
+        int added = workers_add_thread(c->pool->core->workers);
+
+        ch->stuck = true;
+        if (b->error == 0) {
+                b->error = -ETIMEDOUT;
+                b->failed_chunk = ch;
+                __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
+        }
+        chunk_describe(b, ch, what, sizeof(what));
+        if (asprintf(&reason, "%s has not returned for %.0f s: stuck in the kernel, %s (populate_timeout=%" PRIu64 "s)",
+                     what, (double) running_usec / 1e6,
+                     added >= 0 ? "a new worker thread takes its place" : "its worker is lost until it returns",
+                     b->limit.timeout_usec / 1000000) < 0)
+                reason = NULL;
+        if (!b->stuck) {
+                b->stuck = true;
+                c->n_stuck++;
+        }
+        pool_build_failed(c->pool, c, -ETIMEDOUT, reason);
+}
+
+/* Every chunk a worker took: stuck once it ran the timeout and the grace. Looks again when the
+ * next one could be. */
+static int build_on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        Build *b = userdata;
+        uint64_t now = now_usec(), limit = b->limit.timeout_usec + STUCK_GRACE_USEC, next = limit;
+
+        b->watchdog = sd_event_source_disable_unref(b->watchdog);
+        for (unsigned i = 0; i < b->chunks_submitted; i++) {
+                BuildChunk *ch = &b->chunks[i];
+                uint64_t started = __atomic_load_n(&ch->job.started_usec, __ATOMIC_RELAXED);
+                if (ch->finished || ch->stuck || started == 0)
+                        continue;
+                if (now >= started + limit)
+                        build_chunk_stuck(b, ch, now - started);
+                else
+                        next = MIN(next, started + limit - now);
+        }
+        (void) clock_timer(b->cls->pool->core->event, &b->watchdog, next, build_on_watchdog, b);
+        return 0;
 }
 
 /* populate_timeout=, or the chunk at TIMEOUT_FLOOR_BYTES_PER_SEC, at least TIMEOUT_MIN_USEC. */
@@ -224,6 +297,7 @@ int build_start(SizeClass *c, bool urgent) {
         c->builds = b;
         c->n_building++;
         p->bytes_building += c->size;
+        (void) clock_timer(p->core->event, &b->watchdog, b->limit.timeout_usec + STUCK_GRACE_USEC, build_on_watchdog, b);
         for (unsigned i = 0; i < MIN(b->n_chunks, PARALLEL_CHUNKS); i++)
                 build_submit_next(b);
         return 0;
@@ -231,7 +305,7 @@ int build_start(SizeClass *c, bool urgent) {
 
 void size_class_promote_build(SizeClass *c) {
         for (Build *b = c->builds; b; b = b->next)
-                if (!b->urgent) {
+                if (!b->urgent && !b->stuck) {
                         b->urgent = true;
                         for (unsigned i = 0; i < b->n_chunks; i++)
                                 workers_promote(c->pool->core->workers, &b->chunks[i].job);

@@ -167,7 +167,7 @@ void size_class_ready(SizeClass *c, ReadyMemfd *m) {
 }
 
 int size_class_wait(SizeClass *c, Waiter *w) {
-        if (c->n_building > c->n_waiters)
+        if (c->n_building - c->n_stuck > c->n_waiters)
                 size_class_promote_build(c);  /* one on its way already: hurry it */
         else {
                 if (!pool_make_room(c->pool, c->size))
@@ -238,7 +238,7 @@ void pool_build_retry(Pool *p, SizeClass *c, int error, const char *reason) {
 void pool_build_failed(Pool *p, SizeClass *c, int error, const char *reason) {
         pool_set_error(p, error, reason);  /* first: the waiters' answer says it */
         /* Waiters beyond the builds still coming get the failure now. */
-        while (c->n_waiters > c->n_building) {
+        while (c->n_waiters > c->n_building - c->n_stuck) {
                 Waiter *w = size_class_pop_waiter(c);
                 w->serve(w, NULL, error);
         }

@@ -44,6 +44,7 @@ struct SizeClass {
         unsigned target;
         ReadyMemfd *ready;
         unsigned n_ready, n_building, n_lent;
+        unsigned n_stuck;       /* of the builds, those with a chunk stuck in the kernel: no waiter waits for them */
         Build *builds;
         Waiter *waiters;
         unsigned n_waiters;

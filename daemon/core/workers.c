@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
+#include "core/metrics.h"
 #include "core/workers.h"
 #include "util/macro.h"
 
@@ -14,7 +15,7 @@ typedef struct JobQueue {
 
 struct Workers {
         pthread_t *threads;
-        unsigned n_threads;
+        unsigned n_threads, max_threads;
         pthread_mutex_t lock;
         pthread_cond_t wake;
         JobQueue urgent, background, done;
@@ -72,6 +73,7 @@ static void *worker_main(void *userdata) {
                 }
                 j->queued = false;
                 j->cancel_fd = w->cancel_fd;
+                __atomic_store_n(&j->started_usec, now_usec(), __ATOMIC_RELAXED);
                 pthread_mutex_unlock(&w->lock);
                 j->run(j);
                 pthread_mutex_lock(&w->lock);
@@ -111,7 +113,8 @@ int workers_new(Workers **ret, sd_event *event, unsigned n_threads) {
         pthread_cond_init(&w->wake, NULL);
         w->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         w->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        w->threads = calloc(n_threads, sizeof(pthread_t));
+        w->max_threads = 2 * n_threads;
+        w->threads = calloc(w->max_threads, sizeof(pthread_t));
         if (w->event_fd < 0 || w->cancel_fd < 0 || !w->threads) {
                 r = w->event_fd < 0 || w->cancel_fd < 0 ? -errno : -ENOMEM;
                 goto fail;
@@ -173,4 +176,14 @@ void workers_promote(Workers *w, Job *job) {
 
 unsigned workers_count(const Workers *w) {
         return w->n_threads;
+}
+
+int workers_add_thread(Workers *w) {
+        if (w->n_threads >= w->max_threads)
+                return -EBUSY;
+        int r = -pthread_create(&w->threads[w->n_threads], NULL, worker_main, w);
+        if (r < 0)
+                return r;
+        w->n_threads++;
+        return 0;
 }

@@ -19,6 +19,7 @@ struct Job {
         bool urgent;            /* someone waits for it: runs before background work */
         bool queued;            /* in a queue, not yet taken by a worker */
         int result;             /* what run() returned, for done() */
+        uint64_t started_usec;  /* set (now_usec()) when a worker takes it; 0 while queued. Atomic */
         int cancel_fd;          /* set for run(): readable once the workers stop, so that a long
                                  * run() may give up (memfd_ops_populate's PopulateLimit); -1: never */
 };
@@ -31,3 +32,6 @@ void workers_submit(Workers *w, Job *job);
 /* Moves a queued job ahead of background work. */
 void workers_promote(Workers *w, Job *job);
 unsigned workers_count(const Workers *w);
+/* One more thread, in place of one stuck in a system call that does not return, so that the queues
+ * keep moving: at most as many more as workers_new() started. -EBUSY beyond that. */
+int workers_add_thread(Workers *w);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A populate that hangs does not stall its pool: the real privmemd-populate child of a 2M shmem
  * pool is SIGSTOPped while it fills a chunk. After populate_timeout= privmemd kills it; the Acquire
- * waiting for that memfd is answered PoolExhausted with what hung and for how long, ListPools says
- * the same, and the pool refills by itself after the backoff. A stop (SIGTERM) while a helper is
+ * waiting for that memfd is answered PoolExhausted with what hung and for how long, ListPools and
+ * Watch say the same, and the pool refills by itself after the backoff. A stop (SIGTERM) while a helper is
  * stopped is prompt, and takes the helper with it. */
 #include <dirent.h>
 #include <signal.h>
@@ -53,12 +53,39 @@ static pid_t find_helper(pid_t pid) {
         return found;
 }
 
-/* SIGSTOPs the first privmemd-populate privmemd starts within timeout_ms; 0 if none came. */
+/* The state letter of /proc/PID/stat (T: stopped, Z: exited), or 0 when it is gone. */
+static char process_state(pid_t pid) {
+        char path[64], comm[64], state = 0;
+        int p;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        FILE *f = fopen(path, "re");
+        if (f && fscanf(f, "%d %63s %c", &p, comm, &state) != 3)
+                state = 0;
+        if (f)
+                fclose(f);
+        return state;
+}
+
+/* Whether the SIGSTOP stopped it, rather than coming as it exited. */
+static bool stopped(pid_t pid) {
+        for (unsigned i = 0; i < 100; i++) {
+                char s = process_state(pid);
+                if (s == 'T')
+                        return true;
+                if (s == 0 || s == 'Z' || s == 'X')
+                        return false;
+                test_sleep_ms(1);
+        }
+        return false;
+}
+
+/* SIGSTOPs the first privmemd-populate privmemd starts within timeout_ms that is still populating;
+ * 0 if none came. */
 static pid_t stop_helper(const TestDaemon *d, unsigned timeout_ms) {
         uint64_t end = test_now_ms() + timeout_ms;
         while (test_now_ms() < end) {
                 pid_t h = find_helper(d->pid);
-                if (h > 0 && kill(h, SIGSTOP) == 0)
+                if (h > 0 && kill(h, SIGSTOP) == 0 && stopped(h))
                         return h;
         }
         return 0;
@@ -101,19 +128,38 @@ static pid_t stop_a_helper(TestDaemon *d, privmem *p) {
         test_skip("no privmemd-populate caught running in 10 refills: populating 1 GiB is too fast here");
 }
 
+/* The reason of the next poolFailing event of the watch, which must come within 10 s. */
+static char *next_failing(privmem *pw, privmem_watch *w) {
+        for (;;) {
+                privmem_event *e = NULL;
+                check_ok(pw, privmem_watch_next(w, &e), "Watch: no poolFailing event");
+                if (privmem_event_kind(e) == PRIVMEM_EVENT_POOL_FAILING) {
+                        const char *reason = privmem_event_reason(e);
+                        char *copy = reason ? strdup(reason) : NULL;
+                        privmem_event_free(e);
+                        return copy;
+                }
+                privmem_event_free(e);
+        }
+}
+
 static void test_hang_fails_and_refills(void) {
         TestDaemon *d = test_daemon_start(config);
-        privmem *p = test_connect(d);
+        privmem *p = test_connect(d), *pw = test_connect(d);
         privmem_pool_list *list = NULL;
+        privmem_watch *w = NULL;
         int fd = -1;
 
         privmem_set_timeout(p, 60000);
+        privmem_set_timeout(pw, 10000);
+        check_ok(pw, privmem_watch_open(pw, &w), "Watch");
         pid_t helper = stop_a_helper(d, p);
         uint64_t t0 = test_now_ms();
         /* Waits for the build whose helper is stopped. */
         check_errno(p, privmem_acquire(p, "thp", SIZE, NULL, &fd, NULL), -ENOSPC, "Acquire waiting for a hung build");
         uint64_t answered = test_now_ms() - t0;
-        const char *reason = privmem_last_error_string(p, "reason");
+        const char *r = privmem_last_error_string(p, "reason");
+        char *reason = r ? strdup(r) : NULL;  /* valid only until the next call on p */
         check(str_eq(privmem_last_error_name(p), PRIVMEM_ERROR_POOL_EXHAUSTED), "the waiting Acquire got %s",
               privmem_last_error_name(p));
         check(reason && strstr(reason, "privmemd-populate of bytes") && strstr(reason, "hung: killed after 2.") &&
@@ -124,7 +170,13 @@ static void test_hang_fails_and_refills(void) {
         check(privmem_pool_state(pool) == PRIVMEM_POOL_FAILING, "state %s after the hang", privmem_pool_state_name(pool));
         check(str_eq(privmem_pool_last_error(pool), reason), "lastError '%s', the Acquire said '%s'",
               privmem_pool_last_error(pool) ?: "none", reason);
+        char *event_reason = next_failing(pw, w);
+        check(str_eq(event_reason, reason), "Watch's poolFailing says '%s'", event_reason ?: "nothing");
+        free(event_reason);
         printf("hang to answer: %llu ms (populate_timeout=%ds): %s\n", (unsigned long long) answered, TIMEOUT_S, reason);
+        free(reason);
+        privmem_watch_free(w);
+        privmem_disconnect(pw);
 
         /* The pool refills by itself after the backoff (1 s). */
         t0 = test_now_ms();

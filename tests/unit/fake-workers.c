@@ -8,6 +8,7 @@
 struct Workers {
         Job *head, *tail;
         unsigned n_queued;
+        unsigned n_added;       /* workers_add_thread() calls */
 };
 
 int workers_new(Workers **ret, sd_event *event, unsigned n_threads) {
@@ -37,7 +38,12 @@ void workers_promote(Workers *w, Job *job) {
 }
 
 unsigned workers_count(const Workers *w) {
-        return 1;
+        return 1 + w->n_added;
+}
+
+int workers_add_thread(Workers *w) {
+        w->n_added++;
+        return 0;
 }
 
 Job *fake_workers_pop(Workers *w) {

@@ -18,6 +18,7 @@
 
 #include "core/build.h"
 #include "core/core.h"
+#include "core/metrics.h"
 #include "core/lease.h"
 #include "core/pool-admin.h"
 #include "core/quota.h"
@@ -406,6 +407,57 @@ static void test_populate_hung(void **state) {
         assert_null(f->pool->last_error_reason);
 }
 
+/* A chunk stuck in one system call (run() has not returned 5 s after populate_timeout=): the waiter
+ * is answered, a new worker thread takes the stuck one's place, a new Acquire gets a new build, and
+ * the stuck memfd is dropped when its call returns at last. */
+static void test_populate_stuck(void **state) {
+        Fixture *f = *state;
+        Waiter w = { .serve = serve }, w2 = { .serve = serve };
+        served = NULL;
+        served_error = 0;
+        f->sizes[0] = (SizeTarget) { .size = 512 * MiB, .target = 0 };
+        f->config.limit = 1024 * MiB;
+        f->config.populate_timeout_sec = 5;
+        fixture_reconfigure(f);
+        SizeClass *c = pool_get_class(f->pool, 512 * MiB, true);
+
+        assert_int_equal(size_class_wait(c, &w), 0);
+        Job *stuck = fake_workers_pop(f->workers);     /* a worker took it 11 s ago, and is still in it */
+        __atomic_store_n(&stuck->started_usec, now_usec() - 11 * SEC, __ATOMIC_RELAXED);
+        fake_clock_advance(f->event, 10 * SEC - 1);
+        assert_int_equal(served_error, 0);
+        fake_clock_advance(f->event, 1);
+        assert_null(served);
+        assert_int_equal(served_error, -ETIMEDOUT);
+        assert_int_equal(c->n_stuck, 1);
+        assert_int_equal(workers_count(f->workers), 2);
+        assert_int_equal(f->pool->bytes_building, 512 * MiB);  /* its memory is still there */
+        assert_string_equal(pool_last_error_text(f->pool),
+                            "populating bytes 0M-64M of a 512M memfd in a worker thread has not returned for 11 s: stuck in "
+                            "the kernel, a new worker thread takes its place (populate_timeout=5s)");
+
+        /* A new Acquire does not wait for the stuck build: it gets one of its own. */
+        assert_int_equal(size_class_wait(c, &w2), 0);
+        assert_int_equal(f->pool->bytes_building, 1024 * MiB);
+        for (unsigned i = 0; i < 3; i++) {              /* the stuck build's chunks queued behind it */
+                Job *j = fake_workers_pop(f->workers);
+                j->run(j);
+                assert_int_equal(j->result, -ECANCELED);
+                j->done(j);
+        }
+        while (fake_workers_queued(f->workers) > 0)
+                pretend_done(f, 0);
+        assert_non_null(served);
+        ready_memfd_free(TAKE_PTR(served));
+
+        stuck->result = 0;                              /* its call returned at last */
+        stuck->done(stuck);
+        fake_loop_settle(f->event);
+        assert_null(pool_get_class(f->pool, 512 * MiB, false));  /* no target: gone with its last build */
+        assert_int_equal(f->pool->bytes_building, 0);
+        assert_non_null(strstr(pool_last_error_text(f->pool), "was stuck in the kernel for 0 s: dropped"));
+}
+
 /* A 2M shmem pool whose memfd came out with no 2 MiB pages: huge_fallback=lend keeps it and
  * counts it; retry drops it and keeps the waiter waiting for the retry; refuse fails the waiter. */
 static void thp_pool(Fixture *f, HugeFallback fallback) {
@@ -653,6 +705,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_chunk_failure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_populate_timeout_default, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_populate_hung, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_populate_stuck, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_lend, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_retry, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_refuse, setup, teardown),
