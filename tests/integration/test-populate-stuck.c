@@ -101,6 +101,29 @@ static const privmem_pool *list_pool(privmem *p, privmem_pool_list **list) {
         return pool;
 }
 
+/* GetStatus: the workers, and those stuck now (for at least populate_timeout= + 5 s). */
+static void check_workers(privmem *p, uint64_t workers, uint64_t stuck) {
+        privmem_status *s = NULL;
+        check_ok(p, privmem_get_status(p, &s), "GetStatus");
+        check(privmem_status_workers(s) == workers && privmem_status_stuck_workers(s) == stuck,
+              "workers %llu (%llu stuck), expected %llu (%llu stuck)", (unsigned long long) privmem_status_workers(s),
+              (unsigned long long) privmem_status_stuck_workers(s), (unsigned long long) workers, (unsigned long long) stuck);
+        check(stuck ? privmem_status_stuck_since(s) >= 6 : privmem_status_stuck_since(s) < 0, "stuckSince %.1f",
+              privmem_status_stuck_since(s));
+        privmem_status_free(s);
+}
+
+static uint64_t stuck_counter(privmem *p) {
+        privmem_metrics *m = NULL;
+        uint64_t v = UINT64_MAX;
+        check_ok(p, privmem_get_metrics(p, &m), "GetMetrics");
+        for (size_t i = 0; i < privmem_metrics_n_pools(m); i++)
+                if (str_eq(privmem_metrics_pool_name(m, i), "small"))
+                        v = privmem_metrics_pool_stuck_workers(m, i);
+        privmem_metrics_free(m);
+        return v;
+}
+
 static void acquire_release(privmem *p, const char *what) {
         privmem_lease *l = NULL;
         int fd;
@@ -127,9 +150,15 @@ static void test_stuck_worker(void) {
         check(reason && strstr(reason, "memfd in a worker thread has not returned for") &&
               strstr(reason, "stuck in the kernel, a new worker thread takes its place (populate_timeout=1s)"),
               "the waiting Acquire's reason: %s", reason ?: "none");
+        check(str_eq(privmem_last_error_string(p, "cause"), "stuckWorker"), "the waiting Acquire's cause: %s",
+              privmem_last_error_string(p, "cause") ?: "none");
         const privmem_pool *pool = list_pool(p, &list);
         check(privmem_pool_state(pool) == PRIVMEM_POOL_FAILING && str_eq(privmem_pool_last_error(pool), reason),
               "state %s, lastError %s", privmem_pool_state_name(pool), privmem_pool_last_error(pool) ?: "none");
+        check(privmem_pool_failure(pool) == PRIVMEM_FAILURE_STUCK_WORKER, "failure %s",
+              privmem_pool_failure_name(pool) ?: "none");
+        check_workers(p, 2, 1);
+        check(stuck_counter(p) == 1, "stuckWorkers counter after one stuck populate");
         printf("stuck to answer: %llu ms (populate_timeout=1s + 5 s): %s\n", (unsigned long long) answered, reason);
         free(reason);
 
@@ -149,6 +178,8 @@ static void test_stuck_worker(void) {
         }
         pool = test_pool_wait_settled(p, "small", &list, 40000);
         check(privmem_pool_state(pool) == PRIVMEM_POOL_OK, "refilled, yet state %s", privmem_pool_state_name(pool));
+        check_workers(p, 2, 0);         /* the thread that came back stays: one more than workers= */
+        check(stuck_counter(p) == 1, "stuckWorkers counter after the thaw");
         privmem_pool_list_free(list);
         privmem_disconnect(p);
         t0 = test_now_ms();
