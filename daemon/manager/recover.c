@@ -159,6 +159,8 @@ static void recover_lease(Manager *m, const LeaseRecord *rec, PassedFd *lf) {
         bool gone;
         Lease *l;
 
+        if (rec->foreign)
+                return;  /* not understood: its memfd, if handed back, is an orphan; else the file waits for its writer */
         if (!lf) {
                 log_warning("Lease %s (%s, %" PRIu64 " bytes, owner pid %d): its memfd was not handed back, so its memory "
                             "went with the memfd's last holder. Forgetting the lease.",
