@@ -455,15 +455,20 @@ static void test_old_format(void **state) {
 }
 
 /* A lent memfd whose file is gone: a lease again, of unknown owner, root's, kept: nothing proves
- * its owner gone, so it is not punched; only a Release ends it. */
+ * its owner gone, so it is not punched; only a Release ends it. Stored as ready too, it is the
+ * lease's all the same: never back into the pool. */
 static void test_memfd_without_file(void **state) {
         Fixture *f = *state;
         const char *id = "00000000000000f1";
         int fd = memfd_new(POOL, id), s = spy(fd);
 
+        pass(f, 'r', spy(fd));
         pass(f, 'l', fd);
         recover(f);
 
+        assert_null(pool_find_ready(pool(f), id));
+        assert_int_equal(pool(f)->bytes_ready, 0);
+        assert_int_equal(f->m->core.n_leases, 1);
         Lease *l = core_find_lease(&f->m->core, id);
         assert_non_null(l);
         assert_int_equal(l->state, LEASE_ACTIVE);
@@ -473,6 +478,7 @@ static void test_memfd_without_file(void **state) {
         assert_int_equal(l->huge, -1);
         assert_int_equal(allocated(s), MiB);
         assert_int_equal(stored(f, "l"), 1);
+        assert_int_equal(stored(f, "r"), 0);
         assert_true(file_exists(f->leases, id));        /* written again: the next restart finds it */
         close(s);
 }
