@@ -119,6 +119,20 @@ static void counter_metrics(const privmem_metrics *m) {
         histogram("privmemd_refill_seconds", "Seconds to populate one memfd.", privmem_metrics_refill_seconds(m));
 }
 
+/* The failures of the pools' builds: one series per pool GetMetrics lists. */
+static void pool_failure_metrics(const privmem_metrics *m) {
+        prom_family(stdout, "privmemd_pool_populate_timeouts_total", "counter",
+                    "Populates stopped at populate_timeout= (a privmemd-populate helper killed, or given up), per chunk.");
+        for (size_t i = 0; i < privmem_metrics_n_pools(m); i++)
+                prom_sample(stdout, "privmemd_pool_populate_timeouts_total", privmem_metrics_pool_populate_timeouts(m, i),
+                            "pool", privmem_metrics_pool_name(m, i), NULL);
+        prom_family(stdout, "privmemd_pool_stuck_workers_total", "counter",
+                    "Populates found stuck in one system call past populate_timeout= + 5 s; each worker was replaced.");
+        for (size_t i = 0; i < privmem_metrics_n_pools(m); i++)
+                prom_sample(stdout, "privmemd_pool_stuck_workers_total", privmem_metrics_pool_stuck_workers(m, i),
+                            "pool", privmem_metrics_pool_name(m, i), NULL);
+}
+
 static int run(Ctl *c, char **args, unsigned n_args) {
         _cleanup_(privmem_disconnectp) privmem *p = NULL;
         _cleanup_(privmem_metrics_freep) privmem_metrics *m = NULL;
@@ -137,6 +151,7 @@ static int run(Ctl *c, char **args, unsigned n_args) {
         pool_metrics(pools);
         lease_metrics(leases);
         counter_metrics(m);
+        pool_failure_metrics(m);
         return fflush(stdout) == 0 && !ferror(stdout) ? CTL_EXIT_OK : CTL_EXIT_DAEMON;
 }
 

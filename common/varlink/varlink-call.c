@@ -201,7 +201,8 @@ static json_object *message_new(const char *error, json_object *parameters, bool
 /* Queues msg (consumed; NULL: it could not be built). Out of memory, the system error ENOMEM goes
  * instead, from the connection's spare message, which needs no allocation: the call is answered
  * anyway, and -ENOMEM tells the caller its message was not the one sent. A stream of replies that
- * lost one ends with it: the connection closes once it is out. */
+ * lost one ends with that error: what it sends later is dropped, and the connection closes once
+ * its output is out (the call stays, for the connection's end to cancel it). */
 static int call_queue(VarlinkCall *c, json_object *msg, int *fds, size_t n_fds, bool final) {
         VarlinkConnection *conn = c->conn;
         int r = msg ? varlink_stream_enqueue(&conn->stream, msg, fds, n_fds) : -ENOMEM;
@@ -209,8 +210,11 @@ static int call_queue(VarlinkCall *c, json_object *msg, int *fds, size_t n_fds, 
         if (!msg)
                 close_many(fds, n_fds);
         json_object_put(msg);
-        if (r == -ENOMEM && varlink_stream_enqueue_spare(&conn->stream) >= 0 && final)
+        if (r == -ENOMEM && varlink_stream_enqueue_spare(&conn->stream) >= 0) {
+                c->ended = !final;
+                conn->closing = conn->closing || !final;
                 return r;
+        }
         if (r < 0 && conn->error == 0)
                 conn->error = r;
         return r;
@@ -221,9 +225,9 @@ static int call_send(VarlinkCall *c, json_object *msg, int *fds, size_t n_fds, b
         VarlinkConnection *conn = c->conn;
         int r = 0;
 
-        if (c->oneway || conn->hup) {
+        if (c->oneway || conn->hup || c->ended) {
                 json_object_put(msg);
-                close_many(fds, n_fds);  /* nobody to answer */
+                close_many(fds, n_fds);  /* nobody to answer, or the stream ended */
         } else
                 r = call_queue(c, msg, fds, n_fds, final);
         if (final)

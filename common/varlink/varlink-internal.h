@@ -52,6 +52,7 @@ struct VarlinkConnection {
         VarlinkCall *current;   /* the call being served; later ones wait in the input buffer */
         bool hup;               /* the peer hung up completely: nothing can be sent any more */
         int error;              /* a failure that closes the connection once the current step ends */
+        bool closing;           /* a stream ended out of memory: closes once the output is out */
         void *userdata;
 };
 
@@ -61,6 +62,7 @@ struct VarlinkCall {
         bool oneway, more;
         bool dispatching;       /* inside its handler: the dispatcher finishes it */
         bool done;              /* the final reply was queued */
+        bool ended;             /* a stream that lost a reply: ended with SystemError ENOMEM */
         bool deferred;          /* its handler answers later */
         int *fds;
         size_t n_fds;

@@ -263,14 +263,15 @@ static int connection_pause(VarlinkConnection *conn) {
 
 /* Calls wait that no step would take: they waited for the spare message, which is back. */
 static bool connection_calls_stalled(VarlinkConnection *conn) {
-        return !conn->current && !conn->paused && varlink_stream_spare_ready(&conn->stream) &&
+        return !conn->current && !conn->paused && !conn->closing && varlink_stream_spare_ready(&conn->stream) &&
                varlink_stream_count_complete(&conn->stream, 1) > 0;
 }
 
 /* One step of a connection's life. Returns < 0 when the connection must be closed. */
 static int connection_process(VarlinkConnection *conn) {
-        int r = conn->paused ? 0 : connection_fill(conn, false);
-        if (r >= 0 && !conn->paused)
+        bool reading = !conn->paused && !conn->closing;
+        int r = reading ? connection_fill(conn, false) : 0;
+        if (r >= 0 && reading)
                 r = connection_dispatch_all(conn);
         if (r == -ENOMEM)  /* for a peer that hung up, nobody would read the answer */
                 r = conn->hup ? -ECONNRESET : connection_pause(conn);
@@ -285,6 +286,8 @@ static int connection_process(VarlinkConnection *conn) {
         r = varlink_stream_flush(&conn->stream);
         if (r < 0)
                 return conn->hup ? -ECONNRESET : r;
+        if (conn->closing && !varlink_stream_has_output(&conn->stream))
+                return -ECONNRESET;  /* the error that ended a stream is out */
         if (connection_calls_stalled(conn))
                 varlink_connection_schedule(conn);
         if (conn->stream.eof && !conn->current && !varlink_stream_has_output(&conn->stream) &&
@@ -300,7 +303,7 @@ static int connection_process(VarlinkConnection *conn) {
  * one (level-triggered, it would fire in a loop), nor past the limits. EPOLLHUP comes anyway. */
 static void connection_update_events(VarlinkConnection *conn) {
         uint32_t events = 0;
-        if (!conn->stream.eof && !conn->hup && !conn->paused && !connection_input_full(conn) &&
+        if (!conn->stream.eof && !conn->hup && !conn->paused && !conn->closing && !connection_input_full(conn) &&
             varlink_stream_count_complete(&conn->stream, 1) == 0)
                 events |= EPOLLIN;
         if (varlink_stream_has_output(&conn->stream))

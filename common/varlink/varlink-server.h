@@ -74,7 +74,10 @@ int varlink_server_listen_fd(VarlinkServer *s, int fd);
 int varlink_server_add_connection(VarlinkServer *s, int fd, VarlinkConnection **ret);
 unsigned varlink_server_n_connections(const VarlinkServer *s);
 
-/* Replies; json parameters are consumed (NULL means {}), and so are fds. Final unless notify. */
+/* Replies; json parameters are consumed (NULL means {}), and so are fds. Final unless notify.
+ * -ENOMEM: the message could not be built or queued, and the caller got SystemError ENOMEM in its
+ * place; after a notify, the stream is over then (later messages are dropped, the connection closes
+ * once that error is out). */
 int varlink_call_reply(VarlinkCall *c, json_object *parameters);
 int varlink_call_reply_fds(VarlinkCall *c, json_object *parameters, int *fds, size_t n_fds);
 int varlink_call_notify(VarlinkCall *c, json_object *parameters);  /* "continues": true */

@@ -9,6 +9,7 @@
 #include "core/lease.h"
 #include "schema/io-privmemd.h"
 #include "util/macro.h"
+#include "varlink/json-oom.h"
 #include "varlink/varlink-dispatch.h"
 
 struct Watcher {
@@ -31,35 +32,71 @@ _Static_assert((int) EVENT_WATCHING == (int) SCHEMA_EVENT_KIND_WATCHING &&
                (int) EVENT_CONFIG_RELOADED == (int) SCHEMA_EVENT_KIND_CONFIG_RELOADED &&
                _SCHEMA_EVENT_KIND_MAX == 9, "EventKind and io.privmemd's Event.kind differ");
 
+static void events_update_wants(Manager *m);
+
+/* A new event. Until it is sent (events_send()), only JSON work may be done on it: out of memory,
+ * json-c may leave values out, which json_oom_happened() then tells (json-oom.h). */
 static json_object *event_new(EventKind kind, const char *reason) {
         struct timespec ts;
-        json_object *e = json_object_new_object();
 
+        clock_gettime(CLOCK_REALTIME, &ts);
+        json_oom_reset();
+        json_object *e = json_object_new_object();
         if (!e)
                 return NULL;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        json_object_object_add(e, SCHEMA_EVENT_KIND, json_object_new_string(schema_event_kinds[kind]));
-        json_object_object_add(e, SCHEMA_EVENT_TIMESTAMP, json_object_new_int64((int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000));
+        (void) json_add(e, SCHEMA_EVENT_KIND, json_object_new_string(schema_event_kinds[kind]));
+        (void) json_add(e, SCHEMA_EVENT_TIMESTAMP, json_object_new_int64((int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000));
         if (reason)
-                json_object_object_add(e, SCHEMA_EVENT_REASON, json_object_new_string(reason));
+                (void) json_add(e, SCHEMA_EVENT_REASON, json_object_new_string(reason));
         return e;
 }
 
-static int watcher_send(Watcher *w, json_object *event) {
-        json_object *reply = json_object_new_object();
-        if (!reply)
-                return -ENOMEM;
-        json_object_object_add(reply, SCHEMA_WATCH_EVENT, json_object_get(event));
-        return varlink_call_notify(w->call, reply);
+static void watcher_cancel(VarlinkCall *c, void *userdata) {
+        Watcher *w = userdata;
+        Manager *m = w->manager;
+        for (Watcher **p = &m->watchers; *p; p = &(*p)->next)
+                if (*p == w) {
+                        *p = w->next;
+                        break;
+                }
+        free(w);
+        events_update_wants(m);
 }
 
-/* Sends to every watcher that may see a lease of uid (uid -1: an event for everyone). */
+/* Out of memory, w would miss an event without knowing: its watch ends with SystemError ENOMEM
+ * instead (from the connection's spare message if need be), and it may watch again. Frees w. */
+static void watcher_end_nomem(Watcher *w) {
+        VarlinkCall *c = w->call;
+        watcher_cancel(c, w);
+        (void) varlink_call_error_errno(c, -ENOMEM);
+}
+
+static void watcher_send(Watcher *w, json_object *event) {
+        json_oom_reset();
+        json_object *reply = json_object_new_object();
+        if (!reply || json_add(reply, SCHEMA_WATCH_EVENT, json_object_get(event)) < 0 || json_oom_happened()) {
+                json_object_put(reply);
+                return watcher_end_nomem(w);
+        }
+        /* Failing, the connection closes (over its output limit, or after the error ENOMEM) and
+         * cancels the watch. */
+        (void) varlink_call_notify(w->call, reply);
+}
+
+/* Sends to every watcher that may see a lease of uid (uid -1: an event for everyone); an event
+ * that could not be built ends their watches. */
 static void events_send(Manager *m, json_object *event, uid_t uid) {
-        if (!event)
-                return;
-        for (Watcher *w = m->watchers; w; w = w->next)
-                if (uid == (uid_t) -1 || w->privileged || w->uid == uid)
-                        (void) watcher_send(w, event);  /* a watcher over its limit gets disconnected */
+        bool lost = !event || json_oom_happened();  /* since event_new() */
+
+        for (Watcher *w = m->watchers, *next; w; w = next) {
+                next = w->next;
+                if (uid != (uid_t) -1 && !w->privileged && w->uid != uid)
+                        continue;
+                if (lost)
+                        watcher_end_nomem(w);
+                else
+                        watcher_send(w, event);
+        }
         json_object_put(event);
 }
 
@@ -67,13 +104,13 @@ static void events_lease(Manager *m, EventKind kind, const Lease *l, const char 
         uint64_t now;
         if (!m->watchers)
                 return;
-        json_object *e = event_new(kind, reason);
-        if (!e)
-                return;
         sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        json_object_object_add(e, SCHEMA_EVENT_LEASE, describe_lease(l, now));
-        json_object_object_add(e, SCHEMA_EVENT_POOL, json_object_new_string(l->pool->config->name));
-        json_object_object_add(e, SCHEMA_EVENT_SIZE, json_object_new_int64((int64_t) l->size));
+        json_object *e = event_new(kind, reason);
+        if (e) {
+                (void) json_add(e, SCHEMA_EVENT_LEASE, describe_lease(l, now));
+                (void) json_add(e, SCHEMA_EVENT_POOL, json_object_new_string(l->pool->config->name));
+                (void) json_add(e, SCHEMA_EVENT_SIZE, json_object_new_int64((int64_t) l->size));
+        }
         events_send(m, e, l->uid);
 }
 
@@ -81,11 +118,10 @@ void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const
         if (!m->watchers)
                 return;
         json_object *e = event_new(kind, reason);
-        if (!e)
-                return;
-        json_object_object_add(e, SCHEMA_EVENT_POOL, json_object_new_string(p->config->name));
-        if (size > 0)
-                json_object_object_add(e, SCHEMA_EVENT_SIZE, json_object_new_int64((int64_t) size));
+        if (e)
+                (void) json_add(e, SCHEMA_EVENT_POOL, json_object_new_string(p->config->name));
+        if (e && size > 0)
+                (void) json_add(e, SCHEMA_EVENT_SIZE, json_object_new_int64((int64_t) size));
         events_send(m, e, (uid_t) -1);
 }
 
@@ -124,18 +160,6 @@ void events_on_change(Manager *m, const Change *c, void *userdata) {
         }
 }
 
-static void watcher_cancel(VarlinkCall *c, void *userdata) {
-        Watcher *w = userdata;
-        Manager *m = w->manager;
-        for (Watcher **p = &m->watchers; *p; p = &(*p)->next)
-                if (*p == w) {
-                        *p = w->next;
-                        break;
-                }
-        free(w);
-        events_update_wants(m);
-}
-
 int method_watch(VarlinkCall *c, json_object *params, void *userdata) {
         Manager *m = userdata;
         VarlinkConnection *conn = varlink_call_connection(c);
@@ -155,8 +179,10 @@ int method_watch(VarlinkCall *c, json_object *params, void *userdata) {
         events_update_wants(m);
         varlink_call_defer(c, watcher_cancel, w);
         json_object *e = event_new(EVENT_WATCHING, NULL);
-        if (e)
-                (void) watcher_send(w, e);  /* failing, the connection closes and cancels the watch */
+        if (!e || json_oom_happened())
+                watcher_end_nomem(w);
+        else
+                watcher_send(w, e);
         json_object_put(e);
         return 0;
 }

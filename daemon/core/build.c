@@ -83,30 +83,37 @@ static void chunk_run(Job *j) {
         uint64_t start = now_usec();
         j->result = memfd_ops_populate(&spec, &limit, b->memfd->fd, ch->offset, ch->length, &ch->huge);
         ch->run_usec = now_usec() - start;
+        if (j->result < 0)  /* now: this worker's next job may be the next chunk, before done() runs */
+                __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
+}
+
+/* The chunk, in words: "privmemd-populate of bytes 0M-256M of a 1024M memfd", or "populating
+ * bytes 0M-64M of a 512M memfd in a worker thread". */
+static void chunk_describe(const Build *b, const BuildChunk *ch, char *buf, size_t size) {
+        bool helper = memfd_spec_is_thp(&b->spec);
+        snprintf(buf, size, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd%s",
+                 helper ? "privmemd-populate of" : "populating", ch->offset >> 20, (ch->offset + ch->length) >> 20,
+                 b->memfd->size >> 20, helper ? "" : " in a worker thread");
 }
 
 /* What failed, in words, for ListPools' lastError, the log and the Acquires that waited; NULL
  * when the errno says it all. */
 static char *build_failure_reason(const Build *b) {
         const BuildChunk *ch = b->failed_chunk;
-        bool helper = memfd_spec_is_thp(&b->spec);
-        char *s = NULL;
+        uint64_t timeout_sec = b->limit.timeout_usec / 1000000;
+        char what[128], *s = NULL;
+        int r = 0;
 
-        if (ch && ch->stuck && asprintf(&s, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd was stuck in "
-                                        "the kernel for %.0f s: dropped (populate_timeout=%" PRIu64 "s)",
-                                        helper ? "privmemd-populate of" : "populating", ch->offset >> 20,
-                                        (ch->offset + ch->length) >> 20, b->memfd->size >> 20,
-                                        (double) ch->run_usec / 1e6, b->limit.timeout_usec / 1000000) >= 0)
-                return s;
-        if (!ch || ch->job.result != -ETIMEDOUT)
+        if (!ch || (!ch->stuck && ch->job.result != -ETIMEDOUT))
                 return NULL;
-        if (asprintf(&s, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd%s hung: %s after %.1f s "
-                     "(populate_timeout=%" PRIu64 "s)",
-                     helper ? "privmemd-populate of" : "populating", ch->offset >> 20, (ch->offset + ch->length) >> 20,
-                     b->memfd->size >> 20, helper ? "" : " in a worker thread", helper ? "killed" : "given up",
-                     (double) ch->run_usec / 1e6, b->limit.timeout_usec / 1000000) < 0)
-                return NULL;
-        return s;
+        chunk_describe(b, ch, what, sizeof(what));
+        if (ch->stuck)
+                r = asprintf(&s, "%s was stuck in the kernel for %.0f s: dropped (populate_timeout=%" PRIu64 "s)",
+                             what, (double) ch->run_usec / 1e6, timeout_sec);
+        else
+                r = asprintf(&s, "%s hung: %s after %.1f s (populate_timeout=%" PRIu64 "s)", what,
+                             memfd_spec_is_thp(&b->spec) ? "killed" : "given up", (double) ch->run_usec / 1e6, timeout_sec);
+        return r < 0 ? NULL : s;
 }
 
 void build_free(Build *b) {
@@ -150,13 +157,15 @@ static void build_finish(Build *b) {
                 r = pool_thp_accept(p, b->memfd);
                 if (r == 0) {  /* huge_fallback=retry: dropped, and the waiters keep waiting */
                         build_free(b);
-                        pool_build_retry(p, c, -ENOMEM, NULL);
+                        pool_build_retry(p, c, -ENOMEM, POOL_FAILURE_NO_MEMORY, NULL);
                         return;
                 }
         }
         if (r < 0) {
+                PoolFailure failure = b->failed_chunk && b->failed_chunk->stuck ? POOL_FAILURE_STUCK_WORKER
+                                                                                : pool_failure_from_errno(r);
                 build_free(b);
-                pool_build_failed(p, c, r, reason);
+                pool_build_failed(p, c, r, failure, reason);
                 return;
         }
         pool_build_succeeded(p);
@@ -178,6 +187,8 @@ static void chunk_done(Job *j) {
         Build *b = ch->build;
 
         ch->finished = true;
+        if (j->result == -ETIMEDOUT && !ch->stuck)  /* a stuck one is counted as such */
+                b->cls->pool->counters.populate_timeouts++;
         if (j->result < 0 && b->error == 0) {
                 b->error = j->result;
                 b->failed_chunk = ch;
@@ -198,6 +209,7 @@ static void chunk_done(Job *j) {
 static void build_chunk_stuck(Build *b, BuildChunk *ch, uint64_t running_usec) {
         SizeClass *c = b->cls;
         _cleanup_free_ char *reason = NULL;
+        char what[128];
         int added = workers_add_thread(c->pool->core->workers);
 
         ch->stuck = true;
@@ -206,10 +218,9 @@ static void build_chunk_stuck(Build *b, BuildChunk *ch, uint64_t running_usec) {
                 b->failed_chunk = ch;
                 __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);
         }
-        if (asprintf(&reason, "%s bytes %" PRIu64 "M-%" PRIu64 "M of a %" PRIu64 "M memfd has not returned for %.0f s: "
-                     "stuck in the kernel, %s (populate_timeout=%" PRIu64 "s)",
-                     memfd_spec_is_thp(&b->spec) ? "privmemd-populate of" : "populating", ch->offset >> 20,
-                     (ch->offset + ch->length) >> 20, b->memfd->size >> 20, (double) running_usec / 1e6,
+        chunk_describe(b, ch, what, sizeof(what));
+        if (asprintf(&reason, "%s has not returned for %.0f s: stuck in the kernel, %s (populate_timeout=%" PRIu64 "s)",
+                     what, (double) running_usec / 1e6,
                      added >= 0 ? "a new worker thread takes its place" : "its worker is lost until it returns",
                      b->limit.timeout_usec / 1000000) < 0)
                 reason = NULL;
@@ -217,7 +228,8 @@ static void build_chunk_stuck(Build *b, BuildChunk *ch, uint64_t running_usec) {
                 b->stuck = true;
                 c->n_stuck++;
         }
-        pool_build_failed(c->pool, c, -ETIMEDOUT, reason);
+        c->pool->counters.stuck_workers++;
+        pool_build_failed(c->pool, c, -ETIMEDOUT, POOL_FAILURE_STUCK_WORKER, reason);
 }
 
 /* Every chunk a worker took: stuck once it ran the timeout and the grace. Looks again when the
@@ -294,6 +306,24 @@ int build_start(SizeClass *c, bool urgent) {
         for (unsigned i = 0; i < MIN(b->n_chunks, PARALLEL_CHUNKS); i++)
                 build_submit_next(b);
         return 0;
+}
+
+unsigned pool_stuck_workers(const Pool *p, uint64_t *ret_oldest_started_usec) {
+        uint64_t oldest = UINT64_MAX;
+        unsigned n = 0;
+
+        for (const SizeClass *c = p->classes; c; c = c->next)
+                for (const Build *b = c->builds; b && c->n_stuck > 0; b = b->next)
+                        for (unsigned i = 0; b->stuck && i < b->n_chunks; i++) {
+                                const BuildChunk *ch = &b->chunks[i];
+                                if (!ch->stuck || ch->finished)
+                                        continue;
+                                n++;
+                                oldest = MIN(oldest, __atomic_load_n(&ch->job.started_usec, __ATOMIC_RELAXED));
+                        }
+        if (ret_oldest_started_usec)
+                *ret_oldest_started_usec = oldest;
+        return n;
 }
 
 void size_class_promote_build(SizeClass *c) {

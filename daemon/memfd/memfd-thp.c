@@ -10,7 +10,9 @@
  *
  * A helper that hangs (SIGSTOPped, throttled in reclaim by its cgroup's memory.high) must not keep
  * the worker that waits for it: the wait polls the helper's pidfd with the caller's deadline and
- * cancel fd, and past them SIGKILLs the helper through that pidfd and reaps it. */
+ * cancel fd, and past them SIGKILLs the helper through that pidfd and reaps it. Not covered: a
+ * child stopped between its clone and its exec (still named privmemd) keeps posix_spawn() waiting;
+ * the build's watchdog (core/build.c) reports that worker stuck and replaces it. */
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>

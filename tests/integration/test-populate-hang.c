@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A populate that hangs does not stall its pool: the real privmemd-populate child of a 2M shmem
  * pool is SIGSTOPped while it fills a chunk. After populate_timeout= privmemd kills it; the Acquire
- * waiting for that memfd is answered PoolExhausted with what hung and for how long, ListPools says
- * the same, and the pool refills by itself after the backoff. A stop (SIGTERM) while a helper is
+ * waiting for that memfd is answered PoolExhausted with what hung and for how long, ListPools and
+ * Watch say the same, and the pool refills by itself after the backoff. A stop (SIGTERM) while a helper is
  * stopped is prompt, and takes the helper with it. */
 #include <dirent.h>
 #include <signal.h>
@@ -104,6 +104,18 @@ static const privmem_pool *list_pool(privmem *p, privmem_pool_list **list) {
         return pool;
 }
 
+/* GetMetrics' counter of pool thp. */
+static uint64_t pool_counter(privmem *p, uint64_t (*counter)(const privmem_metrics *m, size_t i)) {
+        privmem_metrics *m = NULL;
+        uint64_t v = UINT64_MAX;
+        check_ok(p, privmem_get_metrics(p, &m), "GetMetrics");
+        for (size_t i = 0; i < privmem_metrics_n_pools(m); i++)
+                if (str_eq(privmem_metrics_pool_name(m, i), "thp"))
+                        v = counter(m, i);
+        privmem_metrics_free(m);
+        return v;
+}
+
 /* Takes the ready memfd and gives it back: a refill starts. */
 static void acquire_release(privmem *p) {
         privmem_lease *l = NULL;
@@ -128,13 +140,31 @@ static pid_t stop_a_helper(TestDaemon *d, privmem *p) {
         test_skip("no privmemd-populate caught running in 10 refills: populating 1 GiB is too fast here");
 }
 
+/* The reason of the next poolFailing event of the watch, which must come within 10 s. */
+static char *next_failing(privmem *pw, privmem_watch *w) {
+        for (;;) {
+                privmem_event *e = NULL;
+                check_ok(pw, privmem_watch_next(w, &e), "Watch: no poolFailing event");
+                if (privmem_event_kind(e) == PRIVMEM_EVENT_POOL_FAILING) {
+                        const char *reason = privmem_event_reason(e);
+                        char *copy = reason ? strdup(reason) : NULL;
+                        privmem_event_free(e);
+                        return copy;
+                }
+                privmem_event_free(e);
+        }
+}
+
 static void test_hang_fails_and_refills(void) {
         TestDaemon *d = test_daemon_start(config);
-        privmem *p = test_connect(d);
+        privmem *p = test_connect(d), *pw = test_connect(d);
         privmem_pool_list *list = NULL;
+        privmem_watch *w = NULL;
         int fd = -1;
 
         privmem_set_timeout(p, 60000);
+        privmem_set_timeout(pw, 10000);
+        check_ok(pw, privmem_watch_open(pw, &w), "Watch");
         pid_t helper = stop_a_helper(d, p);
         uint64_t t0 = test_now_ms();
         /* Waits for the build whose helper is stopped. */
@@ -147,13 +177,23 @@ static void test_hang_fails_and_refills(void) {
         check(reason && strstr(reason, "privmemd-populate of bytes") && strstr(reason, "hung: killed after 2.") &&
               strstr(reason, "(populate_timeout=2s)"), "the waiting Acquire's reason: %s", reason ?: "none");
         check(process_gone(helper), "the hung helper %d is still there", (int) helper);
+        check(str_eq(privmem_last_error_string(p, "cause"), "populateTimeout"), "the waiting Acquire's cause: %s",
+              privmem_last_error_string(p, "cause") ?: "none");
 
         const privmem_pool *pool = list_pool(p, &list);
         check(privmem_pool_state(pool) == PRIVMEM_POOL_FAILING, "state %s after the hang", privmem_pool_state_name(pool));
+        check(privmem_pool_failure(pool) == PRIVMEM_FAILURE_POPULATE_TIMEOUT, "failure %s after the hang",
+              privmem_pool_failure_name(pool) ?: "none");
+        check(pool_counter(p, privmem_metrics_pool_populate_timeouts) == 1, "populateTimeouts after one hang");
         check(str_eq(privmem_pool_last_error(pool), reason), "lastError '%s', the Acquire said '%s'",
               privmem_pool_last_error(pool) ?: "none", reason);
+        char *event_reason = next_failing(pw, w);
+        check(str_eq(event_reason, reason), "Watch's poolFailing says '%s'", event_reason ?: "nothing");
+        free(event_reason);
         printf("hang to answer: %llu ms (populate_timeout=%ds): %s\n", (unsigned long long) answered, TIMEOUT_S, reason);
         free(reason);
+        privmem_watch_free(w);
+        privmem_disconnect(pw);
 
         /* The pool refills by itself after the backoff (1 s). */
         t0 = test_now_ms();

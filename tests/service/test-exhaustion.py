@@ -60,10 +60,10 @@ class Run:
             c.close()
             self.sm.poll(0)  # privmemd's notifications wait on the stand-in
 
-    def acquire(self):
+    def acquire(self, wait=False):
         """A lease of this process (its id), or the VarlinkError privmemd answered."""
         try:
-            reply, fds = self.call("io.privmemd.Acquire", {"pool": "x", "size": SIZE, "wait": False})
+            reply, fds = self.call("io.privmemd.Acquire", {"pool": "x", "size": SIZE, "wait": wait})
         except VarlinkError as e:
             return e
         for fd in fds:
@@ -187,10 +187,34 @@ def scenario_emfile(run):
     print("ok: with fds back a new client is served: %s %s" % (got.error, got.parameters), flush=True)
 
 
+def watch_outcome(watcher):
+    """What a Watch opened before memory ran short got: events, each whole, then either nothing
+    more (still watching) or SystemError ENOMEM; never a hang-up without an error."""
+    watcher.sock.settimeout(1)
+    events = 0
+    try:
+        while True:
+            event = watcher.receive()[0].get("event") or {}
+            if "kind" not in event or (event["kind"].startswith("lease") and "id" not in event.get("lease", {})):
+                fail("a Watch event with values left out: %s" % event)
+            events += 1
+    except TimeoutError:
+        return "%d events, still watching" % events
+    except VarlinkError as e:
+        if e.error != "io.privmemd.SystemError" or e.parameters.get("errnoName") != "ENOMEM":
+            fail("the Watch ended with %s %s" % (e.error, e.parameters))
+        return "%d events, then SystemError ENOMEM" % events
+    except (OSError, ConnectionError):
+        fail("the Watch was hung up on after %d events, without an error" % events)
+
+
 def scenario_no_memory(run):
     for _ in range(20):
         if isinstance(run.acquire(), VarlinkError):
             fail("no lease before memory ran short")
+    watcher = Client(run.sm.socket_path)
+    watcher.send("io.privmemd.Watch", more=True)
+    watcher.receive()
     pid = run.sm.pid
     with open("/proc/%d/status" % pid) as f:
         vm = [int(line.split()[1]) for line in f if line.startswith("VmSize:")][0] << 10
@@ -216,9 +240,12 @@ def scenario_no_memory(run):
     print("ok: with RLIMIT_AS at what privmemd uses: %s" % outcomes, flush=True)
     if set(outcomes) - {"lent", "io.privmemd.SystemError ENOMEM"}:
         fail("answers other than a lease or SystemError ENOMEM: %s" % outcomes)
+    print("ok: a Watch meanwhile: %s" % watch_outcome(watcher), flush=True)
+    watcher.close()
     resource.prlimit(pid, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-    if isinstance(run.acquire(), VarlinkError):
-        fail("no lease once memory was back")
+    got = run.acquire(wait=True)  # the refills that failed meanwhile may not have been retried yet
+    if isinstance(got, VarlinkError):
+        fail("no lease once memory was back: %s %s" % (got.error, got.parameters))
     missing = set(run.held) - set(run.listed())
     if missing:
         fail("%d leases privmemd answered are gone: %s" % (len(missing), sorted(missing)[:3]))
