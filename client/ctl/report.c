@@ -28,9 +28,8 @@ static const char *param_size(privmem *p, const char *name, char buf[static SIZE
         return privmem_last_error_u64(p, name, &v) < 0 ? "?" : size_format(buf, v);
 }
 
-/* What to do about PoolExhausted, by the cause privmemd gave (an older one gives none: the byte
- * limit was then the usual one). */
-static const char *exhausted_hint(const char *cause) {
+/* An older privmemd gives no cause: the byte limit was then the usual one. */
+const char *ctl_failure_hint(const char *cause) {
         switch (cause ? schema_enum_from_string(schema_failures, cause) : SCHEMA_FAILURE_LIMIT) {
         case SCHEMA_FAILURE_LIMIT:
                 return "Release leases, or raise limit= in privmemd.conf.";
@@ -56,7 +55,7 @@ static void exhausted(privmem *p) {
                 privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_POOL) ?: "?", param_size(p, SCHEMA_POOL_EXHAUSTED_LIMIT, limit),
                 param_size(p, SCHEMA_POOL_EXHAUSTED_USED, used), param_size(p, SCHEMA_POOL_EXHAUSTED_SIZE, size),
                 privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_REASON) ?: "no reason given",
-                exhausted_hint(privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_CAUSE)));
+                ctl_failure_hint(privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_CAUSE)));
 }
 
 static void quota(privmem *p) {

@@ -187,6 +187,17 @@ static int record_parse(json_object *o, LeaseRecord *r, int64_t *ret_format) {
         return ret;
 }
 
+/* A newer privmemd's file: its id alone (the file's name), so that recovery knows its memfd is lent. */
+static int record_foreign(const char *name, LeaseRecord *ret) {
+        size_t n = strlen(name) - strlen(".json");
+        if (n != MEMFD_ID_LEN)
+                return -EBADMSG;
+        *ret = (LeaseRecord) { .owner_kind = OWNER_UNKNOWN, .huge = -1, .foreign = true };
+        memcpy(ret->id, name, n);
+        ret->id[n] = 0;
+        return 0;
+}
+
 static int record_read(const char *dir, const char *name, LeaseRecord *ret) {
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -198,7 +209,7 @@ static int record_read(const char *dir, const char *name, LeaseRecord *ret) {
                 log_warning("Lease file %s was written by a newer privmemd (format %" PRIi64 "; this one reads up to %d): "
                             "not read. Its memfd, if handed back, becomes a lease of unknown owner that only a Release "
                             "ends.", path, format, LEASE_FILE_FORMAT);
-                return r;
+                return record_foreign(name, ret);
         }
         if (r < 0) {
                 log_warning("Lease file %s is unreadable or incomplete; removed.", path);

@@ -455,15 +455,20 @@ static void test_old_format(void **state) {
 }
 
 /* A lent memfd whose file is gone: a lease again, of unknown owner, root's, kept: nothing proves
- * its owner gone, so it is not punched; only a Release ends it. */
+ * its owner gone, so it is not punched; only a Release ends it. Stored as ready too, it is the
+ * lease's all the same: never back into the pool. */
 static void test_memfd_without_file(void **state) {
         Fixture *f = *state;
         const char *id = "00000000000000f1";
         int fd = memfd_new(POOL, id), s = spy(fd);
 
+        pass(f, 'r', spy(fd));
         pass(f, 'l', fd);
         recover(f);
 
+        assert_null(pool_find_ready(pool(f), id));
+        assert_int_equal(pool(f)->bytes_ready, 0);
+        assert_int_equal(f->m->core.n_leases, 1);
         Lease *l = core_find_lease(&f->m->core, id);
         assert_non_null(l);
         assert_int_equal(l->state, LEASE_ACTIVE);
@@ -473,6 +478,7 @@ static void test_memfd_without_file(void **state) {
         assert_int_equal(l->huge, -1);
         assert_int_equal(allocated(s), MiB);
         assert_int_equal(stored(f, "l"), 1);
+        assert_int_equal(stored(f, "r"), 0);
         assert_true(file_exists(f->leases, id));        /* written again: the next restart finds it */
         close(s);
 }
@@ -543,8 +549,9 @@ static void test_unknown_keys(void **state) {
 
 /* A file of a format this privmemd does not read (a newer one changed what a key means): not taken
  * for a corrupt one. Its memfd comes back as a lease of unknown owner, root's, kept until a Release
- * (nothing this privmemd understands proves the owner gone); a file without its memfd is left for
- * the privmemd that wrote it. A corrupt file is removed. */
+ * (nothing this privmemd understands proves the owner gone), also when it was stored as ready too
+ * (never back into the pool); a file without its memfd is left for the privmemd that wrote it. A
+ * corrupt file is removed. */
 static void test_future_format(void **state) {
         Fixture *f = *state;
         const char *id = "0000000000000121", *alone = "0000000000000122", *corrupt = "0000000000000123";
@@ -559,9 +566,13 @@ static void test_future_format(void **state) {
         snprintf(text, sizeof(text), "{\"format\": 3, \"id\": \"%s\", \"pool\": \"" POOL "\"}", alone);
         write_file(f->leases, alone, text);
         write_file(f->leases, corrupt, "{\"id\": \"0000000000000123\", \"pool\":");
+        pass(f, 'r', spy(fd));
         pass(f, 'l', fd);
         recover(f);
 
+        assert_null(pool_find_ready(pool(f), id));
+        assert_int_equal(pool(f)->bytes_ready, 0);
+        assert_int_equal(f->m->core.n_leases, 1);
         Lease *l = core_find_lease(&f->m->core, id);
         assert_non_null(l);
         assert_int_equal(l->state, LEASE_ACTIVE);
@@ -569,6 +580,7 @@ static void test_future_format(void **state) {
         assert_int_equal(l->uid, 0);
         assert_int_equal(allocated(s), MiB);            /* not punched */
         assert_int_equal(stored(f, "l"), 1);
+        assert_int_equal(stored(f, "r"), 0);
         assert_null(core_find_lease(&f->m->core, alone));
         assert_true(file_exists(f->leases, alone));
         assert_false(file_exists(f->leases, corrupt));
