@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* privmemd-bench: what privmemd saves and costs, each figure next to its alternative measured in the
  * same run on the same machine (absolute times on a shared machine mean little; ratios do).
- *   (a) Acquire round trip from a warm pool vs a bare SCM_RIGHTS request/reply between two processes
+ *   (a) Acquire round trip from a warm pool vs a bare SCM_RIGHTS request/reply between two processes;
+ *       without a service manager, and under a notify socket the bench serves (fd store, lease files)
  *   (b) a ready 4 GiB lease vs a fresh memfd populated in-process
  *   (c) refill throughput vs the kernel's zeroing bandwidth and memset; status calls during a refill
  *   (d) owner exit to memory back in the kernel
@@ -113,11 +114,58 @@ static bool libvirt_connected(const char *path) {
         return strstr(reply, "NoSuchDomain") != NULL;
 }
 
-/* ROUNDS Acquire/Release round trips; libvirt_uri: with [libvirt] uri= set, once connected. */
-static void acquire_latency_with(double *lat, unsigned gap_us, const char *libvirt_uri) {
+/* A service manager's notify socket, as far as privmemd can tell: a child reading its datagrams and
+ * closing the fds they carry (systemd's fd store keeps them; privmemd's cost is the same). The
+ * daemon started next gets $NOTIFY_SOCKET, so it keeps every lease in the fd store and writes lease
+ * files, as under systemd. */
+static pid_t notify_server_start(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char runtime[sizeof(tmpdir) + 16];
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", tmpdir);
+        snprintf(runtime, sizeof(runtime), "%s/runtime", tmpdir);
+        (void) unlink(sa.sun_path);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                perror("notify socket");
+                exit(1);
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+                for (;;) {
+                        char buf[4096];
+                        union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int) * 16)]; } c;
+                        struct iovec iov = { buf, sizeof(buf) };
+                        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &c, .msg_controllen = sizeof(c) };
+                        if (recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) < 0)
+                                _exit(0);
+                        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+                                for (size_t i = 0; cm->cmsg_type == SCM_RIGHTS && i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+                                        close(((int *) CMSG_DATA(cm))[i]);
+                }
+        }
+        close(fd);
+        setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+        setenv("RUNTIME_DIRECTORY", runtime, 1);
+        return pid;
+}
+
+static void notify_server_stop(pid_t pid) {
+        unsetenv("NOTIFY_SOCKET");
+        unsetenv("RUNTIME_DIRECTORY");
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+}
+
+/* ROUNDS Acquire/Release round trips; libvirt_uri: with [libvirt] uri= set, once connected; notify:
+ * under a notify socket (the fd store and lease files on every Acquire and Release). */
+static void acquire_latency_with(double *lat, unsigned gap_us, const char *libvirt_uri, bool notify) {
         char socket[4200], config[1024];
         snprintf(config, sizeof(config), "[pool lat]\nsizes = 4K:256\nlimit = 64M\nusers = *\n%s%s\n",
                  libvirt_uri ? "[libvirt]\nuri = " : "", libvirt_uri ?: "");
+        pid_t n = notify ? notify_server_start() : -1;
         pid_t d = bench_start_daemon(privmemd_path, tmpdir, config, socket, sizeof(socket));
         privmem *p = NULL;
         bench_wait_ready(socket, "lat", 4096, 256, 30);
@@ -147,10 +195,11 @@ static void acquire_latency_with(double *lat, unsigned gap_us, const char *libvi
         }
         privmem_disconnect(p);
         bench_stop_daemon(d);
+        notify_server_stop(n);
 }
 
-static void acquire_latency(double *lat, unsigned gap_us) {
-        acquire_latency_with(lat, gap_us, NULL);
+static void acquire_latency(double *lat, unsigned gap_us, bool notify) {
+        acquire_latency_with(lat, gap_us, NULL, notify);
 }
 
 /* (f) The libvirt thread's cost to everything else: Acquire round trips with [libvirt] set and
@@ -160,8 +209,8 @@ static void part_libvirt(const char *uri) {
         static double off[LIBVIRT_ALTERNATIONS * ROUNDS], on[LIBVIRT_ALTERNATIONS * ROUNDS];
         const size_t n = LIBVIRT_ALTERNATIONS * ROUNDS;
         for (int i = 0; i < LIBVIRT_ALTERNATIONS; i++) {
-                acquire_latency_with(off + i * ROUNDS, 0, NULL);
-                acquire_latency_with(on + i * ROUNDS, 0, uri);
+                acquire_latency_with(off + i * ROUNDS, 0, NULL, false);
+                acquire_latency_with(on + i * ROUNDS, 0, uri, false);
         }
         double o50 = bench_percentile(off, n, 50), o99 = bench_percentile(off, n, 99);
         double n50 = bench_percentile(on, n, 50), n99 = bench_percentile(on, n, 99);
@@ -173,17 +222,22 @@ static void part_libvirt(const char *uri) {
 
 /* Both ways measured alike: back to back (the pool's refill and punch work competes with the next
  * call on the same CPUs), and with a gap after each call (that work done in between, as between
- * VM starts). */
+ * VM starts). Each without a service manager and under a notify socket (the fd store, as under
+ * systemd). */
 static void part_latency(unsigned gap_us) {
-        static double a[ROUNDS], f[ROUNDS];
-        acquire_latency(a, gap_us);
+        static double a[ROUNDS], s[ROUNDS], f[ROUNDS];
+        acquire_latency(a, gap_us, false);
+        acquire_latency(s, gap_us, true);
         floor_latency(f, gap_us);
         double a50 = bench_percentile(a, ROUNDS, 50), a99 = bench_percentile(a, ROUNDS, 99);
+        double s50 = bench_percentile(s, ROUNDS, 50), s99 = bench_percentile(s, ROUNDS, 99);
         double f50 = bench_percentile(f, ROUNDS, 50), f99 = bench_percentile(f, ROUNDS, 99);
         printf("(a) %s\n", gap_us ? "calls 2 ms apart" : "calls back to back");
         printf("    Acquire from a warm pool      p50 %7.1f us  p99 %7.1f us\n", a50 * 1e6, a99 * 1e6);
+        printf("    the same, with an fd store     p50 %7.1f us  p99 %7.1f us\n", s50 * 1e6, s99 * 1e6);
         printf("    bare SCM_RIGHTS req/reply      p50 %7.1f us  p99 %7.1f us\n", f50 * 1e6, f99 * 1e6);
-        printf("    ratio (goal: p50 within 3x)    p50 %7.2fx     p99 %7.2fx\n\n", a50 / f50, a99 / f99);
+        printf("    ratio (goal: p50 within 3x)    p50 %7.2fx     p99 %7.2fx\n", a50 / f50, a99 / f99);
+        printf("    ratio with an fd store         p50 %7.2fx     p99 %7.2fx\n\n", s50 / f50, s99 / f99);
 }
 
 /* What one backing is measured as: a label, privmemd.conf lines, the in-process alternative. */

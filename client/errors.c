@@ -83,6 +83,17 @@ static int system_error(privmem *p, const char *name, json_object *params) {
                             val(params, SCHEMA_SYSTEM_ERROR_ERRNO));
 }
 
+/* "(cause: populateTimeout)" at the end, when privmemd said it (0.3 on). */
+static int pool_exhausted(privmem *p, const char *name, json_object *q, bool no_wait) {
+        bool has_cause = json_object_object_get(q, SCHEMA_POOL_EXHAUSTED_CAUSE);
+        return error_remote(p, exhausted_for_now(q, no_wait) ? -EAGAIN : -ENOSPC, name,
+                            "pool '%s' exhausted: %s bytes wanted, %s: limit %s, used %s%s%s%s",
+                            val(q, SCHEMA_POOL_EXHAUSTED_POOL), val(q, SCHEMA_POOL_EXHAUSTED_SIZE),
+                            val(q, SCHEMA_POOL_EXHAUSTED_REASON), val(q, SCHEMA_POOL_EXHAUSTED_LIMIT),
+                            val(q, SCHEMA_POOL_EXHAUSTED_USED), has_cause ? " (cause: " : "",
+                            has_cause ? val(q, SCHEMA_POOL_EXHAUSTED_CAUSE) : "", has_cause ? ")" : "");
+}
+
 static int io_privmemd_error(privmem *p, const char *name, json_object *q, bool no_wait) {
         if (streq(name, PRIVMEM_ERROR_NO_SUCH_POOL))
                 return error_remote(p, -ENOENT, name, "no pool '%s'", val(q, SCHEMA_NO_SUCH_POOL_POOL));
@@ -92,11 +103,7 @@ static int io_privmemd_error(privmem *p, const char *name, json_object *q, bool 
                 return error_remote(p, -EINVAL, name, "size %s is not a positive multiple of the page size %s",
                                     val(q, SCHEMA_INVALID_SIZE_SIZE), val(q, SCHEMA_INVALID_SIZE_PAGE_SIZE));
         if (streq(name, PRIVMEM_ERROR_POOL_EXHAUSTED))
-                return error_remote(p, exhausted_for_now(q, no_wait) ? -EAGAIN : -ENOSPC, name,
-                                    "pool '%s' exhausted: %s bytes wanted, %s: limit %s, used %s",
-                                    val(q, SCHEMA_POOL_EXHAUSTED_POOL), val(q, SCHEMA_POOL_EXHAUSTED_SIZE),
-                                    val(q, SCHEMA_POOL_EXHAUSTED_REASON), val(q, SCHEMA_POOL_EXHAUSTED_LIMIT),
-                                    val(q, SCHEMA_POOL_EXHAUSTED_USED));
+                return pool_exhausted(p, name, q, no_wait);
         if (streq(name, PRIVMEM_ERROR_QUOTA_EXCEEDED))
                 return error_remote(p, -EDQUOT, name, "quota of %s in pool '%s' exceeded: limit %s, used %s, requested %s",
                                     val(q, SCHEMA_QUOTA_EXCEEDED_RESOURCE), val(q, SCHEMA_QUOTA_EXCEEDED_POOL),

@@ -102,3 +102,20 @@ int json_get_enum(json_object *o, const char *key, const char *const names[], co
                         *ret = values[i];
         return 0;
 }
+
+int json_get_enum_opt(json_object *o, const char *key, const char *const names[], const int values[], int *ret,
+                      char **ret_name) {
+        json_object *v = json_object_object_get(o, key);
+        if (!v || json_object_is_type(v, json_type_null))
+                return 0;
+        int r = json_get_enum(o, key, names, values, ret, ret_name);
+        return r < 0 ? r : 1;
+}
+
+int json_get_double_opt(json_object *o, const char *key, double *ret) {
+        json_object *v = json_object_object_get(o, key);
+        if (!v || json_object_is_type(v, json_type_null))
+                return 0;
+        int r = json_get_double(o, key, ret);
+        return r < 0 ? r : 1;
+}

@@ -23,3 +23,7 @@ int json_get_bool_opt(json_object *o, const char *key, bool *ret);
  * schema/ table, NULL-terminated); a value not listed gives 0, for enums that grow. */
 int json_get_enum(json_object *o, const char *key, const char *const names[], const int values[], int *ret,
                   char **ret_name);
+/* The same, optional: absent or null leaves *ret and *ret_name alone and returns 0; 1 when set. */
+int json_get_enum_opt(json_object *o, const char *key, const char *const names[], const int values[], int *ret,
+                      char **ret_name);
+int json_get_double_opt(json_object *o, const char *key, double *ret);

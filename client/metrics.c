@@ -21,9 +21,16 @@ typedef struct AcquireCount {
         uint64_t count;
 } AcquireCount;
 
+typedef struct PoolMetrics {
+        char *pool;
+        uint64_t populate_timeouts, stuck_workers;
+} PoolMetrics;
+
 struct privmem_metrics {
         AcquireCount *acquires;
         size_t n_acquires;
+        PoolMetrics *pools;
+        size_t n_pools;
         uint64_t invalidations, leaks;
         privmem_histogram acquire_seconds, refill_seconds;
 };
@@ -34,6 +41,9 @@ _public_ privmem_metrics *privmem_metrics_free(privmem_metrics *m) {
         for (size_t i = 0; i < m->n_acquires; i++)
                 free(m->acquires[i].result);
         free(m->acquires);
+        for (size_t i = 0; i < m->n_pools; i++)
+                free(m->pools[i].pool);
+        free(m->pools);
         free(m->acquire_seconds.buckets);
         free(m->refill_seconds.buckets);
         free(m);
@@ -80,6 +90,34 @@ static int acquires_from_json(json_object *o, privmem_metrics *m) {
         return 0;
 }
 
+static int pool_metrics_from_json(json_object *o, PoolMetrics *p) {
+        int r;
+        if ((r = json_get_string(o, SCHEMA_POOL_METRICS_POOL, &p->pool)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_POOL_METRICS_POPULATE_TIMEOUTS, &p->populate_timeouts)) < 0 ||
+            (r = json_get_u64(o, SCHEMA_POOL_METRICS_STUCK_WORKERS, &p->stuck_workers)) < 0)
+                return r;
+        return 0;
+}
+
+/* Optional here: an older privmemd does not send them. */
+static int pools_from_json(json_object *o, privmem_metrics *m) {
+        json_object *array = json_object_object_get(o, SCHEMA_METRICS_POOLS);
+        if (!array || json_object_is_type(array, json_type_null))
+                return 0;
+        int r = json_get_array(o, SCHEMA_METRICS_POOLS, &array);
+        if (r < 0)
+                return r;
+        size_t n = json_object_array_length(array);
+        if (!(m->pools = calloc(n ?: 1, sizeof(PoolMetrics))))
+                return -ENOMEM;
+        for (; m->n_pools < n; m->n_pools++)
+                if ((r = pool_metrics_from_json(json_object_array_get_idx(array, m->n_pools), &m->pools[m->n_pools])) < 0) {
+                        m->n_pools++;   /* frees a name already copied */
+                        return r;
+                }
+        return 0;
+}
+
 int metrics_from_json(json_object *o, privmem_metrics **ret) {
         _cleanup_(privmem_metrics_freep) privmem_metrics *m = calloc(1, sizeof(*m));
         int r;
@@ -90,7 +128,8 @@ int metrics_from_json(json_object *o, privmem_metrics **ret) {
             (r = json_get_u64(o, SCHEMA_METRICS_INVALIDATIONS, &m->invalidations)) < 0 ||
             (r = json_get_u64(o, SCHEMA_METRICS_LEAKS, &m->leaks)) < 0 ||
             (r = histogram_from_json(o, SCHEMA_METRICS_ACQUIRE_SECONDS, &m->acquire_seconds)) < 0 ||
-            (r = histogram_from_json(o, SCHEMA_METRICS_REFILL_SECONDS, &m->refill_seconds)) < 0)
+            (r = histogram_from_json(o, SCHEMA_METRICS_REFILL_SECONDS, &m->refill_seconds)) < 0 ||
+            (r = pools_from_json(o, m)) < 0)
                 return r;
         *ret = TAKE_PTR(m);
         return 0;
@@ -121,6 +160,17 @@ _public_ const privmem_histogram *privmem_metrics_acquire_seconds(const privmem_
 }
 _public_ const privmem_histogram *privmem_metrics_refill_seconds(const privmem_metrics *m) {
         return m ? &m->refill_seconds : NULL;
+}
+
+_public_ size_t privmem_metrics_n_pools(const privmem_metrics *m) { return m ? m->n_pools : 0; }
+_public_ const char *privmem_metrics_pool_name(const privmem_metrics *m, size_t i) {
+        return m && i < m->n_pools ? m->pools[i].pool : NULL;
+}
+_public_ uint64_t privmem_metrics_pool_populate_timeouts(const privmem_metrics *m, size_t i) {
+        return m && i < m->n_pools ? m->pools[i].populate_timeouts : 0;
+}
+_public_ uint64_t privmem_metrics_pool_stuck_workers(const privmem_metrics *m, size_t i) {
+        return m && i < m->n_pools ? m->pools[i].stuck_workers : 0;
 }
 
 _public_ size_t privmem_histogram_n_buckets(const privmem_histogram *h) { return h ? h->n_buckets : 0; }

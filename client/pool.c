@@ -9,8 +9,8 @@ typedef struct SizeClass {
 } SizeClass;
 
 struct privmem_pool {
-        char *name, *backing_name, *state_name, *last_error;
-        int backing, state;
+        char *name, *backing_name, *state_name, *last_error, *failure_name;
+        int backing, state, failure;
         uint64_t page_size, numa_node, bytes_ready, bytes_lent, bytes_other, limit, quota_per_uid;
         bool has_numa_node, seal_guest;
         SizeClass *classes;
@@ -35,6 +35,15 @@ static const int pool_states[_SCHEMA_POOL_STATE_MAX] = {
         [SCHEMA_POOL_STATE_FAILING] = PRIVMEM_POOL_FAILING,
         [SCHEMA_POOL_STATE_DRAINED] = PRIVMEM_POOL_DRAINED,
         [SCHEMA_POOL_STATE_RETIRED] = PRIVMEM_POOL_RETIRED,
+};
+
+static const int failures[_SCHEMA_FAILURE_MAX] = {
+        [SCHEMA_FAILURE_LIMIT] = PRIVMEM_FAILURE_LIMIT,
+        [SCHEMA_FAILURE_NO_READY] = PRIVMEM_FAILURE_NO_READY,
+        [SCHEMA_FAILURE_NO_MEMORY] = PRIVMEM_FAILURE_NO_MEMORY,
+        [SCHEMA_FAILURE_POPULATE_TIMEOUT] = PRIVMEM_FAILURE_POPULATE_TIMEOUT,
+        [SCHEMA_FAILURE_STUCK_WORKER] = PRIVMEM_FAILURE_STUCK_WORKER,
+        [SCHEMA_FAILURE_ERROR] = PRIVMEM_FAILURE_ERROR,
 };
 
 static int class_from_json(json_object *o, SizeClass *c) {
@@ -117,6 +126,8 @@ static int pool_from_json(json_object *o, privmem_pool *pool) {
             (r = json_get_enum(o, SCHEMA_POOL_STATE, schema_pool_states, pool_states, &pool->state,
                                &pool->state_name)) < 0 ||
             (r = json_get_string_opt(o, SCHEMA_POOL_LAST_ERROR, &pool->last_error)) < 0 ||
+            (r = json_get_enum_opt(o, SCHEMA_POOL_FAILURE, schema_failures, failures, &pool->failure,
+                                   &pool->failure_name)) < 0 ||
             (r = huge_from_json(o, pool)) < 0)
                 return r;
         return 0;
@@ -130,6 +141,7 @@ _public_ privmem_pool_list *privmem_pool_list_free(privmem_pool_list *list) {
                 free(list->pools[i].backing_name);
                 free(list->pools[i].state_name);
                 free(list->pools[i].last_error);
+                free(list->pools[i].failure_name);
                 free(list->pools[i].huge_fallback);
                 free(list->pools[i].huge_advice);
                 free(list->pools[i].classes);
@@ -183,6 +195,8 @@ _public_ uint64_t privmem_pool_limit(const privmem_pool *p) { return p ? p->limi
 _public_ uint64_t privmem_pool_quota_per_uid(const privmem_pool *p) { return p ? p->quota_per_uid : 0; }
 _public_ enum privmem_pool_state privmem_pool_state(const privmem_pool *p) { return p ? p->state : 0; }
 _public_ const char *privmem_pool_last_error(const privmem_pool *p) { return p ? p->last_error : NULL; }
+_public_ enum privmem_failure privmem_pool_failure(const privmem_pool *p) { return p ? p->failure : 0; }
+_public_ const char *privmem_pool_failure_name(const privmem_pool *p) { return p ? p->failure_name : NULL; }
 /* The smallest struct privmem_pool_huge a caller may pass: LIBPRIVMEM_0.3's. The largest: a page,
  * as sched_getattr() takes; more is a size never set, not a struct from the future. */
 #define POOL_HUGE_SIZE_0_3 (offsetof(struct privmem_pool_huge, host_advice) + sizeof(const char *))

@@ -11,6 +11,8 @@ struct privmem_status {
         int libvirt_state;
         char *libvirt_state_name, *libvirt_uri, *libvirt_last_error;
         double libvirt_since;
+        uint64_t workers, stuck_workers;
+        double stuck_since;
 };
 
 /* Indexed by SchemaLibvirtState. */
@@ -51,12 +53,17 @@ int status_from_json(json_object *o, privmem_status **ret) {
 
         if (!s)
                 return -ENOMEM;
+        s->stuck_since = -1;
         if ((r = json_get_string(o, SCHEMA_STATUS_VERSION, &s->version)) < 0 ||
             (r = json_get_double(o, SCHEMA_STATUS_UPTIME, &s->uptime)) < 0 ||
             (r = json_get_u64(o, SCHEMA_STATUS_CONNECTIONS, &s->connections)) < 0 ||
             (r = json_get_u64(o, SCHEMA_STATUS_POOLS, &s->pools)) < 0 ||
             (r = json_get_u64(o, SCHEMA_STATUS_LEASES, &s->leases)) < 0 ||
-            (r = libvirt_from_json(o, s)) < 0)
+            (r = libvirt_from_json(o, s)) < 0 ||
+            /* optional here: an older privmemd does not send them */
+            (r = json_get_u64_opt(o, SCHEMA_STATUS_WORKERS, &s->workers)) < 0 ||
+            (r = json_get_u64_opt(o, SCHEMA_STATUS_STUCK_WORKERS, &s->stuck_workers)) < 0 ||
+            (r = json_get_double_opt(o, SCHEMA_STATUS_STUCK_SINCE, &s->stuck_since)) < 0)
                 return r;
         *ret = TAKE_PTR(s);
         return 0;
@@ -74,3 +81,6 @@ _public_ const char *privmem_status_libvirt_state_name(const privmem_status *s) 
 _public_ const char *privmem_status_libvirt_uri(const privmem_status *s) { return s ? s->libvirt_uri : NULL; }
 _public_ double privmem_status_libvirt_since(const privmem_status *s) { return s ? s->libvirt_since : 0; }
 _public_ const char *privmem_status_libvirt_last_error(const privmem_status *s) { return s ? s->libvirt_last_error : NULL; }
+_public_ uint64_t privmem_status_workers(const privmem_status *s) { return s ? s->workers : 0; }
+_public_ uint64_t privmem_status_stuck_workers(const privmem_status *s) { return s ? s->stuck_workers : 0; }
+_public_ double privmem_status_stuck_since(const privmem_status *s) { return s ? s->stuck_since : -1; }

@@ -88,6 +88,8 @@ static void last_errors(const privmem_pool_list *list) {
                 const privmem_pool *p = privmem_pool_list_get(list, i);
                 if (privmem_pool_last_error(p))
                         printf("pool '%s': %s\n", privmem_pool_name(p), privmem_pool_last_error(p));
+                if (privmem_pool_last_error(p) && privmem_pool_failure_name(p))
+                        printf("pool '%s': %s\n", privmem_pool_name(p), ctl_failure_hint(privmem_pool_failure_name(p)));
                 huge_notes(p);
         }
 }

@@ -22,6 +22,20 @@ static void status_print_libvirt(const privmem_status *s) {
                 printf("             last error: %s\n", error);
 }
 
+/* "Workers: 2 (1 stuck since 40s)"; nothing from a privmemd too old to say. */
+static void status_print_workers(const privmem_status *s) {
+        char since[FORMAT_MAX];
+        uint64_t stuck = privmem_status_stuck_workers(s);
+
+        if (privmem_status_workers(s) == 0)
+                return;
+        printf("    Workers: %llu", (unsigned long long) privmem_status_workers(s));
+        if (stuck > 0)
+                printf(" (%llu stuck since %s)", (unsigned long long) stuck,
+                       privmem_status_stuck_since(s) >= 0 ? format_duration(since, privmem_status_stuck_since(s)) : "?");
+        printf("\n");
+}
+
 static int status_print(const Ctl *c, const privmem_status *s) {
         char uptime[FORMAT_MAX];
         printf("privmemd %s on %s\n", privmem_status_version(s), c->socket ?: PRIVMEMD_SOCKET_DEFAULT);
@@ -29,6 +43,7 @@ static int status_print(const Ctl *c, const privmem_status *s) {
         printf("Connections: %llu\n", (unsigned long long) privmem_status_connections(s));
         printf("      Pools: %llu\n", (unsigned long long) privmem_status_pools(s));
         printf("     Leases: %llu\n", (unsigned long long) privmem_status_leases(s));
+        status_print_workers(s);
         status_print_libvirt(s);
         return 0;
 }
@@ -50,6 +65,6 @@ static int run(Ctl *c, char **args, unsigned n_args) {
 const Verb verb_status = {
         .name = "status",
         .synopsis = "",
-        .summary = "Show the daemon's version, uptime, connections, pools, leases and libvirt link",
+        .summary = "Show the daemon's version, uptime, connections, pools, leases, workers and libvirt link",
         .run = run,
 };

@@ -56,6 +56,9 @@ int ctl_usage_error(const Ctl *c, const char *format, ...) _printf_(2, 3);
 int ctl_connect(const Ctl *c, privmem **ret);
 /* Reports a failed call r on p, worded for people, and returns its exit code. */
 int ctl_fail(const Ctl *c, privmem *p, int r);
+/* What to do about a pool that is exhausted or failing, by the cause privmemd gave (Pool.failure,
+ * PoolExhausted.cause; NULL: none given, as by a privmemd older than 0.3). */
+const char *ctl_failure_hint(const char *cause);
 /* Prints the last reply on p to stdout as privmemd sent it, indented (as varlinkctl does). */
 int ctl_print_reply(privmem *p);
 /* "--help" of one command. */

@@ -28,13 +28,34 @@ static const char *param_size(privmem *p, const char *name, char buf[static SIZE
         return privmem_last_error_u64(p, name, &v) < 0 ? "?" : size_format(buf, v);
 }
 
+/* An older privmemd gives no cause: the byte limit was then the usual one. */
+const char *ctl_failure_hint(const char *cause) {
+        switch (cause ? schema_enum_from_string(schema_failures, cause) : SCHEMA_FAILURE_LIMIT) {
+        case SCHEMA_FAILURE_LIMIT:
+                return "Release leases, or raise limit= in privmemd.conf.";
+        case SCHEMA_FAILURE_NO_READY:
+                return "Acquire without --no-wait, or keep more of this size ready (privmemctl set-target).";
+        case SCHEMA_FAILURE_NO_MEMORY:
+                return "The host is short of memory (or of reserved huge pages): free some, or lower the pools' "
+                       "targets. privmemd retries by itself.";
+        case SCHEMA_FAILURE_POPULATE_TIMEOUT:
+                return "Populating hung and was stopped; privmemd retries by itself. If the host is only slow, "
+                       "raise populate_timeout= in privmemd.conf.";
+        case SCHEMA_FAILURE_STUCK_WORKER:
+                return "A worker thread is stuck in the kernel (privmemctl status); another took its place and "
+                       "privmemd retries. Look at the host's kernel log (dmesg).";
+        default:
+                return "privmemd retries by itself; 'privmemctl pools' and privmemd's log say more.";
+        }
+}
+
 static void exhausted(privmem *p) {
         char limit[SIZE_FORMAT_MAX], used[SIZE_FORMAT_MAX], size[SIZE_FORMAT_MAX];
-        fprintf(stderr, "pool '%s' exhausted: limit %s, used %s, asked %s (%s). "
-                "Release leases, or raise limit= in privmemd.conf.\n",
+        fprintf(stderr, "pool '%s' exhausted: limit %s, used %s, asked %s (%s). %s\n",
                 privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_POOL) ?: "?", param_size(p, SCHEMA_POOL_EXHAUSTED_LIMIT, limit),
                 param_size(p, SCHEMA_POOL_EXHAUSTED_USED, used), param_size(p, SCHEMA_POOL_EXHAUSTED_SIZE, size),
-                privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_REASON) ?: "no reason given");
+                privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_REASON) ?: "no reason given",
+                ctl_failure_hint(privmem_last_error_string(p, SCHEMA_POOL_EXHAUSTED_CAUSE)));
 }
 
 static void quota(privmem *p) {

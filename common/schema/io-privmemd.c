@@ -32,6 +32,15 @@ const char *const schema_huge_fallbacks[_SCHEMA_HUGE_FALLBACK_MAX + 1] = {
         [SCHEMA_HUGE_FALLBACK_REFUSE] = "refuse",
 };
 
+const char *const schema_failures[_SCHEMA_FAILURE_MAX + 1] = {
+        [SCHEMA_FAILURE_LIMIT] = "limit",
+        [SCHEMA_FAILURE_NO_READY] = "noReady",
+        [SCHEMA_FAILURE_NO_MEMORY] = "noMemory",
+        [SCHEMA_FAILURE_POPULATE_TIMEOUT] = "populateTimeout",
+        [SCHEMA_FAILURE_STUCK_WORKER] = "stuckWorker",
+        [SCHEMA_FAILURE_ERROR] = "error",
+};
+
 const char *const schema_backings[_SCHEMA_BACKING_MAX + 1] = {
         [SCHEMA_BACKING_SHMEM] = "shmem",
         [SCHEMA_BACKING_HUGETLB] = "hugetlb",
@@ -74,7 +83,10 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_STATUS_CONNECTIONS, "int" },
                 { SCHEMA_STATUS_POOLS, "int" },
                 { SCHEMA_STATUS_LEASES, "int" },
-                { SCHEMA_STATUS_LIBVIRT, "?LibvirtLink" }) },
+                { SCHEMA_STATUS_LIBVIRT, "?LibvirtLink" },
+                { SCHEMA_STATUS_WORKERS, "int" },
+                { SCHEMA_STATUS_STUCK_WORKERS, "int" },
+                { SCHEMA_STATUS_STUCK_SINCE, "?float" }) },
         { SCHEMA_TYPE, "LibvirtLink", FIELDS(
                 { SCHEMA_LIBVIRT_LINK_STATE, "enum", schema_libvirt_states },
                 { SCHEMA_LIBVIRT_LINK_URI, "?string" },
@@ -117,6 +129,7 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_POOL_QUOTA_PER_UID, "int" },
                 { SCHEMA_POOL_STATE, "enum", schema_pool_states },
                 { SCHEMA_POOL_LAST_ERROR, "?string" },
+                { SCHEMA_POOL_FAILURE, "?enum", schema_failures },
                 { SCHEMA_POOL_HUGE, "?HugePages" }) },
         { SCHEMA_TYPE, "HugePages", FIELDS(
                 { SCHEMA_HUGE_READY_HUGE_BYTES, "int" },
@@ -147,12 +160,17 @@ const SchemaMember schema_members[] = {
         { SCHEMA_TYPE, "AcquireCount", FIELDS(
                 { SCHEMA_ACQUIRE_COUNT_RESULT, "string" },
                 { SCHEMA_ACQUIRE_COUNT_COUNT, "int" }) },
+        { SCHEMA_TYPE, "PoolMetrics", FIELDS(
+                { SCHEMA_POOL_METRICS_POOL, "string" },
+                { SCHEMA_POOL_METRICS_POPULATE_TIMEOUTS, "int" },
+                { SCHEMA_POOL_METRICS_STUCK_WORKERS, "int" }) },
         { SCHEMA_TYPE, "Metrics", FIELDS(
                 { SCHEMA_METRICS_ACQUIRES, "[]AcquireCount" },
                 { SCHEMA_METRICS_INVALIDATIONS, "int" },
                 { SCHEMA_METRICS_LEAKS, "int" },
                 { SCHEMA_METRICS_ACQUIRE_SECONDS, "Histogram" },
-                { SCHEMA_METRICS_REFILL_SECONDS, "Histogram" }) },
+                { SCHEMA_METRICS_REFILL_SECONDS, "Histogram" },
+                { SCHEMA_METRICS_POOLS, "[]PoolMetrics" }) },
 
         { SCHEMA_METHOD_IN, "GetStatus", NO_FIELDS },
         { SCHEMA_METHOD_OUT, "GetStatus", FIELDS({ SCHEMA_GET_STATUS_STATUS, "Status" }) },
@@ -198,7 +216,8 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_POOL_EXHAUSTED_SIZE, "int" },
                 { SCHEMA_POOL_EXHAUSTED_REASON, "string" },
                 { SCHEMA_POOL_EXHAUSTED_LIMIT, "int" },
-                { SCHEMA_POOL_EXHAUSTED_USED, "int" }) },
+                { SCHEMA_POOL_EXHAUSTED_USED, "int" },
+                { SCHEMA_POOL_EXHAUSTED_CAUSE, "?enum", schema_failures }) },
         { SCHEMA_ERROR, "QuotaExceeded", FIELDS(
                 { SCHEMA_QUOTA_EXCEEDED_POOL, "string" },
                 { SCHEMA_QUOTA_EXCEEDED_RESOURCE, "string" },

@@ -42,6 +42,9 @@
 #define SCHEMA_STATUS_POOLS             "pools"
 #define SCHEMA_STATUS_LEASES            "leases"
 #define SCHEMA_STATUS_LIBVIRT           "libvirt"
+#define SCHEMA_STATUS_WORKERS           "workers"
+#define SCHEMA_STATUS_STUCK_WORKERS     "stuckWorkers"
+#define SCHEMA_STATUS_STUCK_SINCE       "stuckSince"
 
 #define SCHEMA_LIBVIRT_LINK_STATE       "state"
 #define SCHEMA_LIBVIRT_LINK_URI         "uri"
@@ -84,6 +87,7 @@
 #define SCHEMA_POOL_QUOTA_PER_UID       "quotaPerUid"
 #define SCHEMA_POOL_STATE               "state"
 #define SCHEMA_POOL_LAST_ERROR          "lastError"
+#define SCHEMA_POOL_FAILURE             "failure"
 #define SCHEMA_POOL_HUGE                "huge"
 
 #define SCHEMA_HUGE_READY_HUGE_BYTES    "readyHugeBytes"
@@ -120,6 +124,11 @@
 #define SCHEMA_METRICS_LEAKS            "leaks"
 #define SCHEMA_METRICS_ACQUIRE_SECONDS  "acquireSeconds"
 #define SCHEMA_METRICS_REFILL_SECONDS   "refillSeconds"
+#define SCHEMA_METRICS_POOLS            "pools"
+
+#define SCHEMA_POOL_METRICS_POOL        "pool"
+#define SCHEMA_POOL_METRICS_POPULATE_TIMEOUTS "populateTimeouts"
+#define SCHEMA_POOL_METRICS_STUCK_WORKERS "stuckWorkers"
 
 /* Method parameters and results: SCHEMA_<METHOD>_<FIELD>; errors': SCHEMA_<ERROR>_<FIELD>. */
 #define SCHEMA_GET_STATUS_STATUS        "status"
@@ -153,6 +162,7 @@
 #define SCHEMA_POOL_EXHAUSTED_REASON    "reason"
 #define SCHEMA_POOL_EXHAUSTED_LIMIT     "limit"
 #define SCHEMA_POOL_EXHAUSTED_USED      "used"
+#define SCHEMA_POOL_EXHAUSTED_CAUSE     "cause"
 #define SCHEMA_QUOTA_EXCEEDED_POOL      "pool"
 #define SCHEMA_QUOTA_EXCEEDED_RESOURCE  "resource"
 #define SCHEMA_QUOTA_EXCEEDED_LIMIT     "limit"
@@ -210,6 +220,17 @@ typedef enum SchemaPoolState {
         _SCHEMA_POOL_STATE_MAX,
 } SchemaPoolState;
 
+/* Pool.failure and PoolExhausted.cause. */
+typedef enum SchemaFailure {
+        SCHEMA_FAILURE_LIMIT,
+        SCHEMA_FAILURE_NO_READY,
+        SCHEMA_FAILURE_NO_MEMORY,
+        SCHEMA_FAILURE_POPULATE_TIMEOUT,
+        SCHEMA_FAILURE_STUCK_WORKER,
+        SCHEMA_FAILURE_ERROR,
+        _SCHEMA_FAILURE_MAX,
+} SchemaFailure;
+
 typedef enum SchemaHugeFallback {
         SCHEMA_HUGE_FALLBACK_LEND,
         SCHEMA_HUGE_FALLBACK_RETRY,
@@ -238,6 +259,7 @@ extern const char *const schema_backings[_SCHEMA_BACKING_MAX + 1];
 extern const char *const schema_pool_states[_SCHEMA_POOL_STATE_MAX + 1];
 extern const char *const schema_event_kinds[_SCHEMA_EVENT_KIND_MAX + 1];
 extern const char *const schema_huge_fallbacks[_SCHEMA_HUGE_FALLBACK_MAX + 1];
+extern const char *const schema_failures[_SCHEMA_FAILURE_MAX + 1];
 
 /* The value's name; NULL when out of range. */
 const char *schema_enum_to_string(const char *const table[], int value);

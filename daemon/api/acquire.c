@@ -209,8 +209,11 @@ static void acquire_served(Waiter *w, ReadyMemfd *memfd, int error) {
         if (memfd)
                 r = acquire_lend(a, memfd, ACQUIRE_BUILT);
         else
-                r = api_error_pool_exhausted(&a->error, a->pool, w->cls->size,
-                                             error == a->pool->last_error ? pool_last_error_text(a->pool) : strerror(-error));
+                r = error == a->pool->last_error
+                        ? api_error_pool_exhausted(&a->error, a->pool, w->cls->size, describe_pool_failure(a->pool->failure),
+                                                   pool_last_error_text(a->pool))
+                        : api_error_pool_exhausted(&a->error, a->pool, w->cls->size,
+                                                   describe_pool_failure(pool_failure_from_errno(error)), strerror(-error));
         acquire_end(a, r);
 }
 
@@ -236,8 +239,9 @@ static int acquire_wait(AcquireCall *a) {
         a->waiter.serve = acquire_served;
         r = size_class_wait(a->cls, &a->waiter);
         if (r < 0)
-                return api_error_pool_exhausted(&a->error, a->pool, a->cls->size,
-                                                r == -ENOSPC ? "the pool's byte limit" : strerror(-r));
+                return r == -ENOSPC
+                        ? api_error_pool_exhausted(&a->error, a->pool, a->cls->size, SCHEMA_FAILURE_LIMIT, "the pool's byte limit")
+                        : api_error_pool_exhausted(&a->error, a->pool, a->cls->size, SCHEMA_FAILURE_ERROR, strerror(-r));
         a->deferred = true;
         varlink_call_defer(a->call, acquire_cancel, a);
         return 0;
@@ -286,7 +290,7 @@ static int acquire_with_owner(AcquireCall *a) {
         if (memfd)
                 return acquire_lend(a, memfd, ACQUIRE_READY);
         if (!a->params.wait)
-                return api_error_pool_exhausted(&a->error, a->pool, size,
+                return api_error_pool_exhausted(&a->error, a->pool, size, SCHEMA_FAILURE_NO_READY,
                                                 "no ready memfd of this size, and wait is false");
         return acquire_wait(a);
 }

@@ -71,6 +71,31 @@ static json_object *describe_class(const SizeClass *c) {
         return o;
 }
 
+int describe_pool_failure(PoolFailure f) {
+        switch (f) {
+        case POOL_FAILURE_NONE:
+                return -1;
+        case POOL_FAILURE_NO_MEMORY:
+                return SCHEMA_FAILURE_NO_MEMORY;
+        case POOL_FAILURE_POPULATE_TIMEOUT:
+                return SCHEMA_FAILURE_POPULATE_TIMEOUT;
+        case POOL_FAILURE_STUCK_WORKER:
+                return SCHEMA_FAILURE_STUCK_WORKER;
+        default:
+                return SCHEMA_FAILURE_ERROR;
+        }
+}
+
+json_object *describe_pool_metrics(const Pool *p) {
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        add_string(o, SCHEMA_POOL_METRICS_POOL, p->config->name);
+        add_int(o, SCHEMA_POOL_METRICS_POPULATE_TIMEOUTS, (int64_t) p->counters.populate_timeouts);
+        add_int(o, SCHEMA_POOL_METRICS_STUCK_WORKERS, (int64_t) p->counters.stuck_workers);
+        return o;
+}
+
 static SchemaPoolState pool_state(const Pool *p) {
         if (p->retired)
                 return SCHEMA_POOL_STATE_RETIRED;
@@ -121,8 +146,11 @@ json_object *describe_pool(const Pool *p) {
         add_int(o, SCHEMA_POOL_LIMIT, (int64_t) pc->limit);
         add_int(o, SCHEMA_POOL_QUOTA_PER_UID, (int64_t) pc->quota_per_uid);
         add_string(o, SCHEMA_POOL_STATE, schema_pool_states[pool_state(p)]);
-        if (p->last_error < 0)
+        if (p->last_error < 0) {
                 add_string(o, SCHEMA_POOL_LAST_ERROR, pool_last_error_text(p));
+                int failure = describe_pool_failure(p->failure);
+                add_string(o, SCHEMA_POOL_FAILURE, schema_failures[failure < 0 ? SCHEMA_FAILURE_ERROR : failure]);
+        }
         if (pool_is_thp(p))
                 json_object_object_add(o, SCHEMA_POOL_HUGE, describe_huge(p));
         return o;

@@ -55,8 +55,9 @@ int api_error_invalid_size(ApiError *e, int64_t size, uint64_t page_size) {
         return fill(e, (ApiError) { .code = API_E_INVALID_SIZE, .size = size, .page_size = page_size });
 }
 
-int api_error_pool_exhausted(ApiError *e, const Pool *p, uint64_t size, const char *reason) {
-        return fill(e, (ApiError) { .code = API_E_POOL_EXHAUSTED, .pool = p, .size = (int64_t) size, .reason = reason });
+int api_error_pool_exhausted(ApiError *e, const Pool *p, uint64_t size, int cause, const char *reason) {
+        return fill(e, (ApiError) { .code = API_E_POOL_EXHAUSTED, .pool = p, .size = (int64_t) size, .reason = reason,
+                                    .cause = schema_enum_to_string(schema_failures, cause) });
 }
 
 int api_error_quota_exceeded(ApiError *e, const Pool *p, const QuotaExceeded *q) {
@@ -107,6 +108,8 @@ static void add_parameters(json_object *o, const ApiError *e) {
                 add_int(o, SCHEMA_POOL_EXHAUSTED_SIZE, e->size);
                 add_string(o, SCHEMA_POOL_EXHAUSTED_REASON, e->reason);
                 add_int(o, SCHEMA_POOL_EXHAUSTED_LIMIT, (int64_t) e->pool->config->limit);
+                if (e->cause)
+                        add_string(o, SCHEMA_POOL_EXHAUSTED_CAUSE, e->cause);
                 return add_int(o, SCHEMA_POOL_EXHAUSTED_USED, (int64_t) pool_bytes_used(e->pool));
         case API_E_QUOTA_EXCEEDED:
                 add_string(o, SCHEMA_QUOTA_EXCEEDED_POOL, e->pool->config->name);

@@ -31,6 +31,7 @@ typedef struct ApiError {
         int64_t size;
         uint64_t page_size;
         const char *reason;             /* not copied: lives until the error is sent */
+        const char *cause;              /* PoolExhausted: a schema_failures name */
         QuotaExceeded quota;
         unsigned limit, used;           /* TooManyLeases */
 } ApiError;
@@ -41,7 +42,8 @@ int api_error_permission_denied(ApiError *e);
 int api_error_no_such_pool(ApiError *e, const char *pool);
 int api_error_no_such_lease(ApiError *e, const char *id);
 int api_error_invalid_size(ApiError *e, int64_t size, uint64_t page_size);
-int api_error_pool_exhausted(ApiError *e, const Pool *p, uint64_t size, const char *reason);
+/* cause: a SchemaFailure. */
+int api_error_pool_exhausted(ApiError *e, const Pool *p, uint64_t size, int cause, const char *reason);
 int api_error_quota_exceeded(ApiError *e, const Pool *p, const QuotaExceeded *q);
 int api_error_no_such_domain(ApiError *e, const char *domain);
 int api_error_libvirt_unavailable(ApiError *e, const char *reason);

@@ -58,7 +58,7 @@ static int parse_targets(const Pool *p, json_object *array, SizeTarget **ret, si
         }
         uint64_t warm = warm_bytes(p, t, n);
         if (warm > p->config->limit)
-                return api_error_pool_exhausted(e, p, warm, "the targets need more than the pool's limit");
+                return api_error_pool_exhausted(e, p, warm, SCHEMA_FAILURE_LIMIT, "the targets need more than the pool's limit");
         *ret = TAKE_PTR(t);
         *ret_n = n;
         return 0;

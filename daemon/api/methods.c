@@ -5,6 +5,7 @@
 #include "api/errors.h"
 #include "api/events.h"
 #include "api/methods.h"
+#include "core/build.h"
 #include "core/lease.h"
 #include "manager/manager.h"
 #include "schema/io-privmemd.h"
@@ -33,6 +34,23 @@ static int reply_with(VarlinkCall *c, const char *key, json_object *value) {
         return varlink_call_reply(c, reply);
 }
 
+/* Status.workers, stuckWorkers and stuckSince: the stuck ones of every pool, retired or not. */
+static void add_workers(Manager *m, json_object *status) {
+        uint64_t oldest = UINT64_MAX, now = now_usec();  /* the workers' clock, not the loop's cached one */
+        unsigned stuck = 0;
+
+        for (size_t i = 0; i < m->n_pools; i++) {
+                uint64_t o;
+                stuck += pool_stuck_workers(m->pools[i], &o);
+                oldest = MIN(oldest, o);
+        }
+        (void) json_add(status, SCHEMA_STATUS_WORKERS, json_object_new_int((int) workers_count(m->workers)));
+        (void) json_add(status, SCHEMA_STATUS_STUCK_WORKERS, json_object_new_int((int) stuck));
+        if (stuck > 0)
+                (void) json_add(status, SCHEMA_STATUS_STUCK_SINCE,
+                                json_object_new_double((double) (now > oldest ? now - oldest : 0) / 1e6));
+}
+
 static int method_get_status(VarlinkCall *c, json_object *params, void *userdata) {
         Manager *m = userdata;
         int r = varlink_dispatch(c, params, NULL, NULL);
@@ -52,6 +70,7 @@ static int method_get_status(VarlinkCall *c, json_object *params, void *userdata
         (void) json_add(status, SCHEMA_STATUS_POOLS, json_object_new_int((int) m->n_pools));
         (void) json_add(status, SCHEMA_STATUS_LEASES, json_object_new_int((int) m->core.n_leases));
         (void) json_add(status, SCHEMA_STATUS_LIBVIRT, describe_libvirt_link(&link, m->start_usec, now));
+        add_workers(m, status);
         return reply_with(c, SCHEMA_GET_STATUS_STATUS, status);
 }
 
@@ -149,7 +168,15 @@ static int method_get_metrics(VarlinkCall *c, json_object *params, void *userdat
         if (r < 0)
                 return r;
         json_oom_reset();
-        return reply_with(c, SCHEMA_GET_METRICS_METRICS, metrics_describe(&m->core.metrics));
+        json_object *metrics = metrics_describe(&m->core.metrics), *pools = json_object_new_array();
+        for (size_t i = 0; i < m->n_pools && pools; i++)
+                if (!m->pools[i]->retired)  /* a new pool of its name may be there: one series per name */
+                        json_object_array_add(pools, describe_pool_metrics(m->pools[i]));
+        if (metrics)
+                (void) json_add(metrics, SCHEMA_METRICS_POOLS, pools);
+        else
+                json_object_put(pools);
+        return reply_with(c, SCHEMA_GET_METRICS_METRICS, metrics);
 }
 
 static const VarlinkMethod methods[] = {

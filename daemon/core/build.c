@@ -157,13 +157,15 @@ static void build_finish(Build *b) {
                 r = pool_thp_accept(p, b->memfd);
                 if (r == 0) {  /* huge_fallback=retry: dropped, and the waiters keep waiting */
                         build_free(b);
-                        pool_build_retry(p, c, -ENOMEM, NULL);
+                        pool_build_retry(p, c, -ENOMEM, POOL_FAILURE_NO_MEMORY, NULL);
                         return;
                 }
         }
         if (r < 0) {
+                PoolFailure failure = b->failed_chunk && b->failed_chunk->stuck ? POOL_FAILURE_STUCK_WORKER
+                                                                                : pool_failure_from_errno(r);
                 build_free(b);
-                pool_build_failed(p, c, r, reason);
+                pool_build_failed(p, c, r, failure, reason);
                 return;
         }
         pool_build_succeeded(p);
@@ -185,6 +187,8 @@ static void chunk_done(Job *j) {
         Build *b = ch->build;
 
         ch->finished = true;
+        if (j->result == -ETIMEDOUT && !ch->stuck)  /* a stuck one is counted as such */
+                b->cls->pool->counters.populate_timeouts++;
         if (j->result < 0 && b->error == 0) {
                 b->error = j->result;
                 b->failed_chunk = ch;
@@ -224,7 +228,8 @@ static void build_chunk_stuck(Build *b, BuildChunk *ch, uint64_t running_usec) {
                 b->stuck = true;
                 c->n_stuck++;
         }
-        pool_build_failed(c->pool, c, -ETIMEDOUT, reason);
+        c->pool->counters.stuck_workers++;
+        pool_build_failed(c->pool, c, -ETIMEDOUT, POOL_FAILURE_STUCK_WORKER, reason);
 }
 
 /* Every chunk a worker took: stuck once it ran the timeout and the grace. Looks again when the
@@ -301,6 +306,24 @@ int build_start(SizeClass *c, bool urgent) {
         for (unsigned i = 0; i < MIN(b->n_chunks, PARALLEL_CHUNKS); i++)
                 build_submit_next(b);
         return 0;
+}
+
+unsigned pool_stuck_workers(const Pool *p, uint64_t *ret_oldest_started_usec) {
+        uint64_t oldest = UINT64_MAX;
+        unsigned n = 0;
+
+        for (const SizeClass *c = p->classes; c; c = c->next)
+                for (const Build *b = c->builds; b && c->n_stuck > 0; b = b->next)
+                        for (unsigned i = 0; b->stuck && i < b->n_chunks; i++) {
+                                const BuildChunk *ch = &b->chunks[i];
+                                if (!ch->stuck || ch->finished)
+                                        continue;
+                                n++;
+                                oldest = MIN(oldest, __atomic_load_n(&ch->job.started_usec, __ATOMIC_RELAXED));
+                        }
+        if (ret_oldest_started_usec)
+                *ret_oldest_started_usec = oldest;
+        return n;
 }
 
 void size_class_promote_build(SizeClass *c) {

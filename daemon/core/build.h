@@ -13,3 +13,6 @@ void size_class_free_builds(SizeClass *c);
 void build_free(Build *b);
 /* How long one chunk of pc's memfds may populate: populate_timeout=, or a default from its size. */
 uint64_t build_chunk_timeout_usec(const PoolConfig *pc, uint64_t chunk_bytes);
+/* The pool's worker threads stuck in one system call now (their chunk found stuck and not back
+ * yet), and when the oldest of them started it (now_usec(); UINT64_MAX when none). */
+unsigned pool_stuck_workers(const Pool *p, uint64_t *ret_oldest_started_usec);

@@ -60,6 +60,7 @@ typedef struct LeaseRecord {
         int64_t huge;                   /* Lease.huge: -1 when not known (files of older privmemds) */
         LeaseState state;
         bool matched;                   /* found its fd during recovery */
+        bool foreign;                   /* a newer privmemd's file, not read: only id is set */
 } LeaseRecord;
 
 const char *lease_state_to_string(LeaseState s);

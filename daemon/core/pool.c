@@ -202,8 +202,9 @@ static int pool_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static void pool_set_error(Pool *p, int error, const char *reason) {
+static void pool_set_error(Pool *p, int error, PoolFailure failure, const char *reason) {
         p->last_error = error;
+        p->failure = failure;
         free(p->last_error_reason);
         p->last_error_reason = reason ? strdup(reason) : NULL;
 }
@@ -213,7 +214,7 @@ const char *pool_last_error_text(const Pool *p) {
 }
 
 void pool_build_succeeded(Pool *p) {
-        pool_set_error(p, 0, NULL);
+        pool_set_error(p, 0, POOL_FAILURE_NONE, NULL);
         p->failures = 0;
 }
 
@@ -230,13 +231,25 @@ static void pool_backoff(Pool *p, SizeClass *c) {
         size_class_forget_if_unused(c);
 }
 
-void pool_build_retry(Pool *p, SizeClass *c, int error, const char *reason) {
-        pool_set_error(p, error, reason);
+PoolFailure pool_failure_from_errno(int error) {
+        switch (error) {
+        case -ENOMEM:
+        case -ENOSPC:
+                return POOL_FAILURE_NO_MEMORY;
+        case -ETIMEDOUT:
+                return POOL_FAILURE_POPULATE_TIMEOUT;
+        default:
+                return POOL_FAILURE_OTHER;
+        }
+}
+
+void pool_build_retry(Pool *p, SizeClass *c, int error, PoolFailure failure, const char *reason) {
+        pool_set_error(p, error, failure, reason);
         pool_backoff(p, c);
 }
 
-void pool_build_failed(Pool *p, SizeClass *c, int error, const char *reason) {
-        pool_set_error(p, error, reason);  /* first: the waiters' answer says it */
+void pool_build_failed(Pool *p, SizeClass *c, int error, PoolFailure failure, const char *reason) {
+        pool_set_error(p, error, failure, reason);  /* first: the waiters' answer says it */
         /* Waiters beyond the builds still coming get the failure now. */
         while (c->n_waiters > c->n_building - c->n_stuck) {
                 Waiter *w = size_class_pop_waiter(c);

@@ -61,6 +61,21 @@ typedef struct PoolThp {
         char *host_advice;              /* what to change, or a note */
 } PoolThp;
 
+/* Why the last build failed: Pool.failure, PoolExhausted.cause. */
+typedef enum PoolFailure {
+        POOL_FAILURE_NONE,
+        POOL_FAILURE_NO_MEMORY,         /* the kernel refused memory (ENOMEM, ENOSPC), or too few huge pages */
+        POOL_FAILURE_POPULATE_TIMEOUT,  /* a chunk ran past populate_timeout= and was stopped */
+        POOL_FAILURE_STUCK_WORKER,      /* a chunk stuck in one system call past the timeout and the grace */
+        POOL_FAILURE_OTHER,             /* another errno: lastError says it */
+} PoolFailure;
+
+/* Counters since the pool was first configured, for GetMetrics. */
+typedef struct PoolCounters {
+        uint64_t populate_timeouts;     /* chunks stopped at populate_timeout= (a helper killed, a populate given up) */
+        uint64_t stuck_workers;         /* chunks found stuck in one system call: their worker replaced */
+} PoolCounters;
+
 typedef struct UidUsage {
         uid_t uid;
         uint64_t bytes;         /* lent or promised to a waiting Acquire */
@@ -80,6 +95,8 @@ struct Pool {
         PoolThp thp;            /* 2M shmem pools: how much is huge */
         int last_error;         /* of the last failed build; 0 once one succeeds */
         char *last_error_reason;        /* what failed, in words (a populate that hung); NULL: the errno says it */
+        PoolFailure failure;            /* why, as a cause the clients can act on; NONE once a build succeeds */
+        PoolCounters counters;
         unsigned failures;      /* in a row, for the backoff */
         sd_event_source *retry;
         sd_event_source *refill;        /* a deferred pool_refill() */
@@ -109,9 +126,11 @@ void pool_trim(Pool *p);
 
 /* For build.c: a memfd is built, or building one failed. */
 void size_class_ready(SizeClass *c, ReadyMemfd *m);
-void pool_build_failed(Pool *p, SizeClass *c, int error, const char *reason);
+void pool_build_failed(Pool *p, SizeClass *c, int error, PoolFailure failure, const char *reason);
 /* As pool_build_failed(), but the waiters keep waiting for the retry. reason: NULL, or what failed. */
-void pool_build_retry(Pool *p, SizeClass *c, int error, const char *reason);
+void pool_build_retry(Pool *p, SizeClass *c, int error, PoolFailure failure, const char *reason);
+/* The failure an errno of a build means (ETIMEDOUT: a populate stopped at its timeout). */
+PoolFailure pool_failure_from_errno(int error);
 void pool_build_succeeded(Pool *p);
 /* What the last failed build says: its reason, or its errno's text. */
 const char *pool_last_error_text(const Pool *p);

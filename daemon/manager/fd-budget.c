@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/statvfs.h>
 
+#include "core/clock.h"
 #include "manager/manager.h"
 #include "store/fdstore.h"
 #include "util/log.h"
@@ -80,12 +81,27 @@ void manager_update_fd_budget(Manager *m) {
                  fdstore_enabled() ? (getenv("FDSTORE") ?: "unsized") : "none", targets, conns);
 }
 
+/* The runtime directory is looked at before a memfd is lent, so that a full one refuses the Acquire
+ * with an error naming it (and no memfd is spent). With plenty of room, the next look is a second
+ * later: lease files (one block each) do not fill megabytes in a second, and a statvfs() per
+ * Acquire is not free. Something else may fill the directory meanwhile, as it may between any look
+ * and the write: then the write fails, the lease ends before its reply, and the next Acquire looks. */
+#define LEASE_FILE_ROOM_PLENTY_BYTES ((uint64_t) 4 << 20)
+#define LEASE_FILE_ROOM_PLENTY_FILES ((uint64_t) 1024)
+#define LEASE_FILE_ROOM_RECHECK_USEC ((uint64_t) 1000 * 1000)
+
 int manager_check_lease_file_room(Manager *m) {
+        uint64_t now = clock_now(m->event);
         struct statvfs sv;
 
-        if (!fdstore_enabled() || statvfs(m->leases_dir, &sv) < 0)
+        if (!fdstore_enabled() || now < m->lease_file_room_until)
+                return 0;
+        if (statvfs(m->leases_dir, &sv) < 0)
                 return 0;  /* a directory that cannot be looked at fails the write, which logs it */
         if (sv.f_bavail < 1 || (sv.f_files > 0 && sv.f_favail < 1))
                 return -ENOSPC;
+        if ((uint64_t) sv.f_bavail * sv.f_frsize >= LEASE_FILE_ROOM_PLENTY_BYTES &&
+            (sv.f_files == 0 || (uint64_t) sv.f_favail >= LEASE_FILE_ROOM_PLENTY_FILES))
+                m->lease_file_room_until = now + LEASE_FILE_ROOM_RECHECK_USEC;
         return 0;
 }

@@ -4,8 +4,10 @@
  * itself does about it (freeing a retired pool). */
 #include "core/pool.h"
 #include "manager/manager.h"
+#include "manager/notify.h"
 #include "store/fdstore.h"
 #include "store/lease-file.h"
+#include "store/notify-socket.h"
 #include "util/log.h"
 #include "util/macro.h"
 
@@ -58,14 +60,17 @@ static void store_owner(Manager *m, const Change *c) {
                 return;
         int r = fdstore_push_slot(p->pidfd, FDSTORE_KIND_OWNER, &p->store_slot);
         if (r < 0)
-                log_warning_errno(r, "The pidfd of owner process %d cannot be kept across a restart (its leases are then "
-                                  "found by pid and start time): %m", (int) p->pid);
+                log_warning_errno(r, "The pidfd of owner process %d cannot be kept in the fd store at %s (its leases are "
+                                  "then found by pid and start time after a restart): %m", (int) p->pid,
+                                  notify_socket_manager_address());
 }
 
 /* Logged; an acquisition the store missed is also noted on the lease, for Acquire to refuse it. */
 static void store_lease_failed(Manager *m, const Change *c, int r) {
-        log_warning_errno(r, "Lease %s (%s, %" PRIu64 " bytes): %s cannot be kept across a restart: %m",
-                          c->lease.id, c->pool->config->name, c->lease.size, change_kind_to_string(c->kind));
+        log_warning_errno(r, "Lease %s (%s, %" PRIu64 " bytes): %s cannot be kept across a restart (fd store at %s, "
+                          "lease files in %s): %m", c->lease.id, c->pool->config->name, c->lease.size,
+                          change_kind_to_string(c->kind), notify_socket_manager_address(), m->leases_dir);
+        m->lease_file_room_until = 0;  /* the next Acquire looks at the runtime directory again */
         Lease *l = c->kind == CHANGE_LEASE_ACQUIRED ? core_find_lease(&m->core, c->lease.id) : NULL;
         if (l)
                 l->store_error = r;
@@ -108,7 +113,9 @@ void manager_flush_changes(Manager *m) {
                             q->lost);
                 q->lost = 0;
         }
+        bool any = false;
         while ((c = change_queue_pop(q))) {
+                any = true;
                 store_change(m, c);
                 if (m->on_change)
                         m->on_change(m, c, m->on_change_userdata);
@@ -116,6 +123,8 @@ void manager_flush_changes(Manager *m) {
                         manager_collect_pools(m);
                 change_free(c);
         }
+        if (any)
+                manager_notify_status_changed(m);  /* the STATUS= line, later and coalesced */
 }
 
 void manager_set_change_listener(Manager *m, ChangeListener f, void *userdata) {

@@ -43,6 +43,7 @@ struct Manager {
 
         /* Where the core's changes go: the store, and the listener (Watch) */
         char *leases_dir;
+        uint64_t lease_file_room_until; /* no need to look at leases_dir's room before (fd-budget.c) */
         ChangeListener on_change;
         void *on_change_userdata;
         uint32_t listener_wants;        /* CHANGE_BIT()s the listener reads now */
@@ -67,7 +68,8 @@ void manager_collect_pools(Manager *m);
 /* Works out how many leases fit the limits (fd-budget.c); at start and after a reload. */
 void manager_update_fd_budget(Manager *m);
 /* Whether a lease file fits in the runtime directory now (a block and an inode free): 0, or
- * -ENOSPC. Always 0 without a service manager (no lease files then). */
+ * -ENOSPC. Always 0 without a service manager (no lease files then). With plenty of room seen,
+ * 0 without a look for a second, or until a lease file cannot be written. */
 int manager_check_lease_file_room(Manager *m);
 void manager_set_change_listener(Manager *m, ChangeListener f, void *userdata);
 /* The changes the listener reads from now on (none while nobody watches): the core queues only

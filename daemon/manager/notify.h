@@ -5,4 +5,6 @@
 typedef struct Manager Manager;
 
 int manager_notify_ready(Manager *m);
+/* Something the STATUS= line shows may have changed: it is sent within ~100 ms if it did. */
+void manager_notify_status_changed(Manager *m);
 void manager_notify_stopping(Manager *m);

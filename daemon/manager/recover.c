@@ -159,6 +159,8 @@ static void recover_lease(Manager *m, const LeaseRecord *rec, PassedFd *lf) {
         bool gone;
         Lease *l;
 
+        if (rec->foreign)
+                return;  /* not understood: its memfd, if handed back, is an orphan; else the file waits for its writer */
         if (!lf) {
                 log_warning("Lease %s (%s, %" PRIu64 " bytes, owner pid %d): its memfd was not handed back, so its memory "
                             "went with the memfd's last holder. Forgetting the lease.",
@@ -214,15 +216,17 @@ static int cmp_record(const void *a, const void *b) {
         return strcmp(((const LeaseRecord *) a)->id, ((const LeaseRecord *) b)->id);
 }
 
-/* A memfd stored as ready that a lease file names is that lease's: the change that took it out
- * of the store as ready was lost (out of memory). It is lent: never back into the pool. */
-static bool ready_is_lent(PassedFd *f, LeaseRecord *records, size_t n_records) {
+/* A memfd stored as ready that a lease file or a stored lease memfd names is that lease's: the
+ * change that took it out of the store as ready was lost (out of memory). It is lent: never back
+ * into the pool. */
+static bool ready_is_lent(PassedFd *f, LeaseRecord *records, size_t n_records, PassedFd **leases, size_t n_leases) {
         LeaseRecord key = {};
         snprintf(key.id, sizeof(key.id), "%s", f->id);
-        if (!records || !bsearch(&key, records, n_records, sizeof(LeaseRecord), cmp_record))
+        if ((!records || !bsearch(&key, records, n_records, sizeof(LeaseRecord), cmp_record)) &&
+            (!leases || !passed_fds_find_lease(leases, n_leases, f->id)))
                 return false;
-        log_warning("Stored memfd %s is named ready, but lease %s has a file: recovering it as the lease.", f->name,
-                    f->id);
+        log_warning("Stored memfd %s is named ready, but lease %s has a file or a stored memfd: recovering it as "
+                    "the lease.", f->name, f->id);
         (void) fdstore_remove_slot(f->name[0], &f->slot);  /* stored again under a lease's name */
         f->kind = FDSTORE_KIND_LEASE;
         return true;
@@ -261,6 +265,8 @@ static void recover_passed(Manager *m, PassedFd *fds, size_t n) {
         } else
                 qsort(records, n_records, sizeof(LeaseRecord), cmp_record);
         passed_fds_classify(fds, n);
+        size_t n_leases;
+        _cleanup_free_ PassedFd **leases = passed_fds_index_leases(fds, n, &n_leases);
         for (size_t i = 0; i < n; i++) {
                 if (fds[i].fd < 0)
                         continue;
@@ -268,7 +274,7 @@ static void recover_passed(Manager *m, PassedFd *fds, size_t n) {
                         int q = listen_passed_socket(m, &fds[i]);
                         if (q < 0)
                                 log_error_errno(q, "Cannot serve the socket passed as %s: %m", fds[i].name);
-                } else if (fds[i].kind == FDSTORE_KIND_READY && !ready_is_lent(&fds[i], records, n_records))
+                } else if (fds[i].kind == FDSTORE_KIND_READY && !ready_is_lent(&fds[i], records, n_records, leases, n_leases))
                         recover_ready(m, &fds[i]);
                 else if (fds[i].kind == FDSTORE_KIND_OWNER)
                         recover_process(m, &fds[i]);

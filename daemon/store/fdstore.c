@@ -3,9 +3,9 @@
  * under a short name (fdstore.h says why), so that a restart or a crash of privmemd loses nothing. */
 #include <stdint.h>
 #include <stdio.h>
-#include <systemd/sd-daemon.h>
 
 #include "store/fdstore.h"
+#include "store/notify-socket.h"
 #include "util/macro.h"
 
 static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -65,7 +65,7 @@ static int fdstore_notify(const char *what, int fd, const char *name) {
         if (strlen(name) > 255 || strchr(name, ':'))
                 return -EINVAL;
         snprintf(msg, sizeof(msg), "%s=1\nFDNAME=%s", what, name);
-        int r = fd >= 0 ? sd_pid_notify_with_fds(0, false, msg, &fd, 1) : sd_notify(false, msg);
+        int r = notify_socket_send_manager(msg, &fd, fd >= 0 ? 1 : 0);
         return r < 0 ? r : 0;
 }
 

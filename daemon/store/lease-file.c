@@ -16,6 +16,12 @@
  * since it was measured when the memfd was populated, in the privmemd that lent it: files
  * written before have none, and their leases' hugeBytes stays unknown. */
 #define RECORD_OWNER_START_TIME "startTime"
+/* The format of the file (docs/privmemd.8, FILES): a privmemd adds keys without raising it (an
+ * older one ignores keys it does not know), and raises it only when a key an older one reads
+ * changes its meaning or takes a value the older one does not know (a new owner kind or state).
+ * Absent: written before the key was recorded, format 1. */
+#define RECORD_FORMAT "format"
+#define LEASE_FILE_FORMAT 1
 #define RECORD_ACQUIRED_USEC "acquiredUsec"
 /* A domain owner: which run of the domain the lease is for (libvirt/libvirt-domain.c) */
 #define RECORD_DOMAIN_ID "domainId"
@@ -58,6 +64,7 @@ static json_object *lease_to_record(const Lease *l) {
         json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
+        json_object_object_add(o, RECORD_FORMAT, json_object_new_int(LEASE_FILE_FORMAT));
         json_object_object_add(o, SCHEMA_LEASE_ID, json_object_new_string(l->id));
         json_object_object_add(o, SCHEMA_LEASE_POOL, json_object_new_string(l->pool->config->name));
         json_object_object_add(o, SCHEMA_LEASE_SIZE, json_object_new_int64((int64_t) l->size));
@@ -149,7 +156,16 @@ static int record_parse_owner(json_object *record, LeaseRecord *r) {
         return k == OWNER_DOMAIN ? record_parse_domain(o, keys, r) : 0;
 }
 
-static int record_parse(json_object *o, LeaseRecord *r) {
+/* A file of a format above LEASE_FILE_FORMAT is not read: -EPROTONOSUPPORT, and *ret_format
+ * says which. Every other key the reader does not know is ignored. */
+static int record_parse(json_object *o, LeaseRecord *r, int64_t *ret_format) {
+        json_object *format = json_object_object_get(o, RECORD_FORMAT);
+        *ret_format = format ? record_int(o, RECORD_FORMAT) : 1;
+        if (*ret_format > LEASE_FILE_FORMAT)
+                return -EPROTONOSUPPORT;
+        if (*ret_format < 1)
+                return -EBADMSG;
+
         const char *id = record_string(o, SCHEMA_LEASE_ID), *pool = record_string(o, SCHEMA_LEASE_POOL);
         const char *tag = record_string(o, SCHEMA_LEASE_TAG);
         int st = lease_state_from_string(record_string(o, SCHEMA_LEASE_STATE));
@@ -171,12 +187,30 @@ static int record_parse(json_object *o, LeaseRecord *r) {
         return ret;
 }
 
+/* A newer privmemd's file: its id alone (the file's name), so that recovery knows its memfd is lent. */
+static int record_foreign(const char *name, LeaseRecord *ret) {
+        size_t n = strlen(name) - strlen(".json");
+        if (n != MEMFD_ID_LEN)
+                return -EBADMSG;
+        *ret = (LeaseRecord) { .owner_kind = OWNER_UNKNOWN, .huge = -1, .foreign = true };
+        memcpy(ret->id, name, n);
+        ret->id[n] = 0;
+        return 0;
+}
+
 static int record_read(const char *dir, const char *name, LeaseRecord *ret) {
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "%s/%s", dir, name);
         json_object *o = json_object_from_file(path);
-        int r = o ? record_parse(o, ret) : -EBADMSG;
+        int64_t format = 0;
+        int r = json_object_is_type(o, json_type_object) ? record_parse(o, ret, &format) : -EBADMSG;
         json_object_put(o);
+        if (r == -EPROTONOSUPPORT) {  /* a newer privmemd's: not corrupt, not removed */
+                log_warning("Lease file %s was written by a newer privmemd (format %" PRIi64 "; this one reads up to %d): "
+                            "not read. Its memfd, if handed back, becomes a lease of unknown owner that only a Release "
+                            "ends.", path, format, LEASE_FILE_FORMAT);
+                return record_foreign(name, ret);
+        }
         if (r < 0) {
                 log_warning("Lease file %s is unreadable or incomplete; removed.", path);
                 (void) unlink(path);

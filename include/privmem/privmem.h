@@ -157,6 +157,20 @@ uint64_t privmem_pool_limit(const privmem_pool *pool);
 uint64_t privmem_pool_quota_per_uid(const privmem_pool *pool);
 enum privmem_pool_state privmem_pool_state(const privmem_pool *pool);
 const char *privmem_pool_last_error(const privmem_pool *pool);  /* NULL when none */
+/* Since LIBPRIVMEM_0.3: why a pool is failing (privmem_pool_failure()), or why an Acquire found it
+ * exhausted (PoolExhausted's "cause": privmem_last_error_string(p, "cause")), for a program to act
+ * on; privmem_pool_last_error() and the error's "reason" say it in words. */
+enum privmem_failure {
+        PRIVMEM_FAILURE_UNKNOWN = 0,            /* none said, or a cause this version does not know */
+        PRIVMEM_FAILURE_LIMIT,                  /* the pool's byte limit (limit=) */
+        PRIVMEM_FAILURE_NO_READY,               /* nothing ready of that size, and the Acquire would not wait */
+        PRIVMEM_FAILURE_NO_MEMORY,              /* the kernel refused memory, or too little came in 2 MiB pages */
+        PRIVMEM_FAILURE_POPULATE_TIMEOUT,       /* a populate ran past populate_timeout= and was stopped */
+        PRIVMEM_FAILURE_STUCK_WORKER,           /* a populate stuck in the kernel; its worker was replaced */
+        PRIVMEM_FAILURE_ERROR,                  /* another failure: the words say it */
+};
+enum privmem_failure privmem_pool_failure(const privmem_pool *pool);
+const char *privmem_pool_failure_name(const privmem_pool *pool);        /* as privmemd said it; NULL when not failing */
 
 /* What a backing=shmem page_size=2M (transparent huge page) pool got from the kernel. Set size
  * to sizeof(struct privmem_pool_huge) first; later versions append fields (see the top). */
@@ -203,6 +217,12 @@ const char *privmem_status_libvirt_state_name(const privmem_status *s);  /* as t
 const char *privmem_status_libvirt_uri(const privmem_status *s);         /* [libvirt] uri=; NULL when disabled */
 double privmem_status_libvirt_since(const privmem_status *s);            /* seconds in this state */
 const char *privmem_status_libvirt_last_error(const privmem_status *s);  /* the last thing that went wrong, or NULL */
+/* Since LIBPRIVMEM_0.3: privmemd's worker threads (0 from an older privmemd), those stuck now in
+ * one system call of a populate (each replaced by a new thread), and the seconds since the oldest
+ * of them started it (-1 when none is stuck). */
+uint64_t privmem_status_workers(const privmem_status *s);
+uint64_t privmem_status_stuck_workers(const privmem_status *s);
+double privmem_status_stuck_since(const privmem_status *s);
 
 /* Since LIBPRIVMEM_0.2: the last error's parameters, as privmemd sent them (for example limit,
  * used and size of io.privmemd.PoolExhausted), so that a caller can word its own message.
@@ -238,6 +258,12 @@ uint64_t privmem_metrics_leaks(const privmem_metrics *m);
 /* Seconds from an Acquire call to its reply with the memfd; seconds to populate one memfd. */
 const privmem_histogram *privmem_metrics_acquire_seconds(const privmem_metrics *m);
 const privmem_histogram *privmem_metrics_refill_seconds(const privmem_metrics *m);
+/* Since LIBPRIVMEM_0.3: the failures of each configured pool's builds (none from an older
+ * privmemd): populates stopped at populate_timeout=, and populates found stuck in the kernel. */
+size_t privmem_metrics_n_pools(const privmem_metrics *m);
+const char *privmem_metrics_pool_name(const privmem_metrics *m, size_t i);     /* NULL out of range */
+uint64_t privmem_metrics_pool_populate_timeouts(const privmem_metrics *m, size_t i);
+uint64_t privmem_metrics_pool_stuck_workers(const privmem_metrics *m, size_t i);
 /* Buckets as Prometheus counts them: observations <= le, cumulative; +Inf is count. */
 size_t privmem_histogram_n_buckets(const privmem_histogram *h);
 double privmem_histogram_bucket_le(const privmem_histogram *h, size_t i);           /* 0 out of range */

@@ -40,6 +40,9 @@ def test_set_target(d):
     r = d.ctl("set-target", "vm", "2M=100", code=1)
     expect("pool 'vm' exhausted: limit 32 MiB, used 2.0 MiB, asked 200 MiB" in r.stderr, "over the limit: " + r.stderr)
     expect("limit= in privmemd.conf" in r.stderr, "says what to do: " + r.stderr)
+    r = d.ctl("exec", "--pool=vm", "--size=6M", "--no-wait", "--", "true", code=1)
+    expect("no ready memfd of this size" in r.stderr and "Acquire without --no-wait" in r.stderr and
+           "limit=" not in r.stderr, "nothing ready, no wait: the hint follows the cause: " + r.stderr)
     r = d.ctl("set-target", "vm", "3000=1", code=1)
     expect("size 3000 bytes is not a positive multiple of the pool's page size 4.0 KiB" in r.stderr, r.stderr)
     r = d.ctl("set-target", "nope", "2M=1", code=1)

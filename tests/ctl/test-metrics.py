@@ -107,7 +107,8 @@ def values(families, name):
 def check_json(m):
     expect_eq(set(m), {"metrics"}, "metrics --json top level")
     m = m["metrics"]
-    expect_eq(set(m), {"acquires", "invalidations", "leaks", "acquireSeconds", "refillSeconds"}, "metrics fields")
+    expect_eq(set(m), {"acquires", "invalidations", "leaks", "acquireSeconds", "refillSeconds", "pools"}, "metrics fields")
+    expect_eq(m["pools"], [{"pool": p, "populateTimeouts": 0, "stuckWorkers": 0} for p in ("vm", "odd")], "metrics.pools")
     expect_eq([a["result"] for a in m["acquires"]], ["ready", "built", "exhausted", "quota", "denied", "invalid", "failed"],
               "acquire results")
     for h in ("acquireSeconds", "refillSeconds"):
@@ -140,7 +141,9 @@ def test_metrics(d):
     expect_eq(sorted(f), sorted(["privmemd_pool_bytes", "privmemd_pool_limit_bytes", "privmemd_pool_ready_memfds",
                                  "privmemd_leases", "privmemd_acquires_total", "privmemd_invalidations_total",
                                  "privmemd_leaks_total", "privmemd_leaked_bytes", "privmemd_acquire_seconds",
-                                 "privmemd_refill_seconds"]), "families")
+                                 "privmemd_refill_seconds", "privmemd_pool_populate_timeouts_total",
+                                 "privmemd_pool_stuck_workers_total", "privmemd_workers",
+                                 "privmemd_stuck_workers"]), "families")
     pb = values(f, "privmemd_pool_bytes")
     expect_eq(pb[(("pool", "vm"), ("state", "ready"))], 8 * MiB, "ready bytes of vm")
     expect_eq(pb[(("pool", "vm"), ("state", "lent"))], 0, "lent bytes of vm")
@@ -155,6 +158,10 @@ def test_metrics(d):
     expect_eq(values(f, "privmemd_invalidations_total"), {(): 1}, "invalidations")
     expect_eq(values(f, "privmemd_leaks_total"), {(): 0}, "leaks")
     expect_eq(values(f, "privmemd_leaked_bytes"), {(): 0}, "leaked bytes")
+    expect_eq(values(f, "privmemd_workers"), {(): d.json("status")["status"]["workers"]}, "workers")
+    expect_eq(values(f, "privmemd_stuck_workers"), {(): 0}, "stuck workers")
+    for name in ("privmemd_pool_populate_timeouts_total", "privmemd_pool_stuck_workers_total"):
+        expect_eq(values(f, name), {(("pool", "vm"),): 0, (("pool", "odd"),): 0}, name)
     for name, key in (("privmemd_acquire_seconds", "acquireSeconds"), ("privmemd_refill_seconds", "refillSeconds")):
         buckets = check_histogram(f[name], name)
         expect_eq([b[1] for b in buckets[:-1]], [b["count"] for b in m[key]["buckets"]], name + " vs JSON")

@@ -54,7 +54,10 @@ def test_status(d):
     s = d.json("status")
     expect_eq(set(s), {"status"}, "status --json top level")
     s = s["status"]
-    expect_eq(set(s), {"version", "uptime", "connections", "pools", "leases", "libvirt"}, "status fields")
+    expect_eq(set(s), {"version", "uptime", "connections", "pools", "leases", "libvirt", "workers", "stuckWorkers"},
+              "status fields (stuckSince only while one is stuck)")
+    expect(isinstance(s["workers"], int) and s["workers"] >= 1, "workers %r" % s["workers"])
+    expect_eq(s["stuckWorkers"], 0, "stuckWorkers")
     expect_eq(set(s["libvirt"]), {"state", "since"}, "status.libvirt fields without [libvirt]")
     expect_eq(s["libvirt"]["state"], "disabled", "status.libvirt.state without [libvirt]")
     expect(0 <= s["libvirt"]["since"] <= s["uptime"] + 1, "libvirt since %r, uptime %r" % (s["libvirt"]["since"], s["uptime"]))
@@ -65,7 +68,7 @@ def test_status(d):
     expect_eq(s["leases"], 0, "leases")
     out = d.ctl("status").stdout
     for want in ["privmemd %s on %s" % (s["version"], d.socket), "Pools: 2", "Leases: 0", "Connections: ", "Uptime: ",
-                 "Libvirt: disabled"]:
+                 "Libvirt: disabled", "Workers: %d\n" % s["workers"]]:
         expect(want in out, "status shows %r:\n%s" % (want, out))
 
 

@@ -104,6 +104,18 @@ static const privmem_pool *list_pool(privmem *p, privmem_pool_list **list) {
         return pool;
 }
 
+/* GetMetrics' counter of pool thp. */
+static uint64_t pool_counter(privmem *p, uint64_t (*counter)(const privmem_metrics *m, size_t i)) {
+        privmem_metrics *m = NULL;
+        uint64_t v = UINT64_MAX;
+        check_ok(p, privmem_get_metrics(p, &m), "GetMetrics");
+        for (size_t i = 0; i < privmem_metrics_n_pools(m); i++)
+                if (str_eq(privmem_metrics_pool_name(m, i), "thp"))
+                        v = counter(m, i);
+        privmem_metrics_free(m);
+        return v;
+}
+
 /* Takes the ready memfd and gives it back: a refill starts. */
 static void acquire_release(privmem *p) {
         privmem_lease *l = NULL;
@@ -165,9 +177,14 @@ static void test_hang_fails_and_refills(void) {
         check(reason && strstr(reason, "privmemd-populate of bytes") && strstr(reason, "hung: killed after 2.") &&
               strstr(reason, "(populate_timeout=2s)"), "the waiting Acquire's reason: %s", reason ?: "none");
         check(process_gone(helper), "the hung helper %d is still there", (int) helper);
+        check(str_eq(privmem_last_error_string(p, "cause"), "populateTimeout"), "the waiting Acquire's cause: %s",
+              privmem_last_error_string(p, "cause") ?: "none");
 
         const privmem_pool *pool = list_pool(p, &list);
         check(privmem_pool_state(pool) == PRIVMEM_POOL_FAILING, "state %s after the hang", privmem_pool_state_name(pool));
+        check(privmem_pool_failure(pool) == PRIVMEM_FAILURE_POPULATE_TIMEOUT, "failure %s after the hang",
+              privmem_pool_failure_name(pool) ?: "none");
+        check(pool_counter(p, privmem_metrics_pool_populate_timeouts) == 1, "populateTimeouts after one hang");
         check(str_eq(privmem_pool_last_error(pool), reason), "lastError '%s', the Acquire said '%s'",
               privmem_pool_last_error(pool) ?: "none", reason);
         char *event_reason = next_failing(pw, w);

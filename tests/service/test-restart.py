@@ -188,9 +188,11 @@ def main():
             path = os.path.join(tmp, "runtime", "leases", kept.lease + ".json")
             with open(path) as f:
                 record = json.load(f)
-            want = {"id", "pool", "size", "state", "owner", "uid", "acquiredUsec"}
-            if set(record) != want or record["owner"]["kind"] != "process" or record["owner"]["pid"] != kept.pid:
-                fail("lease file %s, want the keys %s and the wire's Owner" % (record, sorted(want)))
+            want = {"format", "id", "pool", "size", "state", "owner", "uid", "acquiredUsec"}
+            if set(record) != want or record["format"] != 1 or record["owner"]["kind"] != "process" or \
+                    record["owner"]["pid"] != kept.pid:
+                fail("lease file %s, want the keys %s (format 1) and the wire's Owner" % (record, sorted(want)))
+            del record["format"]  # the flat files had none
             owner = record.pop("owner")
             record.update({"ownerKind": owner["kind"], "ownerPid": owner["pid"], "ownerCommand": owner["command"],
                            "ownerStartTime": owner["startTime"],

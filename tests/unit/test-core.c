@@ -393,6 +393,9 @@ static void test_populate_hung(void **state) {
         assert_string_equal(pool_last_error_text(f->pool),
                             "populating bytes 0M-64M of a 512M memfd in a worker thread hung: given up after 0.0 s "
                             "(populate_timeout=5s)");
+        assert_int_equal(f->pool->failure, POOL_FAILURE_POPULATE_TIMEOUT);
+        assert_int_equal(f->pool->counters.populate_timeouts, 1);      /* the chunks skipped after it are not */
+        assert_int_equal(f->pool->counters.stuck_workers, 0);
         take_changes(f);
         assert_int_equal(f->changes[CHANGE_POOL_FAILING], 1);
         assert_string_equal(f->last[CHANGE_POOL_FAILING]->reason, pool_last_error_text(f->pool));
@@ -405,6 +408,8 @@ static void test_populate_hung(void **state) {
         assert_int_equal(f->pool->bytes_ready, 512 * MiB);
         assert_int_equal(f->pool->last_error, 0);
         assert_null(f->pool->last_error_reason);
+        assert_int_equal(f->pool->failure, POOL_FAILURE_NONE);
+        assert_int_equal(f->pool->counters.populate_timeouts, 1);      /* a counter: stays */
 }
 
 /* A chunk stuck in one system call (run() has not returned 5 s after populate_timeout=): the waiter
@@ -430,6 +435,12 @@ static void test_populate_stuck(void **state) {
         assert_null(served);
         assert_int_equal(served_error, -ETIMEDOUT);
         assert_int_equal(c->n_stuck, 1);
+        assert_int_equal(f->pool->failure, POOL_FAILURE_STUCK_WORKER);
+        assert_int_equal(f->pool->counters.stuck_workers, 1);
+        assert_int_equal(f->pool->counters.populate_timeouts, 0);
+        uint64_t oldest = 0;
+        assert_int_equal(pool_stuck_workers(f->pool, &oldest), 1);
+        assert_int_equal(oldest, stuck->started_usec);
         assert_int_equal(workers_count(f->workers), 2);
         assert_int_equal(f->pool->bytes_building, 512 * MiB);  /* its memory is still there */
         assert_string_equal(pool_last_error_text(f->pool),
@@ -450,9 +461,17 @@ static void test_populate_stuck(void **state) {
         assert_non_null(served);
         ready_memfd_free(TAKE_PTR(served));
 
-        stuck->result = 0;                              /* its call returned at last */
+        assert_int_equal(pool_stuck_workers(f->pool, NULL), 1);        /* the new build's worker is not */
+        fake_clock_advance(f->event, 20 * SEC);                        /* the watchdog counts it once */
+        assert_int_equal(f->pool->counters.stuck_workers, 1);
+        stuck->result = -ETIMEDOUT;                     /* its call returned at last, past its deadline */
         stuck->done(stuck);
         fake_loop_settle(f->event);
+        assert_int_equal(pool_stuck_workers(f->pool, &oldest), 0);
+        assert_int_equal(oldest, UINT64_MAX);
+        assert_int_equal(f->pool->counters.stuck_workers, 1);
+        assert_int_equal(f->pool->counters.populate_timeouts, 0);      /* counted as stuck, not again as a timeout */
+        assert_int_equal(f->pool->failure, POOL_FAILURE_STUCK_WORKER);
         assert_null(pool_get_class(f->pool, 512 * MiB, false));  /* no target: gone with its last build */
         assert_int_equal(f->pool->bytes_building, 0);
         assert_non_null(strstr(pool_last_error_text(f->pool), "was stuck in the kernel for 0 s: dropped"));

@@ -235,7 +235,7 @@ static void write_file(const char *dir, const char *id, const char *text) {
 }
 
 static bool file_exists(const char *dir, const char *id) {
-        char path[PATH_MAX];
+        char path[PATH_MAX + 32];
         snprintf(path, sizeof(path), "%s/%s.json", dir, id);
         return access(path, F_OK) == 0;
 }
@@ -455,15 +455,20 @@ static void test_old_format(void **state) {
 }
 
 /* A lent memfd whose file is gone: a lease again, of unknown owner, root's, kept: nothing proves
- * its owner gone, so it is not punched; only a Release ends it. */
+ * its owner gone, so it is not punched; only a Release ends it. Stored as ready too, it is the
+ * lease's all the same: never back into the pool. */
 static void test_memfd_without_file(void **state) {
         Fixture *f = *state;
         const char *id = "00000000000000f1";
         int fd = memfd_new(POOL, id), s = spy(fd);
 
+        pass(f, 'r', spy(fd));
         pass(f, 'l', fd);
         recover(f);
 
+        assert_null(pool_find_ready(pool(f), id));
+        assert_int_equal(pool(f)->bytes_ready, 0);
+        assert_int_equal(f->m->core.n_leases, 1);
         Lease *l = core_find_lease(&f->m->core, id);
         assert_non_null(l);
         assert_int_equal(l->state, LEASE_ACTIVE);
@@ -473,6 +478,7 @@ static void test_memfd_without_file(void **state) {
         assert_int_equal(l->huge, -1);
         assert_int_equal(allocated(s), MiB);
         assert_int_equal(stored(f, "l"), 1);
+        assert_int_equal(stored(f, "r"), 0);
         assert_true(file_exists(f->leases, id));        /* written again: the next restart finds it */
         close(s);
 }
@@ -506,6 +512,81 @@ static void test_owner_gone(void **state) {
         close(s);
 }
 
+/* A file a newer privmemd wrote without raising its format: keys this one does not know, at the
+ * top and in the owner, are ignored; the lease comes back as the file says, and is written again
+ * in this privmemd's format. */
+static void test_unknown_keys(void **state) {
+        Fixture *f = *state;
+        const char *id = "0000000000000111";
+        char text[1024], path[PATH_MAX + 32], written[1024] = "";
+
+        require_pidfd();
+        snprintf(text, sizeof(text),
+                 "{\"format\": 1, \"id\": \"%s\", \"pool\": \"" POOL "\", \"size\": %llu, \"state\": \"active\", "
+                 "\"owner\": {\"kind\": \"process\", \"pid\": %d, \"command\": \"new-vmm\", \"startTime\": %llu, "
+                 "\"cgroup\": \"/machine.slice/vm\"}, \"uid\": 1000, \"tag\": \"newer\", \"acquiredUsec\": 1, "
+                 "\"numaPolicy\": {\"nodes\": [0, 1]}, \"sealedAt\": 12345}",
+                 id, MiB, (int) getpid(), (unsigned long long) process_start_time(getpid()));
+        write_file(f->leases, id, text);
+        pass(f, 'l', memfd_new(POOL, id));
+        recover(f);
+
+        Lease *l = core_find_lease(&f->m->core, id);
+        assert_non_null(l);
+        assert_int_equal(l->state, LEASE_ACTIVE);
+        assert_int_equal(l->owner.kind, OWNER_PROCESS);
+        assert_int_equal(l->owner.pid, getpid());
+        assert_int_equal(l->uid, 1000);
+        assert_string_equal(l->tag, "newer");
+        snprintf(path, sizeof(path), "%s/%s.json", f->leases, id);
+        FILE *c = fopen(path, "re");
+        assert_non_null(c);
+        assert_non_null(fgets(written, sizeof(written), c));
+        fclose(c);
+        assert_non_null(strstr(written, "\"format\":1"));
+        assert_null(strstr(written, "sealedAt"));       /* what this privmemd does not know is not kept */
+}
+
+/* A file of a format this privmemd does not read (a newer one changed what a key means): not taken
+ * for a corrupt one. Its memfd comes back as a lease of unknown owner, root's, kept until a Release
+ * (nothing this privmemd understands proves the owner gone), also when it was stored as ready too
+ * (never back into the pool); a file without its memfd is left for the privmemd that wrote it. A
+ * corrupt file is removed. */
+static void test_future_format(void **state) {
+        Fixture *f = *state;
+        const char *id = "0000000000000121", *alone = "0000000000000122", *corrupt = "0000000000000123";
+        char text[512];
+        int fd = memfd_new(POOL, id), s = spy(fd);
+
+        snprintf(text, sizeof(text),
+                 "{\"format\": 2, \"id\": \"%s\", \"pool\": \"" POOL "\", \"size\": %llu, \"state\": \"frozen\", "
+                 "\"owner\": {\"kind\": \"vsock\", \"cid\": 7}, \"uid\": 1000, \"acquiredUsec\": 1}",
+                 id, MiB);
+        write_file(f->leases, id, text);
+        snprintf(text, sizeof(text), "{\"format\": 3, \"id\": \"%s\", \"pool\": \"" POOL "\"}", alone);
+        write_file(f->leases, alone, text);
+        write_file(f->leases, corrupt, "{\"id\": \"0000000000000123\", \"pool\":");
+        pass(f, 'r', spy(fd));
+        pass(f, 'l', fd);
+        recover(f);
+
+        assert_null(pool_find_ready(pool(f), id));
+        assert_int_equal(pool(f)->bytes_ready, 0);
+        assert_int_equal(f->m->core.n_leases, 1);
+        Lease *l = core_find_lease(&f->m->core, id);
+        assert_non_null(l);
+        assert_int_equal(l->state, LEASE_ACTIVE);
+        assert_int_equal(l->owner.kind, OWNER_UNKNOWN);
+        assert_int_equal(l->uid, 0);
+        assert_int_equal(allocated(s), MiB);            /* not punched */
+        assert_int_equal(stored(f, "l"), 1);
+        assert_int_equal(stored(f, "r"), 0);
+        assert_null(core_find_lease(&f->m->core, alone));
+        assert_true(file_exists(f->leases, alone));
+        assert_false(file_exists(f->leases, corrupt));
+        close(s);
+}
+
 int main(void) {
         notify_socket_new();
         const struct CMUnitTest tests[] = {
@@ -517,6 +598,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_old_format, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memfd_without_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_gone, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unknown_keys, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_future_format, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

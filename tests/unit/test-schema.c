@@ -211,6 +211,9 @@ static json_object *rebuild_pool(const privmem_pool *p) {
         add(o, SCHEMA_POOL_QUOTA_PER_UID, u64(privmem_pool_quota_per_uid(p)));
         add(o, SCHEMA_POOL_STATE, str(privmem_pool_state_name(p)));
         add(o, SCHEMA_POOL_LAST_ERROR, str(privmem_pool_last_error(p)));
+        if (privmem_pool_failure_name(p))
+                enum_known("Pool.failure", privmem_pool_failure(p), privmem_pool_failure_name(p));
+        add(o, SCHEMA_POOL_FAILURE, str(privmem_pool_failure_name(p)));
         add(o, SCHEMA_POOL_HUGE, rebuild_huge(p));
         return o;
 }
@@ -235,6 +238,9 @@ static json_object *rebuild_status(const privmem_status *s) {
         add(o, SCHEMA_STATUS_POOLS, u64(privmem_status_pools(s)));
         add(o, SCHEMA_STATUS_LEASES, u64(privmem_status_leases(s)));
         add(o, SCHEMA_STATUS_LIBVIRT, rebuild_libvirt_link(s));
+        add(o, SCHEMA_STATUS_WORKERS, u64(privmem_status_workers(s)));
+        add(o, SCHEMA_STATUS_STUCK_WORKERS, u64(privmem_status_stuck_workers(s)));
+        add(o, SCHEMA_STATUS_STUCK_SINCE, privmem_status_stuck_since(s) >= 0 ? dbl(privmem_status_stuck_since(s)) : NULL);
         return o;
 }
 
@@ -265,6 +271,15 @@ static json_object *rebuild_metrics(const privmem_metrics *m) {
         add(o, SCHEMA_METRICS_LEAKS, u64(privmem_metrics_leaks(m)));
         add(o, SCHEMA_METRICS_ACQUIRE_SECONDS, rebuild_histogram(privmem_metrics_acquire_seconds(m)));
         add(o, SCHEMA_METRICS_REFILL_SECONDS, rebuild_histogram(privmem_metrics_refill_seconds(m)));
+        json_object *pools = json_object_new_array();
+        for (size_t i = 0; i < privmem_metrics_n_pools(m); i++) {
+                json_object *p = json_object_new_object();
+                add(p, SCHEMA_POOL_METRICS_POOL, str(privmem_metrics_pool_name(m, i)));
+                add(p, SCHEMA_POOL_METRICS_POPULATE_TIMEOUTS, u64(privmem_metrics_pool_populate_timeouts(m, i)));
+                add(p, SCHEMA_POOL_METRICS_STUCK_WORKERS, u64(privmem_metrics_pool_stuck_workers(m, i)));
+                json_object_array_add(pools, p);
+        }
+        add(o, SCHEMA_METRICS_POOLS, pools);
         return o;
 }
 
