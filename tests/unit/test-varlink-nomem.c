@@ -130,6 +130,44 @@ static void stream_that_loses_a_reply_ends_with_enomem(void **state) {
         assert_true(test_peer_hung_up(&f->peer));
 }
 
+/* A reply bigger than a socket's buffer. */
+static json_object *big_reply(void) {
+        size_t size = 4 << 20;
+        char *s = malloc(size + 1);
+        assert_non_null(s);
+        memset(s, 'x', size);
+        s[size] = '\0';
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "s", json_object_new_string(s));
+        free(s);
+        return o;
+}
+
+/* A deferred stream (a Watch) that loses a reply: the replies before it and the error still go
+ * out, even when they do not fit in the socket at once, what it sends later is dropped, then the
+ * hang-up, which cancels the call. */
+static void deferred_stream_that_loses_a_reply_ends_with_enomem(void **state) {
+        Fixture *f = *state;
+        VarlinkMessage m = {};
+
+        assert_int_equal(test_peer_send(&f->peer, "{\"method\":\"io.test.Subscribe\",\"more\":true}"), 0);
+        assert_int_equal(test_peer_receive(&f->peer, &m), -EAGAIN);
+        assert_non_null(f->ts->deferred);
+        assert_int_equal(varlink_call_notify(f->ts->deferred, big_reply()), 0);
+        fail_alloc_after(FAIL_CALLOC, 0);
+        assert_int_equal(varlink_call_notify(f->ts->deferred, NULL), -ENOMEM);
+        fail_alloc_stop();
+        assert_int_equal(varlink_call_notify(f->ts->deferred, NULL), 0);  /* dropped */
+
+        json_object *first = receive_json(&f->peer);
+        assert_string_equal(message_error(first), "");
+        json_object_put(first);
+        assert_enomem(receive_json(&f->peer));
+        assert_true(test_peer_hung_up(&f->peer));
+        assert_null(f->ts->deferred);
+        assert_int_equal(f->ts->n_cancelled, 1);
+}
+
 /* The input buffer of a new connection cannot be allocated: the call waits in the socket, and is
  * answered once memory is back, after the connection's pause. */
 static void call_read_out_of_memory_waits_and_is_answered(void **state) {
@@ -196,6 +234,7 @@ int main(void) {
                 fixture_test(reply_that_cannot_be_queued_gives_way_to_enomem),
                 fixture_test(deferred_reply_that_cannot_be_queued_gives_way_to_enomem),
                 fixture_test(stream_that_loses_a_reply_ends_with_enomem),
+                fixture_test(deferred_stream_that_loses_a_reply_ends_with_enomem),
                 fixture_test(call_read_out_of_memory_waits_and_is_answered),
                 cmocka_unit_test(connection_accepted_out_of_memory_waits_and_is_served),
         };
