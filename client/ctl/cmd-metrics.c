@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* privmemctl metrics: GetMetrics, ListPools and ListLeases as Prometheus text, for node_exporter's
+/* privmemctl metrics: GetMetrics, ListPools, ListLeases and GetStatus as Prometheus text, for node_exporter's
  * textfile collector. */
 #include <stdio.h>
 
@@ -119,6 +119,18 @@ static void counter_metrics(const privmem_metrics *m) {
         histogram("privmemd_refill_seconds", "Seconds to populate one memfd.", privmem_metrics_refill_seconds(m));
 }
 
+/* GetStatus' worker threads, when privmemd says them (0.3 on). */
+static void worker_metrics(const privmem_status *s) {
+        if (privmem_status_workers(s) == 0)
+                return;
+        prom_family(stdout, "privmemd_workers", "gauge",
+                    "Worker threads that populate and punch, with those started in place of stuck ones.");
+        prom_sample(stdout, "privmemd_workers", privmem_status_workers(s), NULL);
+        prom_family(stdout, "privmemd_stuck_workers", "gauge",
+                    "Worker threads stuck now in one system call of a populate (past populate_timeout= + 5 s).");
+        prom_sample(stdout, "privmemd_stuck_workers", privmem_status_stuck_workers(s), NULL);
+}
+
 /* The failures of the pools' builds: one series per pool GetMetrics lists. */
 static void pool_failure_metrics(const privmem_metrics *m) {
         prom_family(stdout, "privmemd_pool_populate_timeouts_total", "counter",
@@ -138,6 +150,7 @@ static int run(Ctl *c, char **args, unsigned n_args) {
         _cleanup_(privmem_metrics_freep) privmem_metrics *m = NULL;
         _cleanup_(privmem_pool_list_freep) privmem_pool_list *pools = NULL;
         _cleanup_(privmem_lease_list_freep) privmem_lease_list *leases = NULL;
+        _cleanup_(privmem_status_freep) privmem_status *s = NULL;
 
         int r = ctl_connect(c, &p);
         if (r != 0)
@@ -146,12 +159,14 @@ static int run(Ctl *c, char **args, unsigned n_args) {
                 return ctl_fail(c, p, r);
         if (c->json)
                 return ctl_print_reply(p) < 0 ? CTL_EXIT_DAEMON : CTL_EXIT_OK;
-        if ((r = privmem_list_pools(p, &pools)) < 0 || (r = privmem_list_leases(p, NULL, &leases)) < 0)
+        if ((r = privmem_list_pools(p, &pools)) < 0 || (r = privmem_list_leases(p, NULL, &leases)) < 0 ||
+            (r = privmem_get_status(p, &s)) < 0)
                 return ctl_fail(c, p, r);
         pool_metrics(pools);
         lease_metrics(leases);
         counter_metrics(m);
         pool_failure_metrics(m);
+        worker_metrics(s);
         return fflush(stdout) == 0 && !ferror(stdout) ? CTL_EXIT_OK : CTL_EXIT_DAEMON;
 }
 

@@ -189,7 +189,11 @@ static json_object *message_new(const char *error, json_object *parameters, bool
         json_oom_reset();
         json_object *msg = json_object_new_object();
 
-        if (!msg || json_add(msg, "parameters", parameters ?: json_object_new_object()) < 0 ||
+        if (!msg) {
+                json_object_put(parameters);
+                return NULL;
+        }
+        if (json_add(msg, "parameters", parameters ?: json_object_new_object()) < 0 ||
             (error && json_add(msg, "error", json_object_new_string(error)) < 0) ||
             (continues && json_add(msg, "continues", json_object_new_boolean(true)) < 0) || json_oom_happened()) {
                 json_object_put(msg);
@@ -262,10 +266,15 @@ int varlink_call_error(VarlinkCall *c, const char *error, json_object *parameter
         return call_send(c, message_new(error, parameters, false), NULL, 0, true);
 }
 
-/* An error with one string parameter; a parameter that could not be built makes it ENOMEM. */
+/* The error's own parameters could not be built: the spare message, SystemError ENOMEM, answers. */
+static int call_error_nomem(VarlinkCall *c) {
+        return call_send(c, NULL, NULL, 0, true);
+}
+
+/* An error with one string parameter. */
 static int call_error_with_string(VarlinkCall *c, const char *error, const char *key, const char *value) {
         json_object *p = object_with_string(key, value);
-        return p ? varlink_call_error(c, error, p) : call_send(c, NULL, NULL, 0, true);
+        return p ? varlink_call_error(c, error, p) : call_error_nomem(c);
 }
 
 int varlink_call_error_invalid_parameter(VarlinkCall *c, const char *parameter) {
@@ -288,7 +297,7 @@ static json_object *errno_parameters(int e) {
 
 int varlink_call_error_errno(VarlinkCall *c, int error) {
         json_object *p = errno_parameters(error < 0 ? -error : error);
-        return p ? varlink_call_error(c, c->conn->server->info.system_error, p) : call_send(c, NULL, NULL, 0, true);
+        return p ? varlink_call_error(c, c->conn->server->info.system_error, p) : call_error_nomem(c);
 }
 
 int varlink_error_nomem_text(const char *system_error, char **ret) {

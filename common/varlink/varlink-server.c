@@ -303,6 +303,11 @@ static int connection_process(VarlinkConnection *conn) {
  * one (level-triggered, it would fire in a loop), nor past the limits. EPOLLHUP comes anyway. */
 static void connection_update_events(VarlinkConnection *conn) {
         uint32_t events = 0;
+
+        if (conn->hup) {  /* nothing more comes, and EPOLLHUP would fire in a loop (while paused) */
+                sd_event_source_set_enabled(conn->io, SD_EVENT_OFF);
+                return;
+        }
         if (!conn->stream.eof && !conn->hup && !conn->paused && !conn->closing && !connection_input_full(conn) &&
             varlink_stream_count_complete(&conn->stream, 1) == 0)
                 events |= EPOLLIN;

@@ -25,6 +25,8 @@ static uint64_t manager_now(Manager *m) {
  * value, and did nothing but JSON work since: -ENOMEM when any of it failed (json-oom.h). */
 static int reply_with(VarlinkCall *c, const char *key, json_object *value) {
         json_object *reply = json_object_new_object();
+        if (!reply)
+                json_object_put(value);
         if (!reply || json_add(reply, key, value) < 0 || json_oom_happened()) {
                 json_object_put(reply);
                 return -ENOMEM;

@@ -142,7 +142,8 @@ def test_metrics(d):
                                  "privmemd_leases", "privmemd_acquires_total", "privmemd_invalidations_total",
                                  "privmemd_leaks_total", "privmemd_leaked_bytes", "privmemd_acquire_seconds",
                                  "privmemd_refill_seconds", "privmemd_pool_populate_timeouts_total",
-                                 "privmemd_pool_stuck_workers_total"]), "families")
+                                 "privmemd_pool_stuck_workers_total", "privmemd_workers",
+                                 "privmemd_stuck_workers"]), "families")
     pb = values(f, "privmemd_pool_bytes")
     expect_eq(pb[(("pool", "vm"), ("state", "ready"))], 8 * MiB, "ready bytes of vm")
     expect_eq(pb[(("pool", "vm"), ("state", "lent"))], 0, "lent bytes of vm")
@@ -157,6 +158,8 @@ def test_metrics(d):
     expect_eq(values(f, "privmemd_invalidations_total"), {(): 1}, "invalidations")
     expect_eq(values(f, "privmemd_leaks_total"), {(): 0}, "leaks")
     expect_eq(values(f, "privmemd_leaked_bytes"), {(): 0}, "leaked bytes")
+    expect_eq(values(f, "privmemd_workers"), {(): d.json("status")["status"]["workers"]}, "workers")
+    expect_eq(values(f, "privmemd_stuck_workers"), {(): 0}, "stuck workers")
     for name in ("privmemd_pool_populate_timeouts_total", "privmemd_pool_stuck_workers_total"):
         expect_eq(values(f, name), {(("pool", "vm"),): 0, (("pool", "odd"),): 0}, name)
     for name, key in (("privmemd_acquire_seconds", "acquireSeconds"), ("privmemd_refill_seconds", "refillSeconds")):
