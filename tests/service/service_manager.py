@@ -14,7 +14,7 @@ SD_LISTEN_FDS_START = 3
 
 
 class ServiceManager:
-    def __init__(self, argv, tmp, env=None, store_max=None, preexec=None, runtime_dir=None):
+    def __init__(self, argv, tmp, env=None, store_max=None, preexec=None, runtime_dir=None, notify_abstract=None):
         self.argv = argv
         self.tmp = tmp
         self.env = dict(env or os.environ)
@@ -33,11 +33,23 @@ class ServiceManager:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.socket_path)
         self.listener.listen(64)
-        self.notify_path = os.path.join(tmp, "notify")
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(self.notify_path)
-        self.notify.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        self.notify.settimeout(0.05)
+        # $NOTIFY_SOCKET: a path, or an abstract name ("@name") when notify_abstract names one
+        self.notify_path = "@" + notify_abstract if notify_abstract else os.path.join(tmp, "notify")
+        self.notify = self._notify_socket()
+
+    def _notify_socket(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind("\0" + self.notify_path[1:] if self.notify_path.startswith("@") else self.notify_path)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        s.settimeout(0.05)
+        return s
+
+    def replace_notify_socket(self):
+        """Closes the notify socket (what is queued on it is lost) and binds a new one at its address."""
+        self.notify.close()
+        if not self.notify_path.startswith("@"):
+            os.unlink(self.notify_path)
+        self.notify = self._notify_socket()
 
     def store_all(self):
         return [fd for list_ in self.store.values() for fd in list_]
