@@ -112,6 +112,15 @@ static json_object *acquire_reply_new(const AcquireCall *a) {
         return reply;
 }
 
+/* Why the store could not keep the lease. ENOSPC is the lease file's (the fd store says ENFILE when
+ * full): the runtime directory filled up while its room was looked at less often, having had plenty
+ * (manager_check_lease_file_room()); told as such, naming it. */
+static int acquire_store_error(AcquireCall *a) {
+        if (a->lease->store_error == -ENOSPC)
+                return api_error_no_room_for_lease_file(&a->error, a->manager->leases_dir);
+        return a->lease->store_error;
+}
+
 /* The lease and its memfd, as the reply. The lease exists: when the reply cannot be built or
  * queued (out of memory), it ends, which gives the quota back: never a reply without its lease, nor
  * a lease whose caller was told it failed. *ret_answered: the server answered already (SystemError
@@ -124,7 +133,7 @@ static int acquire_reply(AcquireCall *a, bool *ret_answered) {
         if (a->lease->store_error < 0) {
                 /* A restart would find it without its owner (no lease file), or not at all. */
                 lease_invalidate(a->lease, "the store could not keep it");
-                return a->lease->store_error;
+                return acquire_store_error(a);
         }
         int fd = fcntl(a->lease->fd, F_DUPFD_CLOEXEC, 3);
         int r = fd < 0 ? -errno : 0;

@@ -40,7 +40,7 @@ static int slot_new(unsigned *ret) {
                         return 0;
                 }
         }
-        return -ENOSPC;
+        return -ENFILE;  /* not ENOSPC: that is a lease file's, see acquire.c */
 }
 
 static void slot_name(char buf[static 8], char kind, unsigned slot) {

@@ -25,7 +25,8 @@
 
 /* Whether there is a service manager to store fds with ($NOTIFY_SOCKET). */
 bool fdstore_enabled(void);
-/* Stores a copy of fd (the caller keeps fd) under a new slot of kind, written to *slot. */
+/* Stores a copy of fd (the caller keeps fd) under a new slot of kind, written to *slot; -ENFILE when
+ * every slot is taken. */
 int fdstore_push_slot(int fd, char kind, unsigned *slot);
 /* Takes the fd of that kind and slot out of the store and frees the slot; nothing when *slot is 0. */
 int fdstore_remove_slot(char kind, unsigned *slot);
