@@ -48,6 +48,7 @@ void varlink_stream_done(VarlinkStream *s) {
                 free(b);
         }
         s->in_fds = 0;
+        s->batch_next = (free(s->batch_next), NULL);
         while (s->out_head) {
                 VarlinkOutput *o = s->out_head;
                 s->out_head = o->next;
@@ -157,11 +158,7 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
                 return -EPROTO;
         }
 
-        VarlinkFdBatch *b = malloc(sizeof(*b) + n_fds * sizeof(int));
-        if (!b) {
-                close_cmsg_fds(mh);
-                return -ENOMEM;
-        }
+        VarlinkFdBatch *b = TAKE_PTR(s->batch_next);  /* made before the read, for fds_in_max */
         b->next = NULL;
         b->offset = s->in_offset + s->in_end + start;
         b->truncated = truncated;
@@ -189,6 +186,16 @@ static void stream_count_new_input(VarlinkStream *s, size_t n) {
 
 static int stream_read(VarlinkStream *s, int flags);
 
+/* Room for the fds one read may bring (or for the note that they were too many, with no room for
+ * any), made before the read: once recvmsg() has taken bytes and fds off the socket, running out
+ * of memory would lose the call. */
+static int stream_make_batch_room(VarlinkStream *s) {
+        if (s->batch_next)
+                return 0;
+        s->batch_next = calloc(1, sizeof(VarlinkFdBatch) + MIN(s->fds_in_max, (size_t) VARLINK_FDS_MAX) * sizeof(int));
+        return s->batch_next ? 0 : -ENOMEM;
+}
+
 int varlink_stream_read(VarlinkStream *s) {
         return stream_read(s, MSG_DONTWAIT);
 }
@@ -211,6 +218,8 @@ static int stream_read(VarlinkStream *s, int flags) {
         if (s->in_end - s->in_tail >= VARLINK_MESSAGE_MAX)
                 return -EMSGSIZE;
         r = stream_make_room(s);
+        if (r >= 0)
+                r = stream_make_batch_room(s);
         if (r < 0)
                 return r;
 
@@ -232,8 +241,6 @@ static int stream_read(VarlinkStream *s, int flags) {
                 return -errno;
         }
         r = stream_take_fds(s, &mh, (size_t) n);
-        if (r == -ENOMEM)
-                return -ENOBUFS;  /* what was read is lost, unlike with -ENOMEM from before the read */
         if (r < 0)
                 return r;
         if (n == 0)

@@ -23,6 +23,7 @@ typedef struct VarlinkStream {
         size_t in_complete;     /* complete messages (NULs) in in[in_start..in_end) */
         uint64_t in_offset;     /* stream offset of in[0] */
         VarlinkFdBatch *fd_batches;  /* fds received, each at the stream offset of its message */
+        VarlinkFdBatch *batch_next;  /* room for the fds of the next read, made before it */
         size_t in_fds;               /* how many fds those batches hold */
         json_tokener *tokener;       /* kept: making one per message cost more than parsing */
         bool eof;
@@ -45,9 +46,9 @@ void varlink_stream_init(VarlinkStream *s, int fd, size_t out_max);
 void varlink_stream_done(VarlinkStream *s);
 
 /* Reads what the socket has (at most 64 KiB), without blocking. 1: read something or hit EOF;
- * 0: nothing there; -EPROTO: fds in the middle of a message or truncated; -EMSGSIZE: a message
- * already too long, before buffering more of it. Out of memory: -ENOMEM when nothing was read (try
- * again later), -ENOBUFS when what was read could not be kept (the stream is broken). */
+ * 0: nothing there; -EPROTO: fds in the middle of a message or two fd lists in one read; -EMSGSIZE:
+ * a message already too long, before buffering more of it; -ENOMEM: out of memory, nothing read
+ * (the room for bytes and fds is made before the read): try again later. */
 int varlink_stream_read(VarlinkStream *s);
 
 /* The same, waiting for the socket to have something: a blocking client saves a poll() this way. */

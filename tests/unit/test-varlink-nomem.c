@@ -187,6 +187,31 @@ static void call_read_out_of_memory_waits_and_is_answered(void **state) {
         json_object_put(m);
 }
 
+/* The same for a call with an fd: the room for its fds is made before the read, so the call and
+ * its fd wait in the socket rather than being taken out of it and lost. */
+static void call_with_fd_read_out_of_memory_waits_and_is_answered(void **state) {
+        Fixture *f = *state;
+        int fd = dup(STDERR_FILENO);
+        VarlinkMessage m = {};
+        char buf[8];
+
+        assert_true(fd >= 0);
+        fail_alloc_after(FAIL_CALLOC, 0);
+        assert_int_equal(test_peer_send_fds(&f->peer, "{\"method\":\"io.test.TakeFd\",\"parameters\":{\"fd\":0}}", &fd, 1), 0);
+        safe_close(fd);
+        test_server_run(f->ts);
+        assert_true(fail_alloc_failed() > 0);
+        assert_int_equal(recv(f->peer.stream.fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK), -1);
+        assert_int_equal(errno, EAGAIN);  /* no answer, and no hang-up */
+        fail_alloc_stop();
+        usleep(150 * 1000);
+        test_server_run(f->ts);
+        assert_int_equal(test_peer_receive(&f->peer, &m), 1);
+        assert_string_equal(message_error(m.json), "");
+        assert_int_equal(m.n_fds, 1);
+        varlink_message_done(&m);
+}
+
 /* The connection itself cannot be set up: the accepted socket is kept, not closed, and served once
  * memory is back, after the listeners' pause. */
 static void connection_accepted_out_of_memory_waits_and_is_served(void **state) {
@@ -236,6 +261,7 @@ int main(void) {
                 fixture_test(stream_that_loses_a_reply_ends_with_enomem),
                 fixture_test(deferred_stream_that_loses_a_reply_ends_with_enomem),
                 fixture_test(call_read_out_of_memory_waits_and_is_answered),
+                fixture_test(call_with_fd_read_out_of_memory_waits_and_is_answered),
                 cmocka_unit_test(connection_accepted_out_of_memory_waits_and_is_served),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
