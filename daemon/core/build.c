@@ -13,6 +13,7 @@
 #include "core/build.h"
 #include "core/clock.h"
 #include "core/core.h"
+#include "core/lease.h"
 #include "core/pool-thp.h"
 #include "memfd/memfd-ops.h"
 #include "util/macro.h"
@@ -24,9 +25,6 @@
  * here (fresh memory of this VM, 0.2 GB/s at the first touch), and never under the minimum. */
 #define TIMEOUT_FLOOR_BYTES_PER_SEC (4ULL << 20)
 #define TIMEOUT_MIN_USEC (30ULL * 1000 * 1000)
-/* A chunk still running this long after its timeout is in a system call that does not return:
- * the deadline is checked between calls that take milliseconds, and a helper is polled. */
-#define STUCK_GRACE_USEC (5ULL * 1000 * 1000)
 
 typedef struct BuildChunk {
         Job job;                /* first: a Job * is a BuildChunk * */
@@ -321,6 +319,7 @@ unsigned pool_stuck_workers(const Pool *p, uint64_t *ret_oldest_started_usec) {
                                 n++;
                                 oldest = MIN(oldest, __atomic_load_n(&ch->job.started_usec, __ATOMIC_RELAXED));
                         }
+        n += pool_stuck_punches(p, &oldest);
         if (ret_oldest_started_usec)
                 *ret_oldest_started_usec = oldest;
         return n;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "core/build.h"
 #include "core/clock.h"
 #include "core/core.h"
 #include "core/lease.h"
@@ -52,6 +53,7 @@ static _printf_(3, 4) void lease_log(const Lease *l, int level, const char *fmt,
 
 static void lease_punch_run(Job *j);
 static void lease_punch_done(Job *j);
+static void lease_punch_submit(Lease *l);
 
 /* News for the layers above (the store, Watch): queued, never sent from here. */
 static void lease_changed(Lease *l, ChangeKind kind, const char *reason) {
@@ -163,7 +165,60 @@ void lease_invalidate(Lease *l, const char *why) {
         size_class_forget_if_unused(l->cls);
         l->cls = NULL;  /* only an active lease is counted in its class */
         pool_account_return_start(l->pool, l->size);
+        lease_punch_submit(l);
+}
+
+uint64_t lease_punch_limit_usec(const Pool *p) {
+        return build_chunk_timeout_usec(p->config, 0) + STUCK_GRACE_USEC;
+}
+
+/* The punch has been in one system call past its limit: said once, counted with the pool's stuck
+ * workers, and a new thread takes the worker's place so other pools' refills and punches go on. */
+static void lease_punch_stuck(Lease *l, uint64_t running_usec) {
+        int added = workers_add_thread(l->core->workers);
+
+        l->punch_stuck = true;
+        l->pool->counters.stuck_workers++;
+        lease_log(l, LOG_WARNING, "punching its memory has not returned for %.0f s: stuck in the kernel, %s "
+                  "(limit %.0f s: populate_timeout= and 5 s)", (double) running_usec / 1e6,
+                  added >= 0 ? "a new worker thread takes its place" : "its worker is lost until it returns",
+                  (double) lease_punch_limit_usec(l->pool) / 1e6);
+}
+
+/* Looks at the punch when it could first be stuck: still queued (the workers are busy) is not
+ * stuck; looks again when it could be. */
+static int lease_on_punch_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        Lease *l = userdata;
+        uint64_t limit = lease_punch_limit_usec(l->pool), next = limit, now = now_usec();
+        uint64_t started = __atomic_load_n(&l->punch.started_usec, __ATOMIC_RELAXED);
+
+        l->punch_watchdog = sd_event_source_disable_unref(l->punch_watchdog);
+        if (started != 0 && now >= started + limit) {
+                lease_punch_stuck(l, now - started);
+                return 0;  /* stuck once; lease_punch_done() says when it returns */
+        }
+        if (started != 0)
+                next = started + limit - now;
+        (void) clock_timer(l->core->event, &l->punch_watchdog, next, lease_on_punch_watchdog, l);
+        return 0;
+}
+
+static void lease_punch_submit(Lease *l) {
+        __atomic_store_n(&l->punch.started_usec, 0, __ATOMIC_RELAXED);  /* not running: nobody else has it */
         workers_submit(l->core->workers, &l->punch);
+        (void) clock_timer(l->core->event, &l->punch_watchdog, lease_punch_limit_usec(l->pool),
+                           lease_on_punch_watchdog, l);
+}
+
+unsigned pool_stuck_punches(const Pool *p, uint64_t *oldest_started_usec) {
+        unsigned n = 0;
+        for (const Lease *l = p->core->leases; l; l = l->next)
+                if (l->pool == p && l->punch_stuck) {
+                        n++;
+                        *oldest_started_usec = MIN(*oldest_started_usec,
+                                                   __atomic_load_n(&l->punch.started_usec, __ATOMIC_RELAXED));
+                }
+        return n;
 }
 
 static void lease_punch_run(Job *j) {
@@ -174,7 +229,7 @@ static void lease_punch_run(Job *j) {
 static int lease_on_recheck(sd_event_source *s, uint64_t usec, void *userdata) {
         Lease *l = userdata;
         l->recheck = sd_event_source_disable_unref(l->recheck);
-        workers_submit(l->core->workers, &l->punch);
+        lease_punch_submit(l);
         return 0;
 }
 
@@ -183,6 +238,12 @@ static void lease_punch_done(Job *j) {
         Pool *p = l->pool;
         uint64_t size = l->size;
 
+        l->punch_watchdog = sd_event_source_disable_unref(l->punch_watchdog);
+        if (l->punch_stuck) {
+                l->punch_stuck = false;
+                lease_log(l, LOG_NOTICE, "the stuck punch returned after %.0f s",
+                          (double) (now_usec() - __atomic_load_n(&j->started_usec, __ATOMIC_RELAXED)) / 1e6);
+        }
         l->punches++;
         if (j->result < 0)
                 l->held = l->size;
@@ -215,6 +276,7 @@ void lease_free(Lease *l) {
         core_remove_lease(l->core, l);
         process_remove_lease(l, true);  /* the daemon exits: the store keeps the owner */
         sd_event_source_disable_unref(l->recheck);
+        sd_event_source_disable_unref(l->punch_watchdog);
         owner_done(&l->owner);
         safe_close(l->fd);
         free(l->tag);

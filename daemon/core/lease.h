@@ -37,6 +37,8 @@ typedef struct Lease {
         int64_t huge;                   /* 2M shmem pools: bytes in 2 MiB pages when lent; -1: unknown */
         Job punch;
         unsigned punches;
+        sd_event_source *punch_watchdog;        /* while the punch is queued or running */
+        bool punch_stuck;               /* the punch is in a system call past lease_punch_limit_usec() */
         sd_event_source *recheck;
 } Lease;
 
@@ -71,6 +73,11 @@ int lease_new(Lease **ret, Pool *pool, ReadyMemfd *memfd, Owner *owner, uid_t ui
 int lease_restore(Lease **ret, Pool *pool, const LeaseRecord *rec, int fd, Owner *owner);
 /* Ends the lease: stops watching, gives back the uid's quota, queues the punch. Idempotent. */
 void lease_invalidate(Lease *l, const char *why);
+/* How long a punch may run before its worker is reported stuck and replaced: populate_timeout=
+ * (30 s without it) and STUCK_GRACE_USEC. */
+uint64_t lease_punch_limit_usec(const Pool *p);
+/* The pool's leases whose punch is stuck now; lowers *oldest_started_usec to the oldest's start. */
+unsigned pool_stuck_punches(const Pool *p, uint64_t *oldest_started_usec);
 /* Frees without punching: only when the daemon exits. */
 void lease_free(Lease *l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Lease *, lease_free);

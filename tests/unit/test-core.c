@@ -606,6 +606,61 @@ static void test_leaked_repunch(void **state) {
         assert_string_equal(f->last[CHANGE_LEASE_RELEASED]->lease.tag, "vm");
 }
 
+/* A punch stuck in one system call (run() has not returned populate_timeout= + 5 s after a worker
+ * took it): said once, counted with the pool's stuck workers, and a new worker thread takes its
+ * place; waiting in the queue is not being stuck. The counts come back when it returns. */
+static void test_punch_stuck(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(lease_punch_limit_usec(f->pool), 35 * SEC);    /* without populate_timeout= */
+        f->config.populate_timeout_sec = 5;
+        fixture_reconfigure(f);
+        Pool *p = f->pool;
+        assert_int_equal(lease_punch_limit_usec(p), 10 * SEC);
+        fill(f);
+        Lease *l = lend(f, 1000, "vm");
+        lease_invalidate(l, "released");
+        assert_int_equal(fake_clock_remaining(l->punch_watchdog), 10 * SEC);
+
+        fake_clock_advance(f->event, 10 * SEC);                 /* queued behind busy workers: not stuck */
+        assert_false(l->punch_stuck);
+        assert_int_equal(pool_stuck_workers(p, NULL), 0);
+        assert_int_equal(fake_clock_remaining(l->punch_watchdog), 10 * SEC);
+
+        Job *punch = fake_workers_pop(f->workers);              /* a worker took it 9 s ago */
+        assert_ptr_equal(punch, &l->punch);
+        uint64_t started = now_usec() - 9 * SEC;
+        __atomic_store_n(&punch->started_usec, started, __ATOMIC_RELAXED);
+        fake_clock_advance(f->event, 10 * SEC);                 /* looks again when it could be stuck */
+        assert_false(l->punch_stuck);
+        assert_true(fake_clock_remaining(l->punch_watchdog) <= 1 * SEC);
+        __atomic_store_n(&punch->started_usec, started - 2 * SEC, __ATOMIC_RELAXED);
+        fake_clock_advance(f->event, 1 * SEC);
+        assert_true(l->punch_stuck);
+        assert_null(l->punch_watchdog);
+        assert_int_equal(l->state, LEASE_INVALIDATING);
+        assert_int_equal(p->counters.stuck_workers, 1);
+        assert_int_equal(workers_count(f->workers), 2);
+        uint64_t oldest = 0;
+        assert_int_equal(pool_stuck_workers(p, &oldest), 1);
+        assert_int_equal(oldest, started - 2 * SEC);
+        assert_int_equal(p->bytes_returning, MiB);
+
+        fake_clock_advance(f->event, 60 * SEC);                 /* counted once */
+        assert_int_equal(p->counters.stuck_workers, 1);
+        assert_int_equal(workers_count(f->workers), 2);
+
+        punch->run(punch);                                      /* its call returned at last */
+        punch->done(punch);
+        assert_null(f->core.leases);
+        assert_int_equal(p->bytes_returning, 0);
+        assert_int_equal(pool_stuck_workers(p, &oldest), 0);
+        assert_int_equal(oldest, UINT64_MAX);
+        assert_int_equal(p->counters.stuck_workers, 1);
+        fake_workers_run_all(f->workers);
+        fake_loop_settle(f->event);
+}
+
 /* A restart: the lease files written for one core are read back into another, with the fds; the
  * active lease is lent again and counted against its uid, the one being punched is punched again;
  * hugeBytes comes back as it was (known or not). */
@@ -729,6 +784,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_thp_retry, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_thp_refuse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_leaked_repunch, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_punch_stuck, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload_with_leases, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_ignored_changes, setup, teardown),
