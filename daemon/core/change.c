@@ -107,7 +107,7 @@ void change_queue_pool(ChangeQueue *q, ChangeKind kind, Pool *p, uint64_t size, 
         if (!c)
                 return;
         c->size = size;
-        c->failure = p->failure;
+        c->failure = p ? p->failure : POOL_FAILURE_NONE;       /* configReloaded has no pool */
         change_queue_push(q, c);
 }
 

@@ -129,6 +129,9 @@ def test_pool_failing():
     line = hlines.until(lambda s: "poolFailing" in s, "poolFailing for people")
     pattern = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  poolFailing       pool=nohuge size=64 GiB cause=noMemory reason=.*"
     expect(re.fullmatch(pattern, line), "watch line %r\ndoes not match %r" % (line, pattern))
+    d.ctl("reload")                         # a pool-less event while a pool is failing
+    e = event(jlines.until(lambda s: event(s)["kind"] == "configReloaded", "configReloaded in JSON"))
+    expect("cause" not in e, "configReloaded has no cause: %r" % e)
     for w in (wj, wh):
         w.terminate()
         w.wait()

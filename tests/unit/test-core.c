@@ -399,6 +399,7 @@ static void test_populate_hung(void **state) {
         take_changes(f);
         assert_int_equal(f->changes[CHANGE_POOL_FAILING], 1);
         assert_string_equal(f->last[CHANGE_POOL_FAILING]->reason, pool_last_error_text(f->pool));
+        assert_int_equal(f->last[CHANGE_POOL_FAILING]->failure, POOL_FAILURE_POPULATE_TIMEOUT);  /* Watch's cause */
 
         assert_int_equal(fake_clock_remaining(f->pool->retry), 1 * SEC);
         fake_clock_advance(f->event, 1 * SEC);
@@ -766,6 +767,11 @@ static void test_ignored_changes(void **state) {
         assert_int_equal(f->changes[CHANGE_READY_TAKEN], 0);
         assert_int_equal(f->changes[CHANGE_LEASE_INVALIDATING], 1);
         assert_int_equal(f->core.changes.lost, 0);
+
+        change_queue_pool(&f->core.changes, CHANGE_CONFIG_RELOADED, NULL, 0, "reloaded");  /* no pool */
+        take_changes(f);
+        assert_int_equal(f->changes[CHANGE_CONFIG_RELOADED], 1);
+        assert_int_equal(f->last[CHANGE_CONFIG_RELOADED]->failure, POOL_FAILURE_NONE);
 }
 
 int main(void) {
