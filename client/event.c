@@ -5,8 +5,8 @@
 #include "schema/io-privmemd.h"
 
 struct privmem_event {
-        int kind;
-        char *kind_name, *pool, *reason;
+        int kind, cause;
+        char *kind_name, *pool, *reason, *cause_name;
         uint64_t timestamp, size;
         privmem_lease *lease;
         json_object *reply;     /* the Watch reply's parameters, as they came */
@@ -31,6 +31,7 @@ _public_ privmem_event *privmem_event_free(privmem_event *e) {
         free(e->kind_name);
         free(e->pool);
         free(e->reason);
+        free(e->cause_name);
         privmem_lease_free(e->lease);
         json_object_put(e->reply);
         free(e);
@@ -59,7 +60,9 @@ int event_from_json(json_object *reply, privmem_event **ret) {
             (r = event_lease_from_json(o, e)) < 0 ||
             (r = json_get_string_opt(o, SCHEMA_EVENT_POOL, &e->pool)) < 0 ||
             (r = json_get_u64_opt(o, SCHEMA_EVENT_SIZE, &e->size)) < 0 ||
-            (r = json_get_string_opt(o, SCHEMA_EVENT_REASON, &e->reason)) < 0)
+            (r = json_get_string_opt(o, SCHEMA_EVENT_REASON, &e->reason)) < 0 ||
+            (r = json_get_enum_opt(o, SCHEMA_EVENT_CAUSE, schema_failures, privmem_failures, &e->cause,
+                                   &e->cause_name)) < 0)
                 return r;
         e->reply = json_object_get(reply);
         *ret = TAKE_PTR(e);
@@ -73,6 +76,8 @@ _public_ const privmem_lease *privmem_event_lease(const privmem_event *e) { retu
 _public_ const char *privmem_event_pool(const privmem_event *e) { return e ? e->pool : NULL; }
 _public_ uint64_t privmem_event_size(const privmem_event *e) { return e ? e->size : 0; }
 _public_ const char *privmem_event_reason(const privmem_event *e) { return e ? e->reason : NULL; }
+_public_ enum privmem_failure privmem_event_cause(const privmem_event *e) { return e ? e->cause : 0; }
+_public_ const char *privmem_event_cause_name(const privmem_event *e) { return e ? e->cause_name : NULL; }
 _public_ const char *privmem_event_json(const privmem_event *e, unsigned flags) {
         return e ? privmem_json_text(e->reply, flags) : NULL;
 }

@@ -37,7 +37,7 @@ static const int pool_states[_SCHEMA_POOL_STATE_MAX] = {
         [SCHEMA_POOL_STATE_RETIRED] = PRIVMEM_POOL_RETIRED,
 };
 
-static const int failures[_SCHEMA_FAILURE_MAX] = {
+const int privmem_failures[_SCHEMA_FAILURE_MAX] = {
         [SCHEMA_FAILURE_LIMIT] = PRIVMEM_FAILURE_LIMIT,
         [SCHEMA_FAILURE_NO_READY] = PRIVMEM_FAILURE_NO_READY,
         [SCHEMA_FAILURE_NO_MEMORY] = PRIVMEM_FAILURE_NO_MEMORY,
@@ -126,7 +126,7 @@ static int pool_from_json(json_object *o, privmem_pool *pool) {
             (r = json_get_enum(o, SCHEMA_POOL_STATE, schema_pool_states, pool_states, &pool->state,
                                &pool->state_name)) < 0 ||
             (r = json_get_string_opt(o, SCHEMA_POOL_LAST_ERROR, &pool->last_error)) < 0 ||
-            (r = json_get_enum_opt(o, SCHEMA_POOL_FAILURE, schema_failures, failures, &pool->failure,
+            (r = json_get_enum_opt(o, SCHEMA_POOL_FAILURE, schema_failures, privmem_failures, &pool->failure,
                                    &pool->failure_name)) < 0 ||
             (r = huge_from_json(o, pool)) < 0)
                 return r;

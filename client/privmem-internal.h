@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "privmem/privmem.h"
+#include "schema/io-privmemd.h"
 #include "util/macro.h"
 #include "varlink/varlink-client.h"
 
@@ -48,6 +49,8 @@ int lease_list_from_json(json_object *array, privmem_lease_list **ret);
 int pool_list_from_json(json_object *array, privmem_pool_list **ret);
 int status_from_json(json_object *o, privmem_status **ret);
 int metrics_from_json(json_object *o, privmem_metrics **ret);
+/* The wire's failure causes (by their index in schema_failures) as enum privmem_failure. */
+extern const int privmem_failures[_SCHEMA_FAILURE_MAX];
 int event_from_json(json_object *reply, privmem_event **ret);  /* a Watch reply's parameters */
 
 /* o as JSON text, PRIVMEM_JSON_* flags; owned by o. */

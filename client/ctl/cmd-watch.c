@@ -21,6 +21,8 @@ static void event_print(const privmem_event *e) {
                        (unsigned) privmem_lease_uid(l));
         if (l && privmem_lease_tag(l))
                 printf(" tag=%s", privmem_lease_tag(l));
+        if (privmem_event_cause_name(e))
+                printf(" cause=%s", privmem_event_cause_name(e));
         if (privmem_event_reason(e))
                 printf(" reason=\"%s\"", privmem_event_reason(e));
         putchar('\n');

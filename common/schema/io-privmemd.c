@@ -146,7 +146,8 @@ const SchemaMember schema_members[] = {
                 { SCHEMA_EVENT_LEASE, "?Lease" },
                 { SCHEMA_EVENT_POOL, "?string" },
                 { SCHEMA_EVENT_SIZE, "?int" },
-                { SCHEMA_EVENT_REASON, "?string" }) },
+                { SCHEMA_EVENT_REASON, "?string" },
+                { SCHEMA_EVENT_CAUSE, "?enum", schema_failures }) },
         { SCHEMA_TYPE, "Target", FIELDS(
                 { SCHEMA_TARGET_SIZE, "int" },
                 { SCHEMA_TARGET_TARGET, "int" }) },

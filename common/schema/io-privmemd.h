@@ -105,6 +105,7 @@
 #define SCHEMA_EVENT_POOL               "pool"
 #define SCHEMA_EVENT_SIZE               "size"
 #define SCHEMA_EVENT_REASON             "reason"
+#define SCHEMA_EVENT_CAUSE              "cause"
 
 #define SCHEMA_TARGET_SIZE              "size"
 #define SCHEMA_TARGET_TARGET            "target"

@@ -159,7 +159,7 @@ static void acquire_fail(AcquireCall *a, int r, bool answered) {
 
         if (r > 0) {
                 if (e->code == API_E_POOL_EXHAUSTED)
-                        events_pool(m, EVENT_POOL_EXHAUSTED, e->pool, (uint64_t) e->size, e->reason);
+                        events_pool(m, EVENT_POOL_EXHAUSTED, e->pool, (uint64_t) e->size, e->reason, POOL_FAILURE_NONE);
                 log_debug("Acquire of %" PRIi64 " bytes from %s for uid %u: %s", a->params.size,
                           strempty(a->params.pool), (unsigned) a->uid, api_error_name(e->code));
                 (void) api_reply_error(a->call, e);

@@ -114,7 +114,8 @@ static void events_lease(Manager *m, EventKind kind, const Lease *l, const char 
         events_send(m, e, l->uid);
 }
 
-void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const char *reason) {
+void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const char *reason, PoolFailure failure) {
+        int cause = describe_pool_failure(failure);
         if (!m->watchers)
                 return;
         json_object *e = event_new(kind, reason);
@@ -122,6 +123,8 @@ void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const
                 (void) json_add(e, SCHEMA_EVENT_POOL, json_object_new_string(p->config->name));
         if (e && size > 0)
                 (void) json_add(e, SCHEMA_EVENT_SIZE, json_object_new_int64((int64_t) size));
+        if (e && cause >= 0)
+                (void) json_add(e, SCHEMA_EVENT_CAUSE, json_object_new_string(schema_failures[cause]));
         events_send(m, e, (uid_t) -1);
 }
 
@@ -150,9 +153,9 @@ void events_on_change(Manager *m, const Change *c, void *userdata) {
         case CHANGE_LEASE_RELEASED:
                 return events_lease(m, EVENT_LEASE_RELEASED, &c->lease, c->reason);
         case CHANGE_POOL_REFILLED:
-                return events_pool(m, EVENT_POOL_REFILLED, c->pool, c->size, c->reason);
+                return events_pool(m, EVENT_POOL_REFILLED, c->pool, c->size, c->reason, POOL_FAILURE_NONE);
         case CHANGE_POOL_FAILING:
-                return events_pool(m, EVENT_POOL_FAILING, c->pool, c->size, c->reason);
+                return events_pool(m, EVENT_POOL_FAILING, c->pool, c->size, c->reason, c->failure);
         case CHANGE_CONFIG_RELOADED:
                 return events_config(m, c->reason);
         default:

@@ -17,7 +17,8 @@ typedef enum EventKind {
         EVENT_CONFIG_RELOADED,
 } EventKind;
 
-void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const char *reason);
+/* failure: the cause the event carries; POOL_FAILURE_NONE: none. */
+void events_pool(Manager *m, EventKind kind, const Pool *p, uint64_t size, const char *reason, PoolFailure failure);
 /* The manager's change listener: the core's news, as Watch events. */
 void events_on_change(Manager *m, const Change *c, void *userdata);
 int method_watch(VarlinkCall *c, json_object *params, void *userdata);

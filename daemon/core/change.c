@@ -107,6 +107,7 @@ void change_queue_pool(ChangeQueue *q, ChangeKind kind, Pool *p, uint64_t size, 
         if (!c)
                 return;
         c->size = size;
+        c->failure = p->failure;
         change_queue_push(q, c);
 }
 

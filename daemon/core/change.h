@@ -37,6 +37,7 @@ typedef struct Change {
         pid_t owner_pid;                /* owner changes: the process */
         uint64_t owner_start_time;
         uint64_t size;                  /* pool changes: the size class concerned, or 0 */
+        PoolFailure failure;            /* pool changes: the pool's failure then */
         char *reason;
 } Change;
 

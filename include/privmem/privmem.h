@@ -308,6 +308,11 @@ const privmem_lease *privmem_event_lease(const privmem_event *e);       /* lease
 const char *privmem_event_pool(const privmem_event *e);         /* NULL when none */
 uint64_t privmem_event_size(const privmem_event *e);            /* 0 when none */
 const char *privmem_event_reason(const privmem_event *e);       /* NULL when none */
+/* Since LIBPRIVMEM_0.3: PRIVMEM_EVENT_POOL_FAILING's cause, the pool's failure then
+ * (PRIVMEM_FAILURE_UNKNOWN when none was said, as from an older privmemd), and its name as privmemd
+ * said it (NULL when none). */
+enum privmem_failure privmem_event_cause(const privmem_event *e);
+const char *privmem_event_cause_name(const privmem_event *e);
 
 /* Since LIBPRIVMEM_0.3: every field of io.privmemd's replies. */
 const char *privmem_lease_owner_kind_name(const privmem_lease *l);     /* as the daemon said it */

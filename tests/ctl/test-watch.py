@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """watch sees the events of another client's acquire and exit, in JSON (one object per line) and
-for people; nobody's watch sees only its own leases; --count ends it; a daemon that goes away ends
+for people; a failing pool's events say its cause; nobody's watch sees only its own leases; --count ends it; a daemon that goes away ends
 it with exit status 3."""
 import json
 import os
@@ -14,6 +14,15 @@ from ctltest import NOBODY, Daemon, Lines, MiB, expect, expect_eq, main  # noqa:
 CONFIG = """[pool vm]
 sizes = 2M:1
 limit = 32M
+users = *
+"""
+
+# Larger than this machine: no huge pages for it, ever.
+FAILING_CONFIG = """[pool nohuge]
+backing = hugetlb
+page_size = 2M
+sizes = 64G:1
+limit = 64G
 users = *
 """
 
@@ -109,7 +118,25 @@ def test_daemon_gone(d):
     expect("privmemd closed the connection" in err and "Is it running?" in err, "watch's message: " + err)
 
 
+def test_pool_failing():
+    """A hugetlb pool whose memfd is larger than the machine fails its builds (no huge pages):
+    each poolFailing event says its cause, in JSON and for people."""
+    d = Daemon(FAILING_CONFIG)
+    wj, jlines = start_watch(d, "--json")
+    wh, hlines = start_watch(d)
+    e = event(jlines.until(lambda s: event(s)["kind"] == "poolFailing", "poolFailing in JSON"))
+    expect_eq((e["pool"], e.get("cause")), ("nohuge", "noMemory"), "poolFailing's pool and cause")
+    line = hlines.until(lambda s: "poolFailing" in s, "poolFailing for people")
+    pattern = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  poolFailing       pool=nohuge size=64 GiB cause=noMemory reason=.*"
+    expect(re.fullmatch(pattern, line), "watch line %r\ndoes not match %r" % (line, pattern))
+    for w in (wj, wh):
+        w.terminate()
+        w.wait()
+    d.stop()
+
+
 def test():
+    test_pool_failing()
     d = Daemon(CONFIG)
     d.wait_settled("vm")
     test_json(d)

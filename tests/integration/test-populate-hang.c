@@ -140,13 +140,16 @@ static pid_t stop_a_helper(TestDaemon *d, privmem *p) {
         test_skip("no privmemd-populate caught running in 10 refills: populating 1 GiB is too fast here");
 }
 
-/* The reason of the next poolFailing event of the watch, which must come within 10 s. */
-static char *next_failing(privmem *pw, privmem_watch *w) {
+/* The reason of the next poolFailing event of the watch, which must come within 10 s, and that it
+ * carries the cause `cause`. */
+static char *next_failing(privmem *pw, privmem_watch *w, enum privmem_failure cause, const char *cause_name) {
         for (;;) {
                 privmem_event *e = NULL;
                 check_ok(pw, privmem_watch_next(w, &e), "Watch: no poolFailing event");
                 if (privmem_event_kind(e) == PRIVMEM_EVENT_POOL_FAILING) {
                         const char *reason = privmem_event_reason(e);
+                        check(privmem_event_cause(e) == cause && str_eq(privmem_event_cause_name(e), cause_name),
+                              "Watch's poolFailing cause: %s, not %s", privmem_event_cause_name(e) ?: "none", cause_name);
                         char *copy = reason ? strdup(reason) : NULL;
                         privmem_event_free(e);
                         return copy;
@@ -187,7 +190,7 @@ static void test_hang_fails_and_refills(void) {
         check(pool_counter(p, privmem_metrics_pool_populate_timeouts) == 1, "populateTimeouts after one hang");
         check(str_eq(privmem_pool_last_error(pool), reason), "lastError '%s', the Acquire said '%s'",
               privmem_pool_last_error(pool) ?: "none", reason);
-        char *event_reason = next_failing(pw, w);
+        char *event_reason = next_failing(pw, w, PRIVMEM_FAILURE_POPULATE_TIMEOUT, "populateTimeout");
         check(str_eq(event_reason, reason), "Watch's poolFailing says '%s'", event_reason ?: "nothing");
         free(event_reason);
         printf("hang to answer: %llu ms (populate_timeout=%ds): %s\n", (unsigned long long) answered, TIMEOUT_S, reason);

@@ -292,6 +292,9 @@ static json_object *rebuild_event(const privmem_event *e) {
         add(o, SCHEMA_EVENT_POOL, str(privmem_event_pool(e)));
         add(o, SCHEMA_EVENT_SIZE, u64_nonzero(privmem_event_size(e)));
         add(o, SCHEMA_EVENT_REASON, str(privmem_event_reason(e)));
+        if (privmem_event_cause_name(e))
+                enum_known("Event.cause", privmem_event_cause(e), privmem_event_cause_name(e));
+        add(o, SCHEMA_EVENT_CAUSE, str(privmem_event_cause_name(e)));
         return o;
 }
 
