@@ -135,6 +135,17 @@ static int find_rights(struct msghdr *mh, struct cmsghdr **ret, size_t *ret_n_fd
         return 0;
 }
 
+/* The control buffer of a read: room for fds_in_max fds, and the fds that room takes in fact
+ * (CMSG_SPACE() pads to 8 bytes, so room for one int takes two: the kernel fills the padding). */
+static size_t stream_control_size(const VarlinkStream *s) {
+        return s->fds_in_max > 0 ? CMSG_SPACE(sizeof(int) * MIN(s->fds_in_max, (size_t) VARLINK_FDS_MAX)) : 0;
+}
+
+static size_t stream_control_fds(const VarlinkStream *s) {
+        size_t size = stream_control_size(s);
+        return size > CMSG_LEN(0) ? (size - CMSG_LEN(0)) / sizeof(int) : 0;
+}
+
 /* Files the fds of one recvmsg() of n bytes as a batch, at the stream offset of their message.
  * More fds than the control buffer holds (MSG_CTRUNC) make an empty batch marked truncated: the
  * kernel dropped the rest, and the message is refused without the connection. */
@@ -158,7 +169,11 @@ static int stream_take_fds(VarlinkStream *s, struct msghdr *mh, size_t n) {
                 return -EPROTO;
         }
 
-        VarlinkFdBatch *b = TAKE_PTR(s->batch_next);  /* made before the read, for fds_in_max */
+        if (n_fds > stream_control_fds(s)) {  /* the kernel filled no more than the buffer holds */
+                close_cmsg_fds(mh);
+                return -EPROTO;
+        }
+        VarlinkFdBatch *b = TAKE_PTR(s->batch_next);  /* made before the read, for what the buffer holds */
         b->next = NULL;
         b->offset = s->in_offset + s->in_end + start;
         b->truncated = truncated;
@@ -192,7 +207,7 @@ static int stream_read(VarlinkStream *s, int flags);
 static int stream_make_batch_room(VarlinkStream *s) {
         if (s->batch_next)
                 return 0;
-        s->batch_next = calloc(1, sizeof(VarlinkFdBatch) + MIN(s->fds_in_max, (size_t) VARLINK_FDS_MAX) * sizeof(int));
+        s->batch_next = calloc(1, sizeof(VarlinkFdBatch) + stream_control_fds(s) * sizeof(int));
         return s->batch_next ? 0 : -ENOMEM;
 }
 
@@ -227,7 +242,7 @@ static int stream_read(VarlinkStream *s, int flags) {
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
         if (s->fds_in_max > 0) {
                 mh.msg_control = &control;
-                mh.msg_controllen = CMSG_SPACE(sizeof(int) * MIN(s->fds_in_max, (size_t) VARLINK_FDS_MAX));
+                mh.msg_controllen = stream_control_size(s);
         }
 
         ssize_t n = recvmsg(s->fd, &mh, flags | MSG_CMSG_CLOEXEC);

@@ -238,6 +238,19 @@ static void fds_beyond_the_stream_limit_are_all_dropped(void **state) {
         assert_extra_fds_dropped(*state, 2, 5);
 }
 
+/* Room for one fd is room for two: CMSG_SPACE() pads to 8 bytes and the kernel fills the padding.
+ * The two arrive (a method taking one refuses them), a third is too many. */
+static void fds_in_the_control_padding_are_received(void **state) {
+        Pair *p = *state;
+        int fds[2] = { open_null(), open_null() };
+
+        p->reader.fds_in_max = 1;
+        write_all(p, CALL, sizeof(CALL), fds, 2);
+        close_many(fds, 2);
+        assert_next_is_call(p, 2);
+        assert_extra_fds_dropped(p, 1, 3);
+}
+
 static void fds_up_to_the_stream_limit_are_received(void **state) {
         Pair *p = *state;
         int fds[2] = { open_null(), open_null() };
@@ -403,6 +416,7 @@ int main(void) {
                 pair_test(fds_to_a_stream_that_takes_none_are_dropped),
                 pair_test(fds_beyond_the_stream_limit_are_all_dropped),
                 pair_test(fds_up_to_the_stream_limit_are_received),
+                pair_test(fds_in_the_control_padding_are_received),
                 pair_test(the_fds_maximum_of_253_arrive_with_their_message),
                 pair_test(more_than_253_fds_are_refused_and_closed),
                 pair_test(output_over_the_limit_is_enobufs),
