@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,16 +176,26 @@ void test_daemon_stop(TestDaemon *d) {
         *d = (TestDaemon) {};
 }
 
-unsigned test_daemon_count_fds(const TestDaemon *d) {
-        char path[64];
+unsigned test_daemon_count_fds_to(const TestDaemon *d, const char *target) {
+        char path[64], link[PATH_MAX];
         unsigned n = 0;
         snprintf(path, sizeof(path), "/proc/%d/fd", (int) d->pid);
         DIR *dir = opendir(path);
         check(dir, "opendir %s: %m", path);
-        for (struct dirent *de; (de = readdir(dir));)
-                n += de->d_name[0] != '.';
+        for (struct dirent *de; (de = readdir(dir));) {
+                if (de->d_name[0] == '.')
+                        continue;
+                ssize_t k = target ? readlinkat(dirfd(dir), de->d_name, link, sizeof(link) - 1) : 0;
+                if (k >= 0)
+                        link[k] = 0;
+                n += !target || (k >= 0 && strcmp(link, target) == 0);
+        }
         closedir(dir);
         return n;
+}
+
+unsigned test_daemon_count_fds(const TestDaemon *d) {
+        return test_daemon_count_fds_to(d, NULL);
 }
 
 privmem *test_connect(const TestDaemon *d) {

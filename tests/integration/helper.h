@@ -68,6 +68,8 @@ TestDaemon *test_daemon_start(const char *config);
 void test_daemon_stop(TestDaemon *d);
 /* Open fds of the daemon, from /proc/PID/fd. */
 unsigned test_daemon_count_fds(const TestDaemon *d);
+/* Only the fds that point at target ("/dev/null"): not moved by refills, which open memfds. */
+unsigned test_daemon_count_fds_to(const TestDaemon *d, const char *target);
 
 privmem *test_connect(const TestDaemon *d);
 
