@@ -454,6 +454,22 @@ static void test_old_format(void **state) {
         assert_int_equal(f->n_store, 2);
 }
 
+/* The memfd id (spied on through s) came back as the only lease, active, root's, of unknown
+ * owner, kept under its lease name in the fd store and not punched: never in the pool. */
+static Lease *assert_kept_of_unknown_owner(Fixture *f, const char *id, int s) {
+        assert_null(pool_find_ready(pool(f), id));
+        assert_int_equal(pool(f)->bytes_ready, 0);
+        assert_int_equal(f->m->core.n_leases, 1);
+        Lease *l = core_find_lease(&f->m->core, id);
+        assert_non_null(l);
+        assert_int_equal(l->state, LEASE_ACTIVE);
+        assert_int_equal(l->owner.kind, OWNER_UNKNOWN);
+        assert_int_equal(l->uid, 0);
+        assert_int_equal(allocated(s), MiB);            /* not punched */
+        assert_int_equal(stored(f, "l"), 1);
+        return l;
+}
+
 /* A lent memfd whose file is gone: a lease again, of unknown owner, root's, kept: nothing proves
  * its owner gone, so it is not punched; only a Release ends it. Stored as ready too, it is the
  * lease's all the same: never back into the pool. */
@@ -466,18 +482,9 @@ static void test_memfd_without_file(void **state) {
         pass(f, 'l', fd);
         recover(f);
 
-        assert_null(pool_find_ready(pool(f), id));
-        assert_int_equal(pool(f)->bytes_ready, 0);
-        assert_int_equal(f->m->core.n_leases, 1);
-        Lease *l = core_find_lease(&f->m->core, id);
-        assert_non_null(l);
-        assert_int_equal(l->state, LEASE_ACTIVE);
-        assert_int_equal(l->owner.kind, OWNER_UNKNOWN);
-        assert_int_equal(l->uid, 0);
+        Lease *l = assert_kept_of_unknown_owner(f, id, s);
         assert_int_equal(l->size, MiB);
         assert_int_equal(l->huge, -1);
-        assert_int_equal(allocated(s), MiB);
-        assert_int_equal(stored(f, "l"), 1);
         assert_int_equal(stored(f, "r"), 0);
         assert_true(file_exists(f->leases, id));        /* written again: the next restart finds it */
         close(s);
@@ -570,16 +577,7 @@ static void test_future_format(void **state) {
         pass(f, 'l', fd);
         recover(f);
 
-        assert_null(pool_find_ready(pool(f), id));
-        assert_int_equal(pool(f)->bytes_ready, 0);
-        assert_int_equal(f->m->core.n_leases, 1);
-        Lease *l = core_find_lease(&f->m->core, id);
-        assert_non_null(l);
-        assert_int_equal(l->state, LEASE_ACTIVE);
-        assert_int_equal(l->owner.kind, OWNER_UNKNOWN);
-        assert_int_equal(l->uid, 0);
-        assert_int_equal(allocated(s), MiB);            /* not punched */
-        assert_int_equal(stored(f, "l"), 1);
+        (void) assert_kept_of_unknown_owner(f, id, s);
         assert_int_equal(stored(f, "r"), 0);
         assert_null(core_find_lease(&f->m->core, alone));
         assert_true(file_exists(f->leases, alone));

@@ -168,18 +168,24 @@ static void deferred_stream_that_loses_a_reply_ends_with_enomem(void **state) {
         assert_int_equal(f->ts->n_cancelled, 1);
 }
 
+/* The peer has neither an answer nor a hang-up to read. */
+static void assert_no_answer_yet(TestPeer *p) {
+        char buf[8];
+
+        assert_int_equal(recv(p->stream.fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK), -1);
+        assert_int_equal(errno, EAGAIN);
+}
+
 /* The input buffer of a new connection cannot be allocated: the call waits in the socket, and is
  * answered once memory is back, after the connection's pause. */
 static void call_read_out_of_memory_waits_and_is_answered(void **state) {
         Fixture *f = *state;
-        char buf[8];
 
         fail_alloc_after(FAIL_REALLOC, 0);
         assert_int_equal(test_peer_send(&f->peer, ECHO), 0);
         test_server_run(f->ts);
         assert_true(fail_alloc_failed() > 0);
-        assert_int_equal(recv(f->peer.stream.fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK), -1);
-        assert_int_equal(errno, EAGAIN);  /* no answer, and no hang-up */
+        assert_no_answer_yet(&f->peer);
         fail_alloc_stop();
         usleep(150 * 1000);
         json_object *m = receive_json(&f->peer);
@@ -193,7 +199,6 @@ static void call_with_fd_read_out_of_memory_waits_and_is_answered(void **state) 
         Fixture *f = *state;
         int fd = dup(STDERR_FILENO);
         VarlinkMessage m = {};
-        char buf[8];
 
         assert_true(fd >= 0);
         fail_alloc_after(FAIL_CALLOC, 0);
@@ -201,8 +206,7 @@ static void call_with_fd_read_out_of_memory_waits_and_is_answered(void **state) 
         safe_close(fd);
         test_server_run(f->ts);
         assert_true(fail_alloc_failed() > 0);
-        assert_int_equal(recv(f->peer.stream.fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK), -1);
-        assert_int_equal(errno, EAGAIN);  /* no answer, and no hang-up */
+        assert_no_answer_yet(&f->peer);
         fail_alloc_stop();
         usleep(150 * 1000);
         test_server_run(f->ts);
