@@ -16,6 +16,7 @@
 #include "core/lease.h"
 #include "core/pool-thp.h"
 #include "memfd/memfd-ops.h"
+#include "util/log.h"
 #include "util/macro.h"
 
 #define CHUNK_BYTES (64ULL << 20)
@@ -159,9 +160,16 @@ static void build_finish(Build *b) {
                         return;
                 }
         }
+        if (r < 0 && b->stuck) {
+                /* Told, answered and backed off when it was found stuck: its return is no new
+                 * failure (a build that succeeded since has made the pool well again). */
+                log_info("Pool %s: %s", p->config->name, reason ?: "a build that was stuck returned: its memfd is dropped");
+                build_free(b);
+                size_class_forget_if_unused(c);
+                return;
+        }
         if (r < 0) {
-                PoolFailure failure = b->failed_chunk && b->failed_chunk->stuck ? POOL_FAILURE_STUCK_WORKER
-                                                                                : pool_failure_from_errno(r);
+                PoolFailure failure = pool_failure_from_errno(r);
                 build_free(b);
                 pool_build_failed(p, c, r, failure, reason);
                 return;
