@@ -195,7 +195,9 @@ static void chunk_done(Job *j) {
         ch->finished = true;
         if (j->result == -ETIMEDOUT && !ch->stuck)  /* a stuck one is counted as such */
                 b->cls->pool->counters.populate_timeouts++;
-        if (j->result < 0 && b->error == 0) {
+        /* A chunk cancelled because another failed first may come back before that one: the
+         * other's error is the build's, not ECANCELED. */
+        if (j->result < 0 && (b->error == 0 || (b->error == -ECANCELED && j->result != -ECANCELED))) {
                 b->error = j->result;
                 b->failed_chunk = ch;
                 __atomic_store_n(&b->failed, true, __ATOMIC_RELAXED);

@@ -351,6 +351,25 @@ static void test_chunk_failure(void **state) {
         assert_int_equal(f->pool->last_error, -ENOMEM);
 }
 
+/* A chunk cancelled because another one failed can come back first: the build's error is the
+ * other's (no memory), not "Operation canceled". Seen in a full run as poolFailing cause 'error'. */
+static void test_chunk_failure_after_a_cancelled_one(void **state) {
+        Fixture *f = *state;
+        f->sizes[0] = (SizeTarget) { .size = 512 * MiB, .target = 1 };
+        f->config.limit = 1024 * MiB;
+        fixture_reconfigure(f);
+
+        pool_refill(f->pool);
+        fake_loop_settle(f->event);
+        pretend_done(f, -ECANCELED);
+        pretend_done(f, -ENOSPC);
+        pretend_done(f, 0);
+        pretend_done(f, 0);
+        assert_int_equal(f->pool->bytes_building, 0);
+        assert_int_equal(f->pool->last_error, -ENOSPC);
+        assert_int_equal(f->pool->failure, POOL_FAILURE_NO_MEMORY);
+}
+
 /* populate_timeout='s default follows the chunk's size (4 MiB/s), never under 30 s. */
 static void test_populate_timeout_default(void **state) {
         Fixture *f = *state;
@@ -811,6 +830,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_shared_owner, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_chunks, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_chunk_failure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_chunk_failure_after_a_cancelled_one, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_populate_timeout_default, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_populate_hung, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_populate_stuck, setup, teardown),
