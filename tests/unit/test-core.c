@@ -435,20 +435,29 @@ static void test_populate_hung(void **state) {
 /* A chunk stuck in one system call (run() has not returned 5 s after populate_timeout=): the waiter
  * is answered, a new worker thread takes the stuck one's place, a new Acquire gets a new build, and
  * the stuck memfd is dropped when its call returns at last. */
-static void test_populate_stuck(void **state) {
-        Fixture *f = *state;
-        Waiter w = { .serve = serve }, w2 = { .serve = serve };
+/* w waits for a memfd of size (no target, populate_timeout=5) whose first chunk a worker took 11 s
+ * ago and is still in: that chunk's job. */
+static Job *start_stuck_chunk(Fixture *f, uint64_t size, Waiter *w, SizeClass **ret_class) {
         served = NULL;
         served_error = 0;
-        f->sizes[0] = (SizeTarget) { .size = 512 * MiB, .target = 0 };
+        f->sizes[0] = (SizeTarget) { .size = size, .target = 0 };
         f->config.limit = 1024 * MiB;
         f->config.populate_timeout_sec = 5;
         fixture_reconfigure(f);
-        SizeClass *c = pool_get_class(f->pool, 512 * MiB, true);
+        *ret_class = pool_get_class(f->pool, size, true);
 
-        assert_int_equal(size_class_wait(c, &w), 0);
-        Job *stuck = fake_workers_pop(f->workers);     /* a worker took it 11 s ago, and is still in it */
+        assert_int_equal(size_class_wait(*ret_class, w), 0);
+        Job *stuck = fake_workers_pop(f->workers);
         __atomic_store_n(&stuck->started_usec, now_usec() - 11 * SEC, __ATOMIC_RELAXED);
+        return stuck;
+}
+
+static void test_populate_stuck(void **state) {
+        Fixture *f = *state;
+        Waiter w = { .serve = serve }, w2 = { .serve = serve };
+        SizeClass *c;
+        Job *stuck = start_stuck_chunk(f, 512 * MiB, &w, &c);
+
         fake_clock_advance(f->event, 10 * SEC - 1);
         assert_int_equal(served_error, 0);
         fake_clock_advance(f->event, 1);
@@ -503,17 +512,9 @@ static void test_populate_stuck(void **state) {
 static void test_populate_stuck_backs_off_once(void **state) {
         Fixture *f = *state;
         Waiter w = { .serve = serve };
-        served = NULL;
-        served_error = 0;
-        f->sizes[0] = (SizeTarget) { .size = 64 * MiB, .target = 0 };
-        f->config.limit = 1024 * MiB;
-        f->config.populate_timeout_sec = 5;
-        fixture_reconfigure(f);
-        SizeClass *c = pool_get_class(f->pool, 64 * MiB, true);
+        SizeClass *c;
+        Job *stuck = start_stuck_chunk(f, 64 * MiB, &w, &c);
 
-        assert_int_equal(size_class_wait(c, &w), 0);
-        Job *stuck = fake_workers_pop(f->workers);
-        __atomic_store_n(&stuck->started_usec, now_usec() - 11 * SEC, __ATOMIC_RELAXED);
         fake_clock_advance(f->event, 10 * SEC);
         assert_int_equal(served_error, -ETIMEDOUT);
         assert_int_equal(f->pool->failures, 1);
